@@ -1,0 +1,55 @@
+# Every target installs what it needs first (Go modules, the pinned CDK CLI)
+# and stops with a clear message when a tool it cannot install is missing.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ENV  ?= dev
+ENVS := dev stg prd
+CDK  := node_modules/.bin/cdk
+# No update checks, notices or telemetry: synth runs offline.
+CDK_FLAGS := --no-notices --no-version-reporting
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := 1
+
+.PHONY: help synth diff deploy test lint go-deps cdk-cli check-env check-go check-node
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+check-go:
+	@command -v go >/dev/null || { echo "Go is not installed: get Go 1.26 or newer from https://go.dev/dl/" >&2; exit 1; }
+
+check-node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "Node.js and npm are not installed: get Node.js 20 or newer from https://nodejs.org/" >&2; exit 1; }
+
+check-env:
+	@case " $(ENVS) " in *" $(ENV) "*) ;; *) echo "ENV=$(ENV) is not one of: $(ENVS)" >&2; exit 1;; esac
+
+go-deps: check-go
+	@go mod download
+
+# The CLI is pinned in package-lock.json; npm ci installs exactly that.
+$(CDK): package-lock.json | check-node
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(CDK)
+
+cdk-cli: $(CDK)
+
+synth: go-deps cdk-cli ## synthesize every environment into cdk.out/ (offline, no AWS credentials)
+	$(CDK) synth $(CDK_FLAGS) --quiet
+	@for e in $(ENVS); do test -s cdk.out/UserAdmin-$$e.template.json || { echo "missing cdk.out/UserAdmin-$$e.template.json" >&2; exit 1; }; echo "cdk.out/UserAdmin-$$e.template.json"; done
+
+diff: go-deps cdk-cli check-env ## cdk diff of ENV (default dev) against the deployed stack
+	$(CDK) diff $(CDK_FLAGS) UserAdmin-$(ENV)
+
+deploy: go-deps cdk-cli check-env ## deploy ENV (default dev); IAM changes need confirmation
+	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening UserAdmin-$(ENV)
+
+test: go-deps cdk-cli ## run every test: handler, infra templates, synth reproducibility
+	go test ./...
+
+lint: go-deps ## gofmt check and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go vet ./...

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestLoad(t *testing.T) {
+	spec, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"DELETE /users/{email}",
+		"DELETE /users/{email}/groups/{group}",
+		"GET /users",
+		"GET /users/{email}",
+		"POST /users",
+		"POST /users/{email}/disable",
+		"POST /users/{email}/enable",
+		"POST /users/{email}/invitation",
+		"PUT /users/{email}/groups/{group}",
+	}
+	if got := spec.Keys(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("routes:\n got %q\nwant %q", got, want)
+	}
+	for _, r := range spec.Routes {
+		if r.OperationID == "" {
+			t.Errorf("%s has no operationId", r.Key())
+		}
+		for _, p := range r.PathParams {
+			if !strings.Contains(r.Path, "{"+p+"}") {
+				t.Errorf("%s declares path parameter %s that is not in the path", r.Key(), p)
+			}
+		}
+		if n := strings.Count(r.Path, "{"); n != len(r.PathParams) {
+			t.Errorf("%s: %d placeholders, %d path parameters", r.Key(), n, len(r.PathParams))
+		}
+	}
+}
+
+func TestCreateUserModel(t *testing.T) {
+	spec, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var create Route
+	for _, r := range spec.Routes {
+		if r.Key() == "POST /users" {
+			create = r
+		}
+	}
+	if create.BodyModel != "CreateUserRequest" {
+		t.Fatalf("POST /users body model = %q", create.BodyModel)
+	}
+	m := spec.Models["CreateUserRequest"]
+	if m["additionalProperties"] != false {
+		t.Errorf("unknown fields must be refused: additionalProperties = %v", m["additionalProperties"])
+	}
+	if !reflect.DeepEqual(m["required"], []any{"email"}) {
+		t.Errorf("required = %v", m["required"])
+	}
+	props := m["properties"].(map[string]any)
+	for name, typ := range map[string]string{"email": "string", "temporaryPassword": "string", "sendInvitation": "boolean", "groups": "array"} {
+		if got := props[name].(map[string]any)["type"]; got != typ {
+			t.Errorf("%s type = %v, want %s", name, got, typ)
+		}
+	}
+}
+
+func TestInlineRefs(t *testing.T) {
+	spec, err := Parse([]byte(`
+paths:
+  /a:
+    post:
+      operationId: a
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Outer"}
+components:
+  schemas:
+    Outer:
+      type: object
+      properties:
+        inner: {$ref: "#/components/schemas/Inner"}
+    Inner: {type: string, example: x}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := spec.Models["Outer"]["properties"].(map[string]any)["inner"]
+	if !reflect.DeepEqual(inner, map[string]any{"type": "string"}) {
+		t.Fatalf("inner = %v", inner)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for name, doc := range map[string]string{
+		"unknown schema": "paths: {/a: {post: {requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Nope'}}}}}}}",
+		"inline body":    "paths: {/a: {post: {requestBody: {content: {application/json: {schema: {type: object}}}}}}}",
+		"cycle":          "paths: {/a: {post: {requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}}}}\ncomponents: {schemas: {A: {properties: {a: {$ref: '#/components/schemas/A'}}}}}",
+		"bad parameter":  "paths: {/a: {get: {parameters: [{$ref: '#/components/parameters/Nope'}]}}}",
+	} {
+		if _, err := Parse([]byte(doc)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}

@@ -1,0 +1,289 @@
+// Package infra is the CDK app: typed per-environment configuration, one
+// construct per file, and the stack that composes them.
+package infra
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/useradmin/cognito-user-admin/lambda/settings"
+)
+
+// Config is one environment's configuration. Environments() holds the
+// shipped values; edit them there.
+type Config struct {
+	// Name is dev, stg or prd; the stack is UserAdmin-<Name>.
+	Name string
+	// Account and Region pin the stack; empty means CDK_DEFAULT_ACCOUNT /
+	// CDK_DEFAULT_REGION, and if those are unset too the stack is
+	// environment-agnostic (synth still needs no credentials).
+	Account, Region string
+
+	// Retain keeps the user pool (RETAIN, deletion protection on) when the
+	// stack or the resource is deleted. Always true in prd.
+	Retain bool
+	// LogRetentionDays for the Lambda's and the API's log groups; one of CloudWatch's allowed values.
+	LogRetentionDays int
+
+	// Throttle is the API stage's steady rate (requests per second) and burst.
+	ThrottleRate  float64
+	ThrottleBurst int
+	// CORSOrigins allowed to call the API from a browser; empty means no CORS.
+	CORSOrigins []string
+
+	Invitation Invitation
+	// Email is how Cognito sends mail: its own sender (capped at 50 emails a
+	// day per account) when nil, or SES.
+	SES *SESSender
+	// CognitoReplyTo is the reply-to address when Cognito's own sender is used.
+	CognitoReplyTo string
+
+	// MFA is "off" or "optional-totp".
+	MFA string
+	// Password is the pool's policy; the Lambda checks given temporary passwords against the same value.
+	Password settings.PasswordPolicy
+	// TempPasswordValidityDays is how long an invitation's temporary password works (1 to 365).
+	TempPasswordValidityDays int
+	// FeaturePlan is LITE, ESSENTIALS or PLUS.
+	FeaturePlan string
+
+	// AllowPasswordAuth enables the client's plain username/password flow
+	// (USER_PASSWORD_AUTH): handy for scripts in dev, off in prd where SRP is required.
+	AllowPasswordAuth bool
+	// Token lifetimes.
+	AccessTokenMinutes, IDTokenMinutes, RefreshTokenDays int
+	// HostedUI, when set, adds a Cognito domain and the OAuth code flow.
+	HostedUI *HostedUI
+
+	// AdminGroups: members may call the API. The stack creates each.
+	AdminGroups []string
+	// ExtraGroups are further groups the stack creates and admins may manage.
+	ExtraGroups []string
+	// FirstAdminEmail, when set, makes the stack create that user in the
+	// first admin group; Cognito emails them a temporary password.
+	FirstAdminEmail string
+
+	// LambdaMemoryMB for the admin function.
+	LambdaMemoryMB int
+	// APIGatewayCloudWatchRole makes the stack set the account's API Gateway
+	// logging role, which access logs need. Leave it on in exactly one stack
+	// per account and region: it is an account-wide setting.
+	APIGatewayCloudWatchRole bool
+}
+
+// Invitation is the email Cognito sends a new user.
+type Invitation struct {
+	Subject string
+	// Body must hold {username} and {####} (the temporary password).
+	Body string
+}
+
+// SESSender sends Cognito's email through Amazon SES.
+type SESSender struct {
+	// FromEmail is a verified SES identity; FromName is optional.
+	FromEmail, FromName string
+	ReplyTo             string
+	// ConfigurationSet is an SES configuration set name, optional.
+	ConfigurationSet string
+	// Region of the SES identity; defaults to the stack's region.
+	Region string
+}
+
+// HostedUI configures a Cognito domain and the OAuth authorization-code flow.
+type HostedUI struct {
+	DomainPrefix string
+	CallbackURLs []string
+	LogoutURLs   []string
+}
+
+// StackName is the CloudFormation stack name for the environment.
+func (c Config) StackName() string { return "UserAdmin-" + c.Name }
+
+// ManagedGroups are the groups admins may put users in: the admin groups and the extra ones.
+func (c Config) ManagedGroups() []string {
+	return append(slices.Clone(c.AdminGroups), c.ExtraGroups...)
+}
+
+var (
+	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRe  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	domainRe  = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+	groupRe   = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$`)
+)
+
+// retentions are CloudWatch Logs' allowed retention periods, in days.
+var retentions = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+	3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// logRetention is LogRetentionDays as CDK's enum; Validate has checked it.
+func (c Config) logRetention() awslogs.RetentionDays { return retentions[c.LogRetentionDays] }
+
+// Validate returns every problem in c, each naming its field, or nil.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config %s: %s: %s", c.Name, field, fmt.Sprintf(format, args...)))
+	}
+	if !slices.Contains([]string{"dev", "stg", "prd"}, c.Name) {
+		bad("Name", "%q is not one of dev, stg, prd", c.Name)
+	}
+	if c.Account != "" && !accountRe.MatchString(c.Account) {
+		bad("Account", "%q is not a 12-digit AWS account id", c.Account)
+	}
+	if c.Region != "" && !regionRe.MatchString(c.Region) {
+		bad("Region", "%q is not an AWS region name", c.Region)
+	}
+	if c.Name == "prd" && !c.Retain {
+		bad("Retain", "must be true in prd: deleting the stack must never delete the users")
+	}
+	if _, ok := retentions[c.LogRetentionDays]; !ok {
+		days := slices.Sorted(maps.Keys(retentions))
+		bad("LogRetentionDays", "%d is not a CloudWatch Logs retention (one of %v)", c.LogRetentionDays, days)
+	}
+	if c.ThrottleRate <= 0 {
+		bad("ThrottleRate", "must be positive, got %v", c.ThrottleRate)
+	}
+	if c.ThrottleBurst < 1 || c.ThrottleBurst > 5000 {
+		bad("ThrottleBurst", "must be between 1 and 5000, got %d", c.ThrottleBurst)
+	}
+	for _, o := range c.CORSOrigins {
+		if err := checkOrigin(o); err != nil {
+			bad("CORSOrigins", "%q: %v", o, err)
+		}
+	}
+	if strings.TrimSpace(c.Invitation.Subject) == "" || len(c.Invitation.Subject) > 140 {
+		bad("Invitation.Subject", "must be 1 to 140 characters")
+	}
+	for _, ph := range []string{"{username}", "{####}"} {
+		if !strings.Contains(c.Invitation.Body, ph) {
+			bad("Invitation.Body", "must contain %s", ph)
+		}
+	}
+	if len(c.Invitation.Body) > 20000 {
+		bad("Invitation.Body", "longer than Cognito's 20,000 characters")
+	}
+	if c.SES != nil {
+		if !isAddress(c.SES.FromEmail) {
+			bad("SES.FromEmail", "%q is not an email address", c.SES.FromEmail)
+		}
+		if c.SES.ReplyTo != "" && !isAddress(c.SES.ReplyTo) {
+			bad("SES.ReplyTo", "%q is not an email address", c.SES.ReplyTo)
+		}
+		if c.SES.Region != "" && !regionRe.MatchString(c.SES.Region) {
+			bad("SES.Region", "%q is not an AWS region name", c.SES.Region)
+		}
+		if c.SES.Region == "" && c.Region == "" {
+			bad("SES.Region", "must be set when Region is empty: the SES identity's region cannot be guessed at synth")
+		}
+		if c.CognitoReplyTo != "" {
+			bad("CognitoReplyTo", "applies to Cognito's own sender only; use SES.ReplyTo")
+		}
+	} else if c.CognitoReplyTo != "" && !isAddress(c.CognitoReplyTo) {
+		bad("CognitoReplyTo", "%q is not an email address", c.CognitoReplyTo)
+	}
+	if !slices.Contains([]string{"off", "optional-totp"}, c.MFA) {
+		bad("MFA", "%q is not one of off, optional-totp", c.MFA)
+	}
+	if err := c.Password.Validate(); err != nil {
+		bad("Password", "%v", err)
+	}
+	if c.TempPasswordValidityDays < 1 || c.TempPasswordValidityDays > 365 {
+		bad("TempPasswordValidityDays", "must be between 1 and 365, got %d", c.TempPasswordValidityDays)
+	}
+	if !slices.Contains([]string{"LITE", "ESSENTIALS", "PLUS"}, c.FeaturePlan) {
+		bad("FeaturePlan", "%q is not one of LITE, ESSENTIALS, PLUS", c.FeaturePlan)
+	}
+	if c.AccessTokenMinutes < 5 || c.AccessTokenMinutes > 24*60 {
+		bad("AccessTokenMinutes", "must be between 5 and 1440, got %d", c.AccessTokenMinutes)
+	}
+	if c.IDTokenMinutes < 5 || c.IDTokenMinutes > 24*60 {
+		bad("IDTokenMinutes", "must be between 5 and 1440, got %d", c.IDTokenMinutes)
+	}
+	if c.RefreshTokenDays < 1 || c.RefreshTokenDays > 3650 {
+		bad("RefreshTokenDays", "must be between 1 and 3650, got %d", c.RefreshTokenDays)
+	}
+	if h := c.HostedUI; h != nil {
+		if !domainRe.MatchString(h.DomainPrefix) || strings.Contains(h.DomainPrefix, "aws") ||
+			strings.Contains(h.DomainPrefix, "amazon") || strings.Contains(h.DomainPrefix, "cognito") {
+			bad("HostedUI.DomainPrefix", "%q is not a valid Cognito domain prefix (lower-case letters, digits, hyphens; no aws, amazon or cognito)", h.DomainPrefix)
+		}
+		if len(h.CallbackURLs) == 0 {
+			bad("HostedUI.CallbackURLs", "at least one is needed for the code flow")
+		}
+		for _, u := range append(slices.Clone(h.CallbackURLs), h.LogoutURLs...) {
+			if err := checkRedirect(u); err != nil {
+				bad("HostedUI", "URL %q: %v", u, err)
+			}
+		}
+	}
+	if len(c.AdminGroups) == 0 {
+		bad("AdminGroups", "at least one admin group is needed, or nobody can call the API")
+	}
+	seen := map[string]string{}
+	for _, g := range c.ManagedGroups() {
+		if !groupRe.MatchString(g) || strings.Contains(g, ",") || pascal(g) == "" {
+			bad("AdminGroups/ExtraGroups", "%q is not a valid group name (1 to 128 printable characters with a letter or digit, no spaces or commas)", g)
+		}
+		// Groups' logical IDs come from their names, so two names must not map to one ID.
+		if other, dup := seen[groupLogicalID(g)]; dup {
+			bad("AdminGroups/ExtraGroups", "%q and %q are the same group to CloudFormation (logical ID %s)", other, g, groupLogicalID(g))
+		}
+		seen[groupLogicalID(g)] = g
+	}
+	if c.FirstAdminEmail != "" && (!isAddress(c.FirstAdminEmail) || c.FirstAdminEmail != strings.ToLower(c.FirstAdminEmail)) {
+		bad("FirstAdminEmail", "%q is not a plain lower-case email address", c.FirstAdminEmail)
+	}
+	if c.LambdaMemoryMB < 128 || c.LambdaMemoryMB > 10240 {
+		bad("LambdaMemoryMB", "must be between 128 and 10240, got %d", c.LambdaMemoryMB)
+	}
+	return errors.Join(errs...)
+}
+
+func isAddress(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
+}
+
+// checkOrigin accepts a scheme://host[:port] origin: https, or http on localhost.
+func checkOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return errors.New("not an origin (scheme://host[:port])")
+	}
+	return checkScheme(u)
+}
+
+// checkRedirect accepts an absolute https URL, or http on localhost, as Cognito does.
+func checkRedirect(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Fragment != "" {
+		return errors.New("not an absolute URL without a fragment")
+	}
+	return checkScheme(u)
+}
+
+func checkScheme(u *url.URL) error {
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1"):
+		return nil
+	}
+	return errors.New("must be https (http only for localhost)")
+}

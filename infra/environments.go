@@ -1,0 +1,68 @@
+package infra
+
+import (
+	"fmt"
+
+	"github.com/useradmin/cognito-user-admin/lambda/settings"
+)
+
+// invitation is the shipped invitation email; {username} and {####} are
+// Cognito's placeholders for the username and the temporary password.
+var invitation = Invitation{
+	Subject: "Your account is ready",
+	Body: "<p>An administrator created an account for you.</p>" +
+		"<p>Username: {username}<br>Temporary password: {####}</p>" +
+		"<p>Sign in within 7 days to choose your own password.</p>",
+}
+
+// base holds the values the environments share.
+func base(name string) Config {
+	return Config{
+		Name:                     name,
+		LogRetentionDays:         30,
+		ThrottleRate:             10,
+		ThrottleBurst:            20,
+		Invitation:               invitation,
+		MFA:                      "optional-totp",
+		Password:                 settings.DefaultPasswordPolicy(),
+		TempPasswordValidityDays: 7,
+		FeaturePlan:              "ESSENTIALS",
+		AccessTokenMinutes:       60,
+		IDTokenMinutes:           60,
+		RefreshTokenDays:         30,
+		AdminGroups:              []string{"admins"},
+		LambdaMemoryMB:           256,
+		APIGatewayCloudWatchRole: true,
+	}
+}
+
+// Environments returns the configuration of dev, stg and prd, in that order.
+// This is the file to edit: accounts, regions, the SES sender, CORS origins,
+// the hosted UI and the first admin.
+func Environments() []Config {
+	dev := base("dev")
+	dev.LogRetentionDays = 7
+	dev.MFA = "off"
+	dev.AllowPasswordAuth = true // scripts and `make dev` sign in with a password
+	dev.CORSOrigins = []string{"http://localhost:3000"}
+
+	stg := base("stg")
+
+	prd := base("prd")
+	prd.Retain = true
+	prd.LogRetentionDays = 365
+	prd.ThrottleRate = 50
+	prd.ThrottleBurst = 100
+
+	return []Config{dev, stg, prd}
+}
+
+// Environment returns the named environment's configuration.
+func Environment(name string) (Config, error) {
+	for _, c := range Environments() {
+		if c.Name == name {
+			return c, nil
+		}
+	}
+	return Config{}, fmt.Errorf("no environment %q (want dev, stg or prd)", name)
+}

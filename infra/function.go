@@ -1,0 +1,75 @@
+package infra
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/useradmin/cognito-user-admin/lambda/settings"
+)
+
+// CognitoActions are exactly the Cognito API calls the Lambda makes; its role
+// may call these and nothing else, on its own pool only. A test holds this
+// list equal to the methods of the handler's Cognito interface.
+var CognitoActions = []string{
+	"cognito-idp:AdminAddUserToGroup",
+	"cognito-idp:AdminCreateUser",
+	"cognito-idp:AdminDeleteUser",
+	"cognito-idp:AdminDisableUser",
+	"cognito-idp:AdminEnableUser",
+	"cognito-idp:AdminGetUser",
+	"cognito-idp:AdminListGroupsForUser",
+	"cognito-idp:AdminRemoveUserFromGroup",
+	"cognito-idp:ListUsers",
+}
+
+// AdminFunctionProps configures NewAdminFunction.
+type AdminFunctionProps struct {
+	Pool   awscognito.IUserPool
+	Config Config
+	// ModuleDir is the repository root (where go.mod is); the binary is built from there.
+	ModuleDir string
+}
+
+// NewAdminFunction creates the Go Lambda behind the API, with its log group
+// and a role that may call only CognitoActions on Pool.
+func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctionProps) awslambda.Function {
+	c := props.Config
+	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		Retention:     c.logRetention(),
+		RemovalPolicy: removalPolicy(c),
+	})
+	env := settings.Settings{
+		UserPoolID:     *props.Pool.UserPoolId(),
+		AdminGroups:    c.AdminGroups,
+		ManagedGroups:  c.ManagedGroups(),
+		AllowedOrigins: c.CORSOrigins,
+		Password:       c.Password,
+	}.Env()
+	fn := awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
+		Description:  jsii.String("Admin-only user provisioning for the " + c.Name + " user pool"),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         goFunctionCode(props.ModuleDir, "./lambda/cmd/bootstrap"),
+		// Well under API Gateway's 29 s, so the caller gets our error, not the gateway's.
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(10)),
+		MemorySize:    jsii.Number(c.LambdaMemoryMB),
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		LogGroup:      logs,
+		Environment:   toStringMap(env),
+	})
+	props.Pool.Grant(fn, *jsii.Strings(CognitoActions...)...)
+	return fn
+}
+
+func toStringMap(m map[string]string) *map[string]*string {
+	out := make(map[string]*string, len(m))
+	for k, v := range m {
+		out[k] = jsii.String(v)
+	}
+	return &out
+}

@@ -1,0 +1,209 @@
+package infra
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/useradmin/cognito-user-admin/api"
+)
+
+// AdminAPIProps configures NewAdminAPI.
+type AdminAPIProps struct {
+	Pool    awscognito.IUserPool
+	Handler awslambda.IFunction
+	Spec    *api.Spec
+	Config  Config
+}
+
+// NewAdminAPI creates the regional REST API: every route of Spec, each behind
+// the Cognito authorizer and proxied to Handler, JSON request bodies checked
+// against the document's schemas before the Lambda runs.
+func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) awsapigateway.RestApi {
+	c := props.Config
+	accessLogs := awslogs.NewLogGroup(scope, jsii.String(id+"AccessLogs"), &awslogs.LogGroupProps{
+		Retention:     c.logRetention(),
+		RemovalPolicy: removalPolicy(c),
+	})
+	var cors *awsapigateway.CorsOptions
+	if len(c.CORSOrigins) > 0 {
+		cors = &awsapigateway.CorsOptions{
+			AllowOrigins: jsii.Strings(c.CORSOrigins...),
+			AllowMethods: jsii.Strings("GET", "POST", "PUT", "DELETE", "OPTIONS"),
+			AllowHeaders: jsii.Strings("Authorization", "Content-Type"),
+			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
+		}
+	}
+	restAPI := awsapigateway.NewRestApi(scope, jsii.String(id), &awsapigateway.RestApiProps{
+		RestApiName:           jsii.String("useradmin-" + c.Name),
+		Description:           jsii.String("Admin-only user provisioning for the " + c.Name + " user pool"),
+		EndpointConfiguration: &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL}},
+		CloudWatchRole:        jsii.Bool(c.APIGatewayCloudWatchRole),
+		// The role is account-wide: another stack may depend on it after this one goes.
+		CloudWatchRoleRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		DefaultCorsPreflightOptions: cors,
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(c.Name),
+			ThrottlingRateLimit:  jsii.Number(c.ThrottleRate),
+			ThrottlingBurstLimit: jsii.Number(c.ThrottleBurst),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
+			MetricsEnabled:       jsii.Bool(true),
+			// Execution logs at ERROR only, and never request data: bodies hold temporary passwords.
+			LoggingLevel:     awsapigateway.MethodLoggingLevel_ERROR,
+			DataTraceEnabled: jsii.Bool(false),
+		},
+	})
+	// The stack publishes ApiUrl itself; drop the construct's own unnamed output.
+	restAPI.Node().TryRemoveChild(jsii.String("Endpoint"))
+
+	authorizer := awsapigateway.NewCognitoUserPoolsAuthorizer(scope, jsii.String(id+"Authorizer"), &awsapigateway.CognitoUserPoolsAuthorizerProps{
+		CognitoUserPools: &[]awscognito.IUserPool{props.Pool},
+		AuthorizerName:   jsii.String("cognito-id-token"),
+		IdentitySource:   jsii.String("method.request.header.Authorization"),
+	})
+	validator := restAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{
+		RequestValidatorName:      jsii.String("body-and-parameters"),
+		ValidateRequestBody:       jsii.Bool(true),
+		ValidateRequestParameters: jsii.Bool(true),
+	})
+	models := map[string]awsapigateway.Model{}
+	integration := awsapigateway.NewLambdaIntegration(props.Handler, &awsapigateway.LambdaIntegrationOptions{
+		Proxy: jsii.Bool(true),
+		// One invoke permission per method, not two: the console's test-invoke is not used.
+		AllowTestInvoke: jsii.Bool(false),
+	})
+	for _, r := range props.Spec.Routes {
+		params := map[string]*bool{}
+		for _, p := range r.PathParams {
+			params["method.request.path."+p] = jsii.Bool(true)
+		}
+		opts := &awsapigateway.MethodOptions{
+			OperationName:     jsii.String(r.OperationID),
+			AuthorizationType: awsapigateway.AuthorizationType_COGNITO,
+			Authorizer:        authorizer,
+			RequestValidator:  validator,
+			RequestParameters: &params,
+		}
+		if r.BodyModel != "" {
+			m, ok := models[r.BodyModel]
+			if !ok {
+				m = restAPI.AddModel(jsii.String(r.BodyModel), &awsapigateway.ModelOptions{
+					ModelName:   jsii.String(r.BodyModel),
+					ContentType: jsii.String("application/json"),
+					Schema:      jsonSchema(props.Spec.Models[r.BodyModel]),
+				})
+				models[r.BodyModel] = m
+			}
+			opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": m}
+		}
+		restAPI.Root().ResourceForPath(jsii.String(r.Path)).AddMethod(jsii.String(r.Method), integration, opts)
+	}
+	addGatewayResponses(restAPI, c)
+	return restAPI
+}
+
+// accessLogFormat is one JSON object per request. It names the caller by
+// sub and never includes headers, tokens or bodies.
+var accessLogFormat = mustJSON(map[string]string{
+	"requestId":          "$context.requestId",
+	"requestTime":        "$context.requestTime",
+	"ip":                 "$context.identity.sourceIp",
+	"userAgent":          "$context.identity.userAgent",
+	"httpMethod":         "$context.httpMethod",
+	"resourcePath":       "$context.resourcePath",
+	"status":             "$context.status",
+	"protocol":           "$context.protocol",
+	"responseLength":     "$context.responseLength",
+	"responseLatency":    "$context.responseLatency",
+	"integrationLatency": "$context.integrationLatency",
+	"caller":             "$context.authorizer.claims.sub",
+	"error":              "$context.error.message",
+	"errorType":          "$context.error.responseType",
+})
+
+// errorTemplate renders a gateway error in the API's one error shape.
+func errorTemplate(code, message string) *map[string]*string {
+	return &map[string]*string{"application/json": jsii.String(fmt.Sprintf(
+		`{"error":{"code":%q,"message":"%s"},"requestId":"$context.requestId"}`, code, message))}
+}
+
+// addGatewayResponses makes API Gateway's own errors (validation, throttling,
+// unknown routes, its 5xx) use the API's error shape and carry CORS headers.
+// A refused token keeps API Gateway's own {"message":"Unauthorized"}.
+func addGatewayResponses(restAPI awsapigateway.RestApi, c Config) {
+	var headers *map[string]*string
+	if len(c.CORSOrigins) > 0 {
+		// A gateway response has one static header value: answer the first origin (browsers need an exact match).
+		headers = &map[string]*string{"Access-Control-Allow-Origin": jsii.String("'" + c.CORSOrigins[0] + "'")}
+	}
+	for _, r := range []struct {
+		id, status, code, message string
+		typ                       awsapigateway.ResponseType
+	}{
+		{"BadRequestBody", "400", "InvalidRequest", "$util.escapeJavaScript($context.error.validationErrorString)", awsapigateway.ResponseType_BAD_REQUEST_BODY()},
+		{"BadRequestParameters", "400", "InvalidRequest", "$util.escapeJavaScript($context.error.validationErrorString)", awsapigateway.ResponseType_BAD_REQUEST_PARAMETERS()},
+		{"Throttled", "429", "TooManyRequests", "Too many requests: slow down and retry.", awsapigateway.ResponseType_THROTTLED()},
+		// API Gateway answers an unknown route with 403 Missing Authentication Token; say what it is.
+		{"UnknownRoute", "404", "NotFound", "No such route.", awsapigateway.ResponseType_MISSING_AUTHENTICATION_TOKEN()},
+		{"Default4xx", "", "BadRequest", "$util.escapeJavaScript($context.error.messageString)", awsapigateway.ResponseType_DEFAULT_4XX()},
+		{"Default5xx", "", "GatewayError", "$util.escapeJavaScript($context.error.messageString)", awsapigateway.ResponseType_DEFAULT_5XX()},
+	} {
+		opts := &awsapigateway.GatewayResponseOptions{Type: r.typ, Templates: errorTemplate(r.code, r.message), ResponseHeaders: headers}
+		if r.status != "" {
+			opts.StatusCode = jsii.String(r.status)
+		}
+		restAPI.AddGatewayResponse(jsii.String(r.id), opts)
+	}
+	restAPI.AddGatewayResponse(jsii.String("Unauthorized"), &awsapigateway.GatewayResponseOptions{
+		Type:            awsapigateway.ResponseType_UNAUTHORIZED(),
+		StatusCode:      jsii.String("401"),
+		Templates:       &map[string]*string{"application/json": jsii.String(`{"message":"Unauthorized"}`)},
+		ResponseHeaders: headers,
+	})
+}
+
+// jsonSchema turns a schema from the OpenAPI document into CDK's JsonSchema,
+// as draft 4 (what API Gateway models use). The struct's fields are named as
+// JSON Schema's keywords, so decoding fills them; jsii then wants the typed
+// enum for "type" and a *JsonSchema for "items", which fix completes.
+func jsonSchema(schema map[string]any) *awsapigateway.JsonSchema {
+	s := decodeSchema(schema)
+	s.Schema = awsapigateway.JsonSchemaVersion_DRAFT4
+	return s
+}
+
+func decodeSchema(v any) *awsapigateway.JsonSchema {
+	var s awsapigateway.JsonSchema
+	if err := json.Unmarshal([]byte(mustJSON(v)), &s); err != nil {
+		panic(fmt.Sprintf("request model: %v", err))
+	}
+	if t, ok := s.Type.(string); ok {
+		s.Type = awsapigateway.JsonSchemaType(strings.ToUpper(t))
+	}
+	if s.Items != nil {
+		s.Items = decodeSchema(s.Items)
+	}
+	if s.Properties != nil {
+		for name, p := range *s.Properties {
+			(*s.Properties)[name] = decodeSchema(p)
+		}
+	}
+	return &s
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return strings.TrimSpace(string(b))
+}

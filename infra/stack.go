@@ -1,0 +1,77 @@
+package infra
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/useradmin/cognito-user-admin/api"
+)
+
+// UserAdminStackProps configures NewUserAdminStack.
+type UserAdminStackProps struct {
+	Config Config
+	// ModuleDir is the repository root; empty means found from the working directory.
+	ModuleDir string
+}
+
+// NewUserAdminStack composes one environment: the user pool, its client and
+// groups, the admin Lambda and the REST API in front of it, and publishes
+// the outputs callers need. A config that does not validate is an error.
+func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (awscdk.Stack, error) {
+	c := props.Config
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	spec, err := api.Load()
+	if err != nil {
+		return nil, err
+	}
+	moduleDir := props.ModuleDir
+	if moduleDir == "" {
+		if moduleDir, err = ModuleDir(); err != nil {
+			return nil, err
+		}
+	}
+	stack := awscdk.NewStack(scope, jsii.String(c.StackName()), &awscdk.StackProps{
+		Env:         stackEnv(c),
+		Description: jsii.String(fmt.Sprintf("Admin-only user provisioning on Amazon Cognito (%s)", c.Name)),
+		Tags:        &map[string]*string{"app": jsii.String("useradmin"), "env": jsii.String(c.Name)},
+	})
+	pool := NewUserPool(stack, "UserPool", &UserPoolProps{Config: c})
+	client := NewAppClient(stack, "AppClient", &AppClientProps{Pool: pool, Config: c})
+	NewGroups(stack, "Groups", &GroupsProps{Pool: pool, Config: c})
+	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir})
+	restAPI := NewAdminAPI(stack, "AdminApi", &AdminAPIProps{Pool: pool, Handler: fn, Spec: spec, Config: c})
+
+	// A slice, not a map: output order must not vary between synths.
+	for _, out := range []struct {
+		name  string
+		value *string
+	}{
+		{"ApiUrl", restAPI.Url()},
+		{"UserPoolId", pool.UserPoolId()},
+		{"UserPoolClientId", client.UserPoolClientId()},
+		{"Region", stack.Region()},
+	} {
+		awscdk.NewCfnOutput(stack, jsii.String(out.name), &awscdk.CfnOutputProps{Value: out.value})
+	}
+	return stack, nil
+}
+
+// stackEnv pins account and region from the config, falling back to the CDK
+// CLI's defaults; with neither the stack is environment-agnostic, which
+// still synthesizes offline.
+func stackEnv(c Config) *awscdk.Environment {
+	account, region := c.Account, c.Region
+	if account == "" {
+		account = os.Getenv("CDK_DEFAULT_ACCOUNT")
+	}
+	if region == "" {
+		region = os.Getenv("CDK_DEFAULT_REGION")
+	}
+	return &awscdk.Environment{Account: optional(account), Region: optional(region)}
+}

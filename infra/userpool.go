@@ -1,0 +1,94 @@
+package infra
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// UserPoolProps configures NewUserPool.
+type UserPoolProps struct {
+	Config Config
+}
+
+// The pool's logical ID is pinned: CloudFormation replaces a resource whose
+// logical ID changes, and replacing the pool deletes every user. Renaming or
+// moving the construct must never do that.
+const userPoolLogicalID = "UserPool"
+
+// NewUserPool creates the user pool: email is the username, only admins
+// create users, recovery by verified email only.
+func NewUserPool(scope constructs.Construct, id string, props *UserPoolProps) awscognito.UserPool {
+	c := props.Config
+	mfa := awscognito.Mfa_OFF
+	var second *awscognito.MfaSecondFactor
+	if c.MFA == "optional-totp" {
+		mfa = awscognito.Mfa_OPTIONAL
+		second = &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)}
+	}
+	pool := awscognito.NewUserPool(scope, jsii.String(id), &awscognito.UserPoolProps{
+		UserPoolName: jsii.String("useradmin-" + c.Name),
+		// Username attributes and case sensitivity can never change after
+		// creation: email as the username, matched case-insensitively.
+		SignInAliases:       &awscognito.SignInAliases{Email: jsii.Bool(true)},
+		SignInCaseSensitive: jsii.Bool(false),
+		SelfSignUpEnabled:   jsii.Bool(false),
+		AutoVerify:          &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
+		// A changed email stays unverified, and the old one in use, until the user confirms the new one.
+		KeepOriginal: &awscognito.KeepOriginalAttrs{Email: jsii.Bool(true)},
+		StandardAttributes: &awscognito.StandardAttributes{
+			Email: &awscognito.StandardAttribute{Required: jsii.Bool(true), Mutable: jsii.Bool(true)},
+		},
+		PasswordPolicy: &awscognito.PasswordPolicy{
+			MinLength:            jsii.Number(c.Password.MinLength),
+			RequireLowercase:     jsii.Bool(c.Password.RequireLowercase),
+			RequireUppercase:     jsii.Bool(c.Password.RequireUppercase),
+			RequireDigits:        jsii.Bool(c.Password.RequireDigits),
+			RequireSymbols:       jsii.Bool(c.Password.RequireSymbols),
+			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(c.TempPasswordValidityDays)),
+		},
+		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
+		UserInvitation: &awscognito.UserInvitationConfig{
+			EmailSubject: jsii.String(c.Invitation.Subject),
+			EmailBody:    jsii.String(c.Invitation.Body),
+		},
+		Email:              emailSender(c),
+		Mfa:                mfa,
+		MfaSecondFactor:    second,
+		FeaturePlan:        awscognito.FeaturePlan(c.FeaturePlan),
+		DeletionProtection: jsii.Bool(c.Retain),
+		RemovalPolicy:      removalPolicy(c),
+	})
+	pool.Node().DefaultChild().(awscdk.CfnResource).OverrideLogicalId(jsii.String(userPoolLogicalID))
+	return pool
+}
+
+func emailSender(c Config) awscognito.UserPoolEmail {
+	if c.SES == nil {
+		var replyTo *string
+		if c.CognitoReplyTo != "" {
+			replyTo = jsii.String(c.CognitoReplyTo)
+		}
+		return awscognito.UserPoolEmail_WithCognito(replyTo)
+	}
+	region := c.SES.Region
+	if region == "" {
+		region = c.Region
+	}
+	return awscognito.UserPoolEmail_WithSES(&awscognito.UserPoolSESOptions{
+		FromEmail:            jsii.String(c.SES.FromEmail),
+		FromName:             optional(c.SES.FromName),
+		ReplyTo:              optional(c.SES.ReplyTo),
+		ConfigurationSetName: optional(c.SES.ConfigurationSet),
+		SesRegion:            jsii.String(region),
+	})
+}
+
+// optional maps "" to an absent value.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return jsii.String(s)
+}

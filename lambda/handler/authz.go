@@ -1,0 +1,117 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/aws/aws-lambda-go/events"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+)
+
+// caller is the admin making the request, from the ID token's claims.
+type caller struct {
+	sub   string
+	email string // normalised, or empty when the token has none
+}
+
+func forbidden(message string) *apiError {
+	return newError(http.StatusForbidden, "Forbidden", "%s", message)
+}
+
+// authorize admits only ID tokens of admin-group members. API Gateway's
+// Cognito authorizer has already checked the token; group membership is ours.
+// The caller comes back even when refused, so the audit line names who tried.
+func (h *Handler) authorize(req events.APIGatewayProxyRequest) (caller, error) {
+	claims := claimsOf(req)
+	if claims == nil {
+		return caller{}, forbidden("the request carries no token claims")
+	}
+	c := caller{sub: claimString(claims["sub"])}
+	if e, err := NormalizeEmail(claimString(claims["email"])); err == nil {
+		c.email = e
+	}
+	// The authorizer also accepts access tokens; those carry no email, and this API is documented for ID tokens.
+	if use, ok := claims["token_use"]; ok && use != "id" {
+		return c, forbidden("the token must be a Cognito ID token")
+	}
+	admin := false
+	for _, g := range groupsClaim(claims["cognito:groups"]) {
+		admin = admin || h.settings.IsAdminGroup(g)
+	}
+	if !admin {
+		return c, forbidden("caller is not in an admin group")
+	}
+	if c.sub == "" {
+		// Without a sub, self-protection could not recognise the caller's own account.
+		return c, forbidden("the token has no sub claim")
+	}
+	return c, nil
+}
+
+// claimsOf returns the authorizer's claims as strings or lists. The real
+// gateway gives map[string]interface{}; a local gateway may give strings.
+func claimsOf(req events.APIGatewayProxyRequest) map[string]any {
+	switch m := req.RequestContext.Authorizer["claims"].(type) {
+	case map[string]any:
+		return m
+	case map[string]string:
+		out := make(map[string]any, len(m))
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	return nil
+}
+
+func claimString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// groupsClaim reads cognito:groups in every form API Gateway and local tools
+// send it: "a,b", "[a b]" (the REST authorizer's rendering of a list), a JSON
+// array inside a string, or a real array.
+func groupsClaim(v any) []string {
+	switch g := v.(type) {
+	case []string:
+		return g
+	case []any:
+		out := make([]string, 0, len(g))
+		for _, x := range g {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	case string:
+		var list []string
+		if json.Unmarshal([]byte(g), &list) == nil {
+			return list
+		}
+		g = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(g), "["), "]")
+		// Cognito group names hold no whitespace, so both separators are safe.
+		return strings.FieldsFunc(g, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	}
+	return nil
+}
+
+// refuseSelf resolves the target account and refuses to let admins disable,
+// delete or demote themselves, which could lock the last admin out. The
+// target's username is the caller's sub when it is the same account; the
+// email is a second key, so a token without the expected sub still matches.
+func (h *Handler) refuseSelf(ctx context.Context, c *call) error {
+	out, err := h.cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target})
+	if err != nil {
+		return err
+	}
+	target := newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, nil, nil, nil)
+	email, _ := NormalizeEmail(target.Email)
+	if target.Username == c.caller.sub || (c.caller.email != "" && email == c.caller.email) {
+		return newError(http.StatusForbidden, "CannotModifySelf", "admins cannot disable, delete or remove an admin group from their own account")
+	}
+	return nil
+}

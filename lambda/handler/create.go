@@ -1,0 +1,92 @@
+package handler
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+)
+
+const rollbackTimeout = 5 * time.Second
+
+// create handles POST /users. Every check runs before the first Cognito call,
+// and a failed group add deletes the new user, so a refused request leaves nothing behind.
+func (h *Handler) create(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	r, err := decodeCreate(c.req)
+	if err != nil {
+		return none, err
+	}
+	c.target, c.groups = r.email, r.groups
+	if r.temporaryPassword != nil {
+		if err := h.settings.Password.Check(*r.temporaryPassword); err != nil {
+			return none, newError(http.StatusBadRequest, "InvalidPassword", "temporaryPassword %v", err)
+		}
+	}
+	for _, g := range r.groups {
+		if !h.settings.IsManagedGroup(g) {
+			return none, groupNotManaged(g)
+		}
+	}
+
+	in := &cip.AdminCreateUserInput{
+		UserPoolId: &h.settings.UserPoolID,
+		Username:   &r.email,
+		// Cognito defaults to SMS, which this pool has no role for.
+		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
+		UserAttributes: []types.AttributeType{
+			{Name: aws.String("email"), Value: &r.email},
+			// The admin vouches for the address; without this the user could not recover the account by email.
+			{Name: aws.String("email_verified"), Value: aws.String("true")},
+		},
+		TemporaryPassword: r.temporaryPassword,
+	}
+	if !r.sendInvitation {
+		in.MessageAction = types.MessageActionTypeSuppress
+	}
+	out, err := h.cognito.AdminCreateUser(ctx, in)
+	if err != nil {
+		return none, err
+	}
+	u := fromUserType(out.User, r.groups)
+	if u.Email == "" {
+		u.Email = r.email
+	}
+	// Cognito's answer names the user; the email, an alias of the username, stands in should it not.
+	username := cmp.Or(u.Username, r.email)
+	for _, g := range r.groups {
+		if _, err := h.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &username, GroupName: &g}); err != nil {
+			h.rollback(ctx, c, username)
+			return none, fromCognito(err, true)
+		}
+	}
+
+	resp := jsonResponse(http.StatusCreated, userBody{User: u})
+	base := c.req.RequestContext.Path
+	if base == "" {
+		base = "/users"
+	}
+	resp.Headers["Location"] = base + "/" + url.PathEscape(r.email)
+	return resp, nil
+}
+
+// rollback deletes a user whose creation could not be completed. It gets a
+// few seconds of its own even when the request's context is done, since a
+// half-created user is worse than a late answer.
+func (h *Handler) rollback(ctx context.Context, c *call, username string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	if _, err := h.cognito.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: &h.settings.UserPoolID, Username: &username}); err != nil {
+		h.log.ErrorContext(ctx, "rollback failed: the user was created without all its groups",
+			"target", c.target, "request_id", c.req.RequestContext.RequestID, "error", err.Error())
+	}
+}
+
+func groupNotManaged(g string) *apiError {
+	return newError(http.StatusForbidden, "GroupNotManaged", "group %q is not one admins may manage", g)
+}

@@ -1,0 +1,329 @@
+package handler
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Request limits. Groups mirror the OpenAPI model, which API Gateway enforces
+// for JSON only: form bodies reach the Lambda unchecked.
+const (
+	maxBody      = 16 << 10
+	maxGroups    = 25
+	maxGroupName = 128
+)
+
+// createRequest is a decoded, syntactically valid create body. Rules that
+// depend on the deployment (password policy, managed groups) are checked later.
+type createRequest struct {
+	email             string
+	temporaryPassword *string
+	sendInvitation    bool
+	groups            []string // sorted, without duplicates
+}
+
+// createFields are the body's fields as sent, before validation; nil means absent.
+type createFields struct {
+	email, temporaryPassword *string
+	sendInvitation           *bool
+	groups                   []string
+}
+
+func decodeCreate(req events.APIGatewayProxyRequest) (createRequest, error) {
+	ct := header(req, "Content-Type")
+	if ct == "" {
+		return createRequest{}, unsupportedMedia("Content-Type is missing")
+	}
+	media, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return createRequest{}, unsupportedMedia("Content-Type is malformed")
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return createRequest{}, unsupportedMedia("the only charset accepted is utf-8")
+	}
+	var decode func([]byte) (createFields, error)
+	switch media {
+	case "application/json":
+		decode = decodeJSON
+	case "application/x-www-form-urlencoded":
+		decode = decodeForm
+	default:
+		return createRequest{}, unsupportedMedia("Content-Type must be application/json or application/x-www-form-urlencoded")
+	}
+	body, err := rawBody(req)
+	if err != nil {
+		return createRequest{}, err
+	}
+	if len(body) == 0 {
+		return createRequest{}, badRequest("the body is empty: email is required")
+	}
+	if !utf8.Valid(body) {
+		return createRequest{}, badRequest("the body is not valid UTF-8")
+	}
+	f, err := decode(body)
+	if err != nil {
+		return createRequest{}, err
+	}
+	return f.validate()
+}
+
+func unsupportedMedia(message string) *apiError {
+	return newError(http.StatusUnsupportedMediaType, "UnsupportedMediaType", "%s", message)
+}
+
+// rawBody undoes API Gateway's base64 encoding (used for binary media types) and enforces the size limit.
+func rawBody(req events.APIGatewayProxyRequest) ([]byte, error) {
+	body := []byte(req.Body)
+	if req.IsBase64Encoded {
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(req.Body); err != nil {
+			return nil, badRequest("the body is not valid base64")
+		}
+	}
+	if len(body) > maxBody {
+		return nil, newError(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "the body is over %d bytes", maxBody)
+	}
+	return body, nil
+}
+
+// decodeJSON walks the object token by token rather than unmarshalling into a
+// struct: encoding/json would match field names case-insensitively and let a
+// repeated field silently win, and both hide client mistakes.
+func decodeJSON(body []byte) (createFields, error) {
+	var f createFields
+	malformed := badRequest("the body is not a valid JSON object")
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return f, badRequest("the body must be a JSON object with at least email")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		if err != nil || !ok {
+			return f, malformed
+		}
+		if seen[key] {
+			return f, badRequest("field %q is repeated", key)
+		}
+		seen[key] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return f, malformed
+		}
+		if err := f.setJSON(key, raw); err != nil {
+			return f, err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return f, malformed
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return f, badRequest("there is data after the JSON object")
+	}
+	return f, nil
+}
+
+// setJSON stores one field. null counts as absent, as JSON clients send it
+// for unset options: unmarshalling null into a pointer or slice leaves it nil.
+func (f *createFields) setJSON(key string, raw json.RawMessage) error {
+	switch key {
+	case "email":
+		return jsonAs(raw, &f.email, "email must be a string")
+	case "temporaryPassword":
+		return jsonAs(raw, &f.temporaryPassword, "temporaryPassword must be a string")
+	case "sendInvitation":
+		return jsonAs(raw, &f.sendInvitation, "sendInvitation must be true or false")
+	case "groups":
+		// Pointers, because a null element would otherwise become "" without an error.
+		var groups []*string
+		if err := jsonAs(raw, &groups, "groups must be an array of strings"); err != nil {
+			return err
+		}
+		if slices.Contains(groups, nil) {
+			return badRequest("groups must be an array of strings")
+		}
+		for _, g := range groups {
+			f.groups = append(f.groups, *g)
+		}
+		return nil
+	}
+	return badRequest("unknown field %q", key)
+}
+
+func jsonAs(raw json.RawMessage, v any, message string) error {
+	if json.Unmarshal(raw, v) != nil {
+		return badRequest("%s", message)
+	}
+	return nil
+}
+
+func decodeForm(body []byte) (createFields, error) {
+	var f createFields
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return f, badRequest("the form body is malformed")
+	}
+	// Sorted so a body with several mistakes always reports the same one.
+	for _, key := range slices.Sorted(maps.Keys(form)) {
+		vals := form[key]
+		if key == "groups" {
+			f.groups = vals
+			continue
+		}
+		if len(vals) > 1 {
+			return f, badRequest("field %q is repeated", key)
+		}
+		v := vals[0]
+		switch key {
+		case "email":
+			f.email = &v
+		case "temporaryPassword":
+			f.temporaryPassword = &v
+		case "sendInvitation":
+			b, ok := map[string]bool{"true": true, "false": false}[v]
+			if !ok {
+				return f, badRequest("sendInvitation must be true or false")
+			}
+			f.sendInvitation = &b
+		default:
+			return f, badRequest("unknown field %q", key)
+		}
+	}
+	return f, nil
+}
+
+func (f createFields) validate() (createRequest, error) {
+	if f.email == nil {
+		return createRequest{}, badRequest("email is required")
+	}
+	email, err := NormalizeEmail(*f.email)
+	if err != nil {
+		return createRequest{}, invalidEmail("email", err)
+	}
+	r := createRequest{email: email, temporaryPassword: f.temporaryPassword, sendInvitation: true}
+	if f.sendInvitation != nil {
+		r.sendInvitation = *f.sendInvitation
+	}
+	if len(f.groups) > maxGroups {
+		return createRequest{}, badRequest("groups holds more than %d names", maxGroups)
+	}
+	for _, g := range f.groups {
+		if g == "" || utf8.RuneCountInString(g) > maxGroupName {
+			return createRequest{}, badRequest("groups must hold names of 1 to %d characters", maxGroupName)
+		}
+	}
+	r.groups = slices.Compact(slices.Sorted(slices.Values(f.groups)))
+	return r, nil
+}
+
+func invalidEmail(field string, err error) *apiError {
+	return newError(http.StatusBadRequest, "InvalidEmail", "%s %v", field, err)
+}
+
+// listQuery is a decoded GET /users query.
+type listQuery struct {
+	limit  int32
+	token  string // Cognito's, unwrapped
+	filter string
+}
+
+var userStatuses = []string{"UNCONFIRMED", "CONFIRMED", "ARCHIVED", "COMPROMISED", "UNKNOWN", "RESET_REQUIRED", "FORCE_CHANGE_PASSWORD", "EXTERNAL_PROVIDER"}
+
+func decodeList(req events.APIGatewayProxyRequest, pool string) (listQuery, error) {
+	q := listQuery{limit: 25}
+	params := req.MultiValueQueryStringParameters
+	if len(params) == 0 {
+		params = map[string][]string{}
+		for k, v := range req.QueryStringParameters {
+			params[k] = []string{v}
+		}
+	}
+	var status, prefix *string
+	for _, key := range slices.Sorted(maps.Keys(params)) {
+		vals := params[key]
+		if len(vals) != 1 {
+			return q, badRequest("query parameter %q is repeated", key)
+		}
+		v := vals[0]
+		switch key {
+		case "limit":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 60 {
+				return q, badRequest("limit must be a whole number from 1 to 60")
+			}
+			q.limit = int32(n)
+		case "nextToken":
+			t, err := decodeToken(pool, v)
+			if err != nil {
+				return q, err
+			}
+			q.token = t
+		case "status":
+			if !slices.Contains(userStatuses, v) {
+				return q, badRequest("status must be one of %s", strings.Join(userStatuses, ", "))
+			}
+			status = &v
+		case "email":
+			p := strings.ToLower(strings.TrimSpace(v))
+			// The prefix goes inside a quoted filter string, which has no escapes Cognito documents.
+			if p == "" || len(p) > maxEmail || strings.ContainsAny(p, "\"\\") || !utf8.ValidString(p) ||
+				strings.IndexFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+				return q, badRequest("email must be a non-empty prefix of at most %d characters without quotes, backslashes or control characters", maxEmail)
+			}
+			prefix = &p
+		default:
+			return q, badRequest("unknown query parameter %q", key)
+		}
+	}
+	switch {
+	case status != nil && prefix != nil:
+		return q, badRequest("status and email cannot be combined: Cognito filters on one attribute at a time")
+	case status != nil:
+		q.filter = `cognito:user_status = "` + *status + `"`
+	case prefix != nil:
+		q.filter = `email ^= "` + *prefix + `"`
+	}
+	return q, nil
+}
+
+// pathParam reads a path parameter. API Gateway decodes it, but a client or
+// proxy that encoded twice leaves it percent-encoded: decode once more when
+// that yields something, and keep the value as sent when it does not.
+func pathParam(req events.APIGatewayProxyRequest, name string) string {
+	v := req.PathParameters[name]
+	if strings.Contains(v, "%") {
+		if d, err := url.PathUnescape(v); err == nil {
+			return d
+		}
+	}
+	return v
+}
+
+// header finds a request header whatever its case, in either map API Gateway fills.
+func header(req events.APIGatewayProxyRequest, name string) string {
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	for k, v := range req.MultiValueHeaders {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,222 @@
+// Package handler is the admin API's Lambda: it routes API Gateway proxy
+// requests, checks that the caller is an admin, validates input, and runs the
+// Cognito operations behind the narrow Cognito interface.
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/useradmin/cognito-user-admin/lambda/settings"
+)
+
+// Cognito is the narrow interface of the Cognito calls the handler makes;
+// *cognitoidentityprovider.Client satisfies it, and tests use a fake. Its
+// methods are also exactly the IAM actions the function needs.
+type Cognito interface {
+	AdminCreateUser(context.Context, *cip.AdminCreateUserInput, ...func(*cip.Options)) (*cip.AdminCreateUserOutput, error)
+	AdminGetUser(context.Context, *cip.AdminGetUserInput, ...func(*cip.Options)) (*cip.AdminGetUserOutput, error)
+	AdminListGroupsForUser(context.Context, *cip.AdminListGroupsForUserInput, ...func(*cip.Options)) (*cip.AdminListGroupsForUserOutput, error)
+	ListUsers(context.Context, *cip.ListUsersInput, ...func(*cip.Options)) (*cip.ListUsersOutput, error)
+	AdminDisableUser(context.Context, *cip.AdminDisableUserInput, ...func(*cip.Options)) (*cip.AdminDisableUserOutput, error)
+	AdminEnableUser(context.Context, *cip.AdminEnableUserInput, ...func(*cip.Options)) (*cip.AdminEnableUserOutput, error)
+	AdminDeleteUser(context.Context, *cip.AdminDeleteUserInput, ...func(*cip.Options)) (*cip.AdminDeleteUserOutput, error)
+	AdminAddUserToGroup(context.Context, *cip.AdminAddUserToGroupInput, ...func(*cip.Options)) (*cip.AdminAddUserToGroupOutput, error)
+	AdminRemoveUserFromGroup(context.Context, *cip.AdminRemoveUserFromGroupInput, ...func(*cip.Options)) (*cip.AdminRemoveUserFromGroupOutput, error)
+}
+
+var _ Cognito = (*cip.Client)(nil)
+
+// Handler serves the admin API. It is built once per container and is safe for concurrent use.
+type Handler struct {
+	settings settings.Settings
+	cognito  Cognito
+	log      *slog.Logger
+}
+
+// New returns a Handler acting on the user pool s.UserPoolID through c, logging to log.
+func New(s settings.Settings, c Cognito, log *slog.Logger) *Handler {
+	return &Handler{settings: s, cognito: c, log: log}
+}
+
+// call is one request in flight: what routes read, and what they leave for the audit line.
+type call struct {
+	req    events.APIGatewayProxyRequest
+	caller caller
+	target string   // the user's normalised email, once known
+	group  string   // the path's group
+	groups []string // the groups a create adds the user to
+	// failure is the error the call was answered with, for the audit line.
+	failure *apiError
+}
+
+// route is one operation. action names it in the audit log; reads have none.
+type route struct {
+	action string
+	serve  func(*Handler, context.Context, *call) (events.APIGatewayProxyResponse, error)
+}
+
+var routes = map[string]route{
+	"POST /users":                          {"create", (*Handler).create},
+	"GET /users":                           {"", (*Handler).list},
+	"GET /users/{email}":                   {"", (*Handler).get},
+	"DELETE /users/{email}":                {"delete", (*Handler).delete},
+	"POST /users/{email}/invitation":       {"resend", (*Handler).resend},
+	"POST /users/{email}/disable":          {"disable", (*Handler).disable},
+	"POST /users/{email}/enable":           {"enable", (*Handler).enable},
+	"PUT /users/{email}/groups/{group}":    {"group_add", (*Handler).addToGroup},
+	"DELETE /users/{email}/groups/{group}": {"group_remove", (*Handler).removeFromGroup},
+}
+
+// Routes returns the route keys ("METHOD /resource"), sorted, so tests can
+// hold them against the OpenAPI document and the deployed API.
+func Routes() []string {
+	return slices.Sorted(maps.Keys(routes))
+}
+
+// Handle serves one API Gateway proxy request. Every failure is answered as
+// a JSON error response, so the returned error is always nil: an error
+// returned to the Lambda runtime would reach clients as API Gateway's bare 502.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (resp events.APIGatewayProxyResponse, _ error) {
+	c := &call{req: req}
+	r, ok := routes[req.HTTPMethod+" "+req.Resource]
+	defer func() {
+		if p := recover(); p != nil {
+			// A bug must still answer in the API's shape; the value goes to the log, never to the client.
+			h.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "route", req.HTTPMethod+" "+req.Resource)
+			resp = h.errorResponse(ctx, c, newError(http.StatusBadGateway, "UpstreamError", "the request could not be processed"))
+		}
+		if ok && r.action != "" {
+			h.audit(ctx, c, r.action, resp.StatusCode)
+		}
+		cors(h.settings, req, &resp)
+	}()
+	if !ok {
+		return h.errorResponse(ctx, c, notRouted(req)), nil
+	}
+	var err error
+	if c.caller, err = h.authorize(req); err != nil {
+		return h.errorResponse(ctx, c, asAPIError(err)), nil
+	}
+	resp, err = r.serve(h, ctx, c)
+	if err != nil {
+		return h.errorResponse(ctx, c, asAPIError(err)), nil
+	}
+	return resp, nil
+}
+
+// notRouted tells an unknown resource (404) from a known one asked with the wrong method (405).
+func notRouted(req events.APIGatewayProxyRequest) *apiError {
+	var allow []string
+	for key := range routes {
+		if m, res, _ := strings.Cut(key, " "); res == req.Resource {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return newError(http.StatusNotFound, "NotFound", "no route for %s %s", req.HTTPMethod, req.Resource)
+	}
+	slices.Sort(allow)
+	e := newError(http.StatusMethodNotAllowed, "MethodNotAllowed", "%s is not allowed on %s", req.HTTPMethod, req.Resource)
+	e.allow = strings.Join(allow, ", ")
+	return e
+}
+
+// errorBody is the one error shape of the API.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+	RequestID string `json:"requestId"`
+}
+
+func (h *Handler) errorResponse(ctx context.Context, c *call, e *apiError) events.APIGatewayProxyResponse {
+	// Upstream trouble is for operators; client mistakes are told to the client and counted by the audit line.
+	if e.status >= 500 || e.status == http.StatusTooManyRequests {
+		level := slog.LevelError
+		if e.status == http.StatusTooManyRequests {
+			level = slog.LevelWarn
+		}
+		attrs := []slog.Attr{slog.String("code", e.code), slog.Int("status", e.status), slog.String("request_id", c.req.RequestContext.RequestID)}
+		if e.cause != nil {
+			attrs = append(attrs, slog.String("error", e.cause.Error()))
+		}
+		h.log.LogAttrs(ctx, level, "upstream failure", attrs...)
+	}
+	c.failure = e
+	var b errorBody
+	b.Error.Code, b.Error.Message, b.RequestID = e.code, e.message, c.req.RequestContext.RequestID
+	resp := jsonResponse(e.status, b)
+	if e.retryAfter > 0 {
+		resp.Headers["Retry-After"] = strconv.Itoa(e.retryAfter)
+	}
+	if e.allow != "" {
+		resp.Headers["Allow"] = e.allow
+	}
+	return resp
+}
+
+// none is what a route returns beside an error; Handle answers with the error instead.
+var none events.APIGatewayProxyResponse
+
+func jsonResponse(status int, v any) events.APIGatewayProxyResponse {
+	b, _ := json.Marshal(v) // only this package's structs of strings, bools and slices: cannot fail
+	return events.APIGatewayProxyResponse{
+		StatusCode: status,
+		// no-store: the bodies describe accounts and must not sit in shared caches.
+		Headers: map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store"},
+		Body:    string(b),
+	}
+}
+
+func noContent() events.APIGatewayProxyResponse {
+	return events.APIGatewayProxyResponse{StatusCode: http.StatusNoContent, Headers: map[string]string{"Cache-Control": "no-store"}}
+}
+
+// cors answers browsers from the configured origins only; Vary keeps caches from mixing origins.
+func cors(s settings.Settings, req events.APIGatewayProxyRequest, resp *events.APIGatewayProxyResponse) {
+	origin := header(req, "Origin")
+	if origin == "" || !slices.Contains(s.AllowedOrigins, origin) {
+		return
+	}
+	resp.Headers["Access-Control-Allow-Origin"] = origin
+	resp.Headers["Access-Control-Expose-Headers"] = "Location, Retry-After"
+	resp.Headers["Vary"] = "Origin"
+}
+
+// audit writes the one line per mutating call that says who did what to whom
+// and how it ended. It names no body field other than the target and groups.
+func (h *Handler) audit(ctx context.Context, c *call, action string, status int) {
+	outcome := "success"
+	if c.failure != nil {
+		outcome = c.failure.code
+	}
+	attrs := []slog.Attr{
+		slog.String("action", action),
+		slog.String("caller_sub", c.caller.sub),
+		slog.String("caller_email", c.caller.email),
+		slog.String("target", c.target),
+	}
+	if c.group != "" {
+		attrs = append(attrs, slog.String("group", c.group))
+	}
+	if len(c.groups) > 0 {
+		attrs = append(attrs, slog.Any("groups", c.groups))
+	}
+	attrs = append(attrs,
+		slog.String("outcome", outcome),
+		slog.Int("status", status),
+		slog.String("request_id", c.req.RequestContext.RequestID))
+	h.log.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
+}

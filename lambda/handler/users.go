@@ -1,0 +1,203 @@
+package handler
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"golang.org/x/sync/errgroup"
+)
+
+// groupFetches bounds the concurrent AdminListGroupsForUser calls of a list
+// page, well under Cognito's per-account request quota for that operation.
+const groupFetches = 8
+
+// readTarget reads and normalises the path's email. The pool matches
+// usernames case-insensitively, but the audit log and messages use this one form.
+func (c *call) readTarget() error {
+	email, err := NormalizeEmail(pathParam(c.req, "email"))
+	if err != nil {
+		return invalidEmail("path email", err)
+	}
+	c.target = email
+	return nil
+}
+
+// readGroup reads the path's group; only managed groups may be touched, and
+// that is checked before any Cognito call.
+func (h *Handler) readGroup(c *call) error {
+	c.group = pathParam(c.req, "group")
+	if !h.settings.IsManagedGroup(c.group) {
+		return groupNotManaged(c.group)
+	}
+	return nil
+}
+
+func (h *Handler) get(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if err := c.readTarget(); err != nil {
+		return none, err
+	}
+	return h.answerUser(ctx, c)
+}
+
+// answerUser reads the target afresh, so the answer shows the state the call left it in.
+func (h *Handler) answerUser(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	u, err := h.getUser(ctx, c.target)
+	if err != nil {
+		return none, err
+	}
+	return jsonResponse(http.StatusOK, userBody{User: u}), nil
+}
+
+type listBody struct {
+	Users     []user `json:"users"`
+	NextToken string `json:"nextToken,omitempty"`
+}
+
+func (h *Handler) list(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	q, err := decodeList(c.req, h.settings.UserPoolID)
+	if err != nil {
+		return none, err
+	}
+	in := &cip.ListUsersInput{UserPoolId: &h.settings.UserPoolID, Limit: &q.limit}
+	if q.token != "" {
+		in.PaginationToken = &q.token
+	}
+	if q.filter != "" {
+		in.Filter = &q.filter
+	}
+	out, err := h.cognito.ListUsers(ctx, in)
+	if err != nil {
+		return none, err
+	}
+
+	users := make([]*user, len(out.Users))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(groupFetches)
+	for i, t := range out.Users {
+		g.Go(func() error {
+			groups, err := h.groupsOf(gctx, aws.ToString(t.Username))
+			if is[*types.UserNotFoundException](err) {
+				return nil // deleted since the page was read: leave it out rather than fail the page
+			}
+			if err != nil {
+				return err
+			}
+			u := fromUserType(&t, groups)
+			users[i] = &u
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return none, err
+	}
+
+	body := listBody{Users: []user{}}
+	for _, u := range users {
+		if u != nil {
+			body.Users = append(body.Users, *u)
+		}
+	}
+	if t := aws.ToString(out.PaginationToken); t != "" {
+		body.NextToken = encodeToken(h.settings.UserPoolID, t)
+	}
+	return jsonResponse(http.StatusOK, body), nil
+}
+
+// resend emails a new temporary password. Cognito allows it only while the
+// user has not set a password; checking first gives a clear 409 instead of
+// Cognito's UnsupportedUserStateException.
+func (h *Handler) resend(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if err := c.readTarget(); err != nil {
+		return none, err
+	}
+	out, err := h.cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target})
+	if err != nil {
+		return none, err
+	}
+	if out.UserStatus != types.UserStatusTypeForceChangePassword {
+		return none, newError(http.StatusConflict, "UserAlreadyActive",
+			"the user has already set a password (status %s); only users who have not signed in yet can be invited again", out.UserStatus)
+	}
+	_, err = h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId:             &h.settings.UserPoolID,
+		Username:               &c.target,
+		MessageAction:          types.MessageActionTypeResend,
+		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
+	})
+	if err != nil {
+		return none, err
+	}
+	return h.answerUser(ctx, c)
+}
+
+func (h *Handler) disable(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if err := c.readTarget(); err != nil {
+		return none, err
+	}
+	if err := h.refuseSelf(ctx, c); err != nil {
+		return none, err
+	}
+	if _, err := h.cognito.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
+		return none, err
+	}
+	return h.answerUser(ctx, c)
+}
+
+func (h *Handler) enable(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if err := c.readTarget(); err != nil {
+		return none, err
+	}
+	if _, err := h.cognito.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
+		return none, err
+	}
+	return h.answerUser(ctx, c)
+}
+
+func (h *Handler) delete(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if err := c.readTarget(); err != nil {
+		return none, err
+	}
+	if err := h.refuseSelf(ctx, c); err != nil {
+		return none, err
+	}
+	if _, err := h.cognito.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
+		return none, err
+	}
+	return noContent(), nil
+}
+
+func (h *Handler) addToGroup(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if err := c.readTarget(); err != nil {
+		return none, err
+	}
+	if err := h.readGroup(c); err != nil {
+		return none, err
+	}
+	if _, err := h.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target, GroupName: &c.group}); err != nil {
+		return none, fromCognito(err, true)
+	}
+	return noContent(), nil
+}
+
+func (h *Handler) removeFromGroup(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if err := c.readTarget(); err != nil {
+		return none, err
+	}
+	if err := h.readGroup(c); err != nil {
+		return none, err
+	}
+	// Only an admin group matters: leaving another group cannot lock anyone out.
+	if h.settings.IsAdminGroup(c.group) {
+		if err := h.refuseSelf(ctx, c); err != nil {
+			return none, err
+		}
+	}
+	if _, err := h.cognito.AdminRemoveUserFromGroup(ctx, &cip.AdminRemoveUserFromGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target, GroupName: &c.group}); err != nil {
+		return none, fromCognito(err, true)
+	}
+	return noContent(), nil
+}

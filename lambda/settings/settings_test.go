@@ -1,0 +1,80 @@
+package settings
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestEnvRoundTrip(t *testing.T) {
+	in := Settings{
+		UserPoolID:     "eu-west-1_abc",
+		AdminGroups:    []string{"admins", "owners"},
+		ManagedGroups:  []string{"admins", "owners", "support"},
+		AllowedOrigins: []string{"https://app.example.org"},
+		Password:       PasswordPolicy{MinLength: 14, RequireUppercase: true, RequireSymbols: true},
+	}
+	env := in.Env()
+	out, err := FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip changed settings:\n in %+v\nout %+v", in, out)
+	}
+}
+
+func TestFromEnvErrors(t *testing.T) {
+	good := Settings{UserPoolID: "p", AdminGroups: []string{"admins"}, Password: DefaultPasswordPolicy()}.Env()
+	for name, tc := range map[string]struct{ key, value, want string }{
+		"no pool":        {EnvUserPoolID, " ", EnvUserPoolID},
+		"no admin group": {EnvAdminGroups, ",", EnvAdminGroups},
+		"bad length":     {EnvPasswordMinLength, "twelve", EnvPasswordMinLength},
+		"short policy":   {EnvPasswordMinLength, "4", "MinLength"},
+		"bad rule":       {EnvPasswordRequire, "digits,emoji", "emoji"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range good {
+				env[k] = v
+			}
+			env[tc.key] = tc.value
+			_, err := FromEnv(func(k string) string { return env[k] })
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPasswordCheck(t *testing.T) {
+	p := DefaultPasswordPolicy()
+	for pw, want := range map[string]string{
+		"Aa1!aaaaaaaa":             "",
+		"Aa1!aaaa":                 "at least 12",
+		"AA1!AAAAAAAA":             "lowercase",
+		"aa1!aaaaaaaa":             "uppercase",
+		"Aa!!aaaaaaaa":             "digit",
+		"Aa11aaaaaaaa":             "symbol",
+		" Aa1!aaaaaaa":             "space",
+		strings.Repeat("Aa1!", 65): "at most 256",
+	} {
+		err := p.Check(pw)
+		if want == "" {
+			if err != nil {
+				t.Errorf("Check(%q) = %v, want nil", pw, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Check(%q) = %v, want an error naming %q", pw, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), pw) {
+			t.Errorf("error message echoes the password")
+		}
+	}
+	// Classes that are not required are not enforced.
+	if err := (PasswordPolicy{MinLength: 8}).Check("abcdefgh"); err != nil {
+		t.Errorf("relaxed policy: %v", err)
+	}
+}

@@ -1,0 +1,96 @@
+package test
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSynthIsReproducible: two synths of one commit give byte-identical
+// templates and assets, so `cdk diff` never shows a spurious change, and the
+// bundled Lambda is a static linux/arm64 binary named bootstrap under 10 MB.
+func TestSynthIsReproducible(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	for _, dir := range []string{a, b} {
+		if err := Synth(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, env := range []string{"dev", "stg", "prd"} {
+		name := "UserAdmin-" + env + ".template.json"
+		x, err := os.ReadFile(filepath.Join(a, name))
+		if err != nil {
+			t.Fatalf("synth did not write %s: %v", name, err)
+		}
+		y, _ := os.ReadFile(filepath.Join(b, name))
+		if !bytes.Equal(x, y) {
+			t.Errorf("%s differs between two synths of the same tree", name)
+		}
+		bin := lambdaAsset(t, a, name)
+		if z, _ := os.ReadFile(filepath.Join(b, filepath.Base(filepath.Dir(bin)), "bootstrap")); !bytes.Equal(z, mustRead(t, bin)) {
+			t.Errorf("%s: the Lambda binary differs between two synths", env)
+		}
+		checkBinary(t, bin)
+	}
+}
+
+// lambdaAsset finds the bundled bootstrap of a template's function: its
+// code's S3 key is the asset hash, and cdk.out holds the asset as asset.<hash>.
+func lambdaAsset(t *testing.T, dir, template string) string {
+	t.Helper()
+	var tpl struct {
+		Resources map[string]struct {
+			Type       string
+			Properties struct {
+				Code struct{ S3Key string }
+			}
+		}
+	}
+	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, template)), &tpl); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range tpl.Resources {
+		if r.Type == "AWS::Lambda::Function" && strings.HasSuffix(r.Properties.Code.S3Key, ".zip") {
+			return filepath.Join(dir, "asset."+strings.TrimSuffix(r.Properties.Code.S3Key, ".zip"), "bootstrap")
+		}
+	}
+	t.Fatalf("%s: no Lambda function with a code asset", template)
+	return ""
+}
+
+func checkBinary(t *testing.T, path string) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("no bootstrap in the asset: %v", err)
+	}
+	if st.Size() > 10<<20 {
+		t.Errorf("bootstrap is %d bytes, over 10 MB", st.Size())
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatalf("bootstrap is not an ELF binary: %v", err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.Class != elf.ELFCLASS64 {
+		t.Errorf("bootstrap is %v/%v, want arm64", f.Machine, f.Class)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Error("bootstrap is dynamically linked; provided.al2023 needs CGO_ENABLED=0")
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
