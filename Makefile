@@ -12,7 +12,7 @@ CDK_FLAGS := --no-notices --no-version-reporting
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-.PHONY: help synth diff deploy test lint go-deps cdk-cli check-env check-go check-node
+.PHONY: help dev synth diff deploy test lint go-deps cdk-cli check-env check-go check-node check-moto
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ check-go:
 
 check-node:
 	@command -v node >/dev/null && command -v npm >/dev/null || { echo "Node.js and npm are not installed: get Node.js 20 or newer from https://nodejs.org/" >&2; exit 1; }
+
+check-moto:
+	@command -v moto_server >/dev/null || { echo 'moto_server (the Cognito emulator) is not installed: pip install "moto[server]"' >&2; exit 1; }
 
 check-env:
 	@case " $(ENVS) " in *" $(ENV) "*) ;; *) echo "ENV=$(ENV) is not one of: $(ENVS)" >&2; exit 1;; esac
@@ -36,6 +39,10 @@ $(CDK): package-lock.json | check-node
 
 cdk-cli: $(CDK)
 
+dev: check-moto check-env synth ## serve the API on 127.0.0.1:$${PORT:-8080} against a Cognito emulator (ENV=dev)
+	go build -o .local/bin/dev ./local/cmd/dev
+	exec .local/bin/dev
+
 synth: go-deps cdk-cli ## synthesize every environment into cdk.out/ (offline, no AWS credentials)
 	$(CDK) synth $(CDK_FLAGS) --quiet
 	@for e in $(ENVS); do test -s cdk.out/UserAdmin-$$e.template.json || { echo "missing cdk.out/UserAdmin-$$e.template.json" >&2; exit 1; }; echo "cdk.out/UserAdmin-$$e.template.json"; done
@@ -46,7 +53,7 @@ diff: go-deps cdk-cli check-env ## cdk diff of ENV (default dev) against the dep
 deploy: go-deps cdk-cli check-env ## deploy ENV (default dev); IAM changes need confirmation
 	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening UserAdmin-$(ENV)
 
-test: go-deps cdk-cli ## run every test: handler, infra templates, synth reproducibility
+test: go-deps cdk-cli check-moto ## run every test: handler, infra templates, synth, the API against the emulator
 	go test ./...
 
 lint: go-deps ## gofmt check and go vet

@@ -1,0 +1,143 @@
+// Command dev serves the whole API on localhost against a Cognito emulator:
+// the pool, client and groups are built from the synthesized template of
+// ENV, and requests go through a local API Gateway to the Lambda's handler.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/useradmin/cognito-user-admin/local"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "make dev:", err)
+		os.Exit(1)
+	}
+}
+
+// account is a seeded user's credentials, as written to .local/dev.json.
+type account struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type devFile struct {
+	APIURL           string  `json:"apiUrl"`
+	Region           string  `json:"region"`
+	UserPoolID       string  `json:"userPoolId"`
+	UserPoolClientID string  `json:"userPoolClientId"`
+	CognitoEndpoint  string  `json:"cognitoEndpoint"`
+	Admin            account `json:"admin"`
+	User             account `json:"user"`
+}
+
+func run() error {
+	envName := getenv("ENV", "dev")
+	port := getenv("PORT", "8080")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	env, err := local.Start(ctx, filepath.Join("cdk.out", "UserAdmin-"+envName+".template.json"), os.Stdout)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	for _, n := range env.Notes {
+		fmt.Fprintln(os.Stderr, "note:", n)
+	}
+
+	n := env.Settings.Password.MinLength + 8
+	admin := account{Email: "admin@example.com", Password: password(n)}
+	user := account{Email: "user@example.com", Password: password(n)}
+	if err := env.SeedUser(ctx, admin.Email, admin.Password, env.Settings.AdminGroups[0]); err != nil {
+		return err
+	}
+	if err := env.SeedUser(ctx, user.Email, user.Password); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		return fmt.Errorf("listening on 127.0.0.1:%s (set PORT= to use another port): %w", port, err)
+	}
+	srv := &http.Server{Handler: env.Gateway, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	dev := devFile{
+		APIURL: "http://" + ln.Addr().String(), Region: local.Region,
+		UserPoolID: env.Pool.ID, UserPoolClientID: env.Pool.ClientID, CognitoEndpoint: env.Emulator.Endpoint,
+		Admin: admin, User: user,
+	}
+	if err := writeDevFile(dev); err != nil {
+		return err
+	}
+	printHelp(dev, envName)
+
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(os.Stderr, "\nstopping")
+	case err := <-served:
+		return err
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func writeDevFile(d devFile) error {
+	if err := os.MkdirAll(".local", 0o700); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(d, "", "  ")
+	// 0600: it holds the seeded users' passwords.
+	return os.WriteFile(filepath.Join(".local", "dev.json"), append(b, '\n'), 0o600)
+}
+
+func printHelp(d devFile, envName string) {
+	fmt.Fprintf(os.Stderr, `
+Local API for %s on %s (Cognito emulator on %s).
+Seeded: %s (admin) and %s (not an admin); passwords in .local/dev.json.
+
+Get the admin's ID token from the emulator, then create a user:
+
+TOKEN=$(curl -s %s -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth' -d "$(python3 -c 'import json; d=json.load(open(".local/dev.json")); print(json.dumps({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": d["userPoolClientId"], "AuthParameters": {"USERNAME": d["admin"]["email"], "PASSWORD": d["admin"]["password"]}}))')" | python3 -c 'import json,sys; print(json.load(sys.stdin)["AuthenticationResult"]["IdToken"])')
+curl -i -X POST %s/users -H "Authorization: $TOKEN" -H 'Content-Type: application/json' -d '{"email": "new.user@example.com"}'
+
+Ctrl-C stops the API and the emulator.
+`, envName, d.APIURL, d.CognitoEndpoint, d.Admin.Email, d.User.Email, d.CognitoEndpoint, d.APIURL)
+}
+
+// password returns a random password of n characters with every class a
+// policy can require (upper, lower, digit, symbol).
+func password(n int) string {
+	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, n-4)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "Aa1!" + string(b)
+}
+
+func getenv(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,160 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/lambda/handler"
+	"github.com/useradmin/cognito-user-admin/lambda/settings"
+)
+
+// Region is the region local mode's pool lives in (it appears in token issuers).
+const Region = "us-east-1"
+
+// Env is a running local deployment: the emulator, the pool built from the
+// template, and the gateway in front of the Lambda's handler.
+type Env struct {
+	Emulator *Emulator
+	Pool     *Pool
+	// Cognito is an SDK client for the emulator.
+	Cognito *cip.Client
+	Gateway *Gateway
+	// Settings are the Lambda's, read from the template's function environment.
+	Settings settings.Settings
+	// Notes list the template's properties the emulator does not enforce.
+	Notes  []string
+	cancel context.CancelFunc
+}
+
+// Start starts the emulator, provisions it from the template at path, and
+// builds the gateway; logs (the handler's and the gateway's) go to log as JSON.
+func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, err error) {
+	t, err := ReadTemplate(templatePath)
+	if err != nil {
+		return nil, err
+	}
+	emu, err := StartEmulator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	env = &Env{Emulator: emu, cancel: cancel}
+	defer func() {
+		if err != nil {
+			env.Close()
+		}
+	}()
+	env.Cognito = NewCognitoClient(emu.Endpoint)
+	if env.Pool, env.Notes, err = Provision(ctx, env.Cognito, t); err != nil {
+		return env, err
+	}
+	if env.Settings, err = functionSettings(t, env.Pool); err != nil {
+		return env, err
+	}
+	auth, err := NewAuthorizer(ctx, emu.Endpoint, Region, env.Pool.ID, env.Pool.ClientID)
+	if err != nil {
+		return env, err
+	}
+	logger := slog.New(newLogHandler(log))
+	env.Notes = append(env.Notes, resendNote)
+	h := handler.New(env.Settings, emulatedCognito{env.Cognito}, logger)
+	env.Gateway, err = NewGateway(t, auth, h.Handle, logger)
+	return env, err
+}
+
+// Close stops the emulator.
+func (e *Env) Close() {
+	if e.cancel != nil {
+		e.cancel()
+	}
+	e.Emulator.Stop()
+}
+
+// NewCognitoClient is an SDK client for the emulator at endpoint, with dummy credentials.
+func NewCognitoClient(endpoint string) *cip.Client {
+	return cip.New(cip.Options{
+		Region:       Region,
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+}
+
+// functionSettings reads the Lambda's environment from the template, with
+// references resolved to what was provisioned: local mode runs the handler
+// with exactly the settings that deploy.
+func functionSettings(t *Template, p *Pool) (settings.Settings, error) {
+	_, fn, err := t.One("AWS::Lambda::Function")
+	if err != nil {
+		return settings.Settings{}, err
+	}
+	envProps, _ := fn.Properties["Environment"].(map[string]any)
+	vars, err := p.Resolve(envProps["Variables"])
+	if err != nil {
+		return settings.Settings{}, fmt.Errorf("the function's environment: %w", err)
+	}
+	m, _ := vars.(map[string]any)
+	return settings.FromEnv(func(k string) string {
+		if v, ok := m[k].(string); ok {
+			return v
+		}
+		return ""
+	})
+}
+
+// SeedUser creates a confirmed user with a permanent password, in groups.
+func (e *Env) SeedUser(ctx context.Context, email, password string, groups ...string) error {
+	if _, err := e.Cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId:    &e.Pool.ID,
+		Username:      &email,
+		MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{
+			{Name: aws.String("email"), Value: &email},
+			{Name: aws.String("email_verified"), Value: aws.String("true")},
+		},
+	}); err != nil {
+		return fmt.Errorf("seeding %s: %w", email, err)
+	}
+	if _, err := e.Cognito.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: &e.Pool.ID, Username: &email, Password: &password, Permanent: true,
+	}); err != nil {
+		return fmt.Errorf("setting %s's password: %w", email, err)
+	}
+	for _, g := range groups {
+		if _, err := e.Cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
+			UserPoolId: &e.Pool.ID, Username: &email, GroupName: aws.String(g),
+		}); err != nil {
+			return fmt.Errorf("adding %s to %s: %w", email, g, err)
+		}
+	}
+	return nil
+}
+
+// SignIn signs a user in with the username/password flow and returns the
+// result: tokens, or a challenge such as NEW_PASSWORD_REQUIRED.
+func (e *Env) SignIn(ctx context.Context, email, password string) (*cip.InitiateAuthOutput, error) {
+	return e.Cognito.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
+		ClientId:       &e.Pool.ClientID,
+		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
+	})
+}
+
+// IDToken signs a user in and returns their ID token.
+func (e *Env) IDToken(ctx context.Context, email, password string) (string, error) {
+	out, err := e.SignIn(ctx, email, password)
+	if err != nil {
+		return "", err
+	}
+	if out.AuthenticationResult == nil || out.AuthenticationResult.IdToken == nil {
+		return "", errors.New("sign-in returned a challenge, not tokens")
+	}
+	return *out.AuthenticationResult.IdToken, nil
+}

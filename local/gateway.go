@@ -1,0 +1,434 @@
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Invoke is the Lambda handler's signature.
+type Invoke func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
+
+// Gateway serves the template's REST API over HTTP: its routes, its
+// authorizer, its request validation and its gateway responses, then hands
+// the same proxy event as API Gateway to the handler.
+type Gateway struct {
+	routes    []route
+	responses map[string]gatewayResponse
+	auth      *Authorizer
+	invoke    Invoke
+	log       *slog.Logger
+}
+
+type route struct {
+	method      string
+	path        string   // the resource path, e.g. /users/{email}
+	segments    []string // path split on '/', without the leading empty one
+	authorized  bool     // COGNITO_USER_POOLS
+	mock        *mockIntegration
+	models      map[string]*jsonschema.Schema // by content type
+	validate    bool
+	params      map[string]bool // method.request.* → required
+	validateReq bool
+}
+
+// mockIntegration is a MOCK integration's first response: CORS preflight.
+type mockIntegration struct {
+	status  int
+	headers map[string]string
+}
+
+// maxBody is API Gateway's payload limit.
+const maxBody = 10 << 20
+
+// NewGateway reads the API from t. auth verifies tokens; invoke is the handler.
+func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) (*Gateway, error) {
+	g := &Gateway{responses: gatewayResponses(t), auth: auth, invoke: invoke, log: log}
+	paths := map[string]string{}
+	var pathOf func(id string) (string, error)
+	pathOf = func(id string) (string, error) {
+		if p, ok := paths[id]; ok {
+			return p, nil
+		}
+		r, ok := t.Resources[id]
+		if !ok || r.Type != "AWS::ApiGateway::Resource" {
+			return "", fmt.Errorf("template: %s is not an API resource", id)
+		}
+		parent, err := resourceID(r.Properties["ParentId"], pathOf)
+		if err != nil {
+			return "", err
+		}
+		paths[id] = strings.TrimSuffix(parent, "/") + "/" + r.Properties["PathPart"].(string)
+		return paths[id], nil
+	}
+	validators := map[string]map[string]any{}
+	for _, id := range t.OfType("AWS::ApiGateway::RequestValidator") {
+		validators[id] = t.Resources[id].Properties
+	}
+	models := map[string]*jsonschema.Schema{}
+	for _, id := range t.OfType("AWS::ApiGateway::Model") {
+		s, err := compileModel(id, t.Resources[id].Properties["Schema"])
+		if err != nil {
+			return nil, err
+		}
+		models[id] = s
+	}
+	for _, id := range t.OfType("AWS::ApiGateway::Method") {
+		p := t.Resources[id].Properties
+		path, err := resourceID(p["ResourceId"], pathOf)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", id, err)
+		}
+		r := route{method: p["HttpMethod"].(string), path: path, segments: split(path), params: map[string]bool{}, models: map[string]*jsonschema.Schema{}}
+		r.authorized = p["AuthorizationType"] == "COGNITO_USER_POOLS"
+		if integ, ok := p["Integration"].(map[string]any); ok && integ["Type"] == "MOCK" {
+			r.mock = mock(integ)
+		}
+		if v, ok := p["RequestValidatorId"].(map[string]any); ok {
+			vp := validators[fmt.Sprint(v["Ref"])]
+			r.validate = vp["ValidateRequestBody"] == true
+			r.validateReq = vp["ValidateRequestParameters"] == true
+		}
+		if rm, ok := p["RequestModels"].(map[string]any); ok {
+			for ct, ref := range rm {
+				m := models[fmt.Sprint(ref.(map[string]any)["Ref"])]
+				if m == nil {
+					return nil, fmt.Errorf("%s: request model %v is not in the template", id, ref)
+				}
+				r.models[ct] = m
+			}
+		}
+		if rp, ok := p["RequestParameters"].(map[string]any); ok {
+			for k, v := range rp {
+				r.params[k] = v == true
+			}
+		}
+		g.routes = append(g.routes, r)
+	}
+	if len(g.routes) == 0 {
+		return nil, fmt.Errorf("template: no API methods")
+	}
+	// Literal segments win over parameters, as in API Gateway: try the routes with fewer parameters first.
+	sort.SliceStable(g.routes, func(i, j int) bool {
+		return strings.Count(g.routes[i].path, "{") < strings.Count(g.routes[j].path, "{")
+	})
+	return g, nil
+}
+
+// Routes lists the served routes as "METHOD /path", sorted, CORS preflight excluded.
+func (g *Gateway) Routes() []string {
+	var out []string
+	for _, r := range g.routes {
+		if r.mock == nil {
+			out = append(out, r.method+" "+r.path)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func resourceID(v any, pathOf func(string) (string, error)) (string, error) {
+	if m, ok := v.(map[string]any); ok {
+		if ref, ok := m["Ref"].(string); ok {
+			return pathOf(ref)
+		}
+		if _, ok := m["Fn::GetAtt"]; ok {
+			return "/", nil // the RestApi's RootResourceId
+		}
+	}
+	return "", fmt.Errorf("template: unexpected resource reference %v", v)
+}
+
+func mock(integ map[string]any) *mockIntegration {
+	m := &mockIntegration{status: http.StatusNoContent, headers: map[string]string{}}
+	resps, _ := integ["IntegrationResponses"].([]any)
+	if len(resps) == 0 {
+		return m
+	}
+	first := resps[0].(map[string]any)
+	fmt.Sscan(fmt.Sprint(first["StatusCode"]), &m.status)
+	if params, ok := first["ResponseParameters"].(map[string]any); ok {
+		for k, v := range params {
+			if name, ok := strings.CutPrefix(k, "method.response.header."); ok {
+				m.headers[name] = strings.Trim(fmt.Sprint(v), "'")
+			}
+		}
+	}
+	return m
+}
+
+func compileModel(id string, schema any) (*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft4)
+	// Round-trip through the library's decoder so numbers are what it expects.
+	b, _ := json.Marshal(schema)
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.AddResource(id+".json", doc); err != nil {
+		return nil, fmt.Errorf("model %s: %w", id, err)
+	}
+	s, err := c.Compile(id + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", id, err)
+	}
+	return s, nil
+}
+
+func split(p string) []string { return strings.Split(strings.Trim(p, "/"), "/") }
+
+// match finds the route for method and the request's decoded path
+// segments, with the path parameters. API Gateway answers a known path with
+// another method like an unknown path, so there is no 405 here either.
+func (g *Gateway) match(method string, segs []string) (*route, map[string]string) {
+	for i := range g.routes {
+		cand := &g.routes[i]
+		if len(cand.segments) != len(segs) {
+			continue
+		}
+		ps := map[string]string{}
+		ok := cand.method == method
+		for j, s := range cand.segments {
+			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+				if segs[j] == "" {
+					ok = false
+					break
+				}
+				ps[strings.Trim(s, "{}")] = segs[j]
+			} else if s != segs[j] {
+				ok = false
+				break
+			}
+		}
+		if ok && cand.method == method {
+			return cand, ps
+		}
+	}
+	return nil, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	start := time.Now()
+	requestID := newRequestID()
+	status := g.serve(w, req, requestID)
+	g.log.LogAttrs(req.Context(), slog.LevelInfo, "request",
+		slog.String("requestId", requestID),
+		slog.String("method", req.Method),
+		slog.String("path", req.URL.Path),
+		slog.Int("status", status),
+		slog.Float64("durationMs", float64(time.Since(start).Microseconds())/1000),
+	)
+}
+
+func (g *Gateway) serve(w http.ResponseWriter, req *http.Request, requestID string) int {
+	var segs []string
+	for _, s := range split(req.URL.EscapedPath()) {
+		u, err := url.PathUnescape(s)
+		if err != nil {
+			return g.writeGatewayError(w, requestID, gatewayError{typ: "MISSING_AUTHENTICATION_TOKEN"})
+		}
+		segs = append(segs, u)
+	}
+	r, params := g.match(req.Method, segs)
+	if r == nil {
+		return g.writeGatewayError(w, requestID, gatewayError{typ: "MISSING_AUTHENTICATION_TOKEN"})
+	}
+	if r.mock != nil {
+		for k, v := range r.mock.headers {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(r.mock.status)
+		return r.mock.status
+	}
+	var claims map[string]any
+	if r.authorized {
+		c, err := g.auth.Verify(req.Header.Get("Authorization"))
+		if err != nil {
+			return g.writeGatewayError(w, requestID, gatewayError{typ: "UNAUTHORIZED"})
+		}
+		claims = apiGatewayClaims(c)
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, maxBody+1))
+	if err != nil {
+		return g.writeGatewayError(w, requestID, gatewayError{typ: "BAD_REQUEST_BODY", validation: err.Error()})
+	}
+	if len(body) > maxBody {
+		return g.writeGatewayError(w, requestID, gatewayError{typ: "REQUEST_TOO_LARGE"})
+	}
+	if r.validateReq {
+		if missing := r.missingParams(req, params); len(missing) > 0 {
+			return g.writeGatewayError(w, requestID, gatewayError{typ: "BAD_REQUEST_PARAMETERS",
+				validation: fmt.Sprintf("Missing required request parameters: [%s]", strings.Join(missing, ", "))})
+		}
+	}
+	if r.validate {
+		if msg := r.validateBody(req.Header.Get("Content-Type"), body); msg != "" {
+			return g.writeGatewayError(w, requestID, gatewayError{typ: "BAD_REQUEST_BODY", validation: msg})
+		}
+	}
+	event := proxyEvent(req, r, params, claims, body, requestID)
+	ctx := lambdacontext.NewContext(req.Context(), &lambdacontext.LambdaContext{AwsRequestID: requestID})
+	resp, err := g.invoke(ctx, event)
+	if err != nil {
+		g.log.Error("handler returned an error", "requestId", requestID, "error", err)
+		return g.writeGatewayError(w, requestID, gatewayError{typ: "INTEGRATION_FAILURE"})
+	}
+	return writeProxyResponse(w, resp)
+}
+
+func (r *route) missingParams(req *http.Request, path map[string]string) []string {
+	var missing []string
+	for k, required := range r.params {
+		if !required {
+			continue
+		}
+		var present bool
+		switch {
+		case strings.HasPrefix(k, "method.request.path."):
+			present = path[strings.TrimPrefix(k, "method.request.path.")] != ""
+		case strings.HasPrefix(k, "method.request.querystring."):
+			present = req.URL.Query().Has(strings.TrimPrefix(k, "method.request.querystring."))
+		case strings.HasPrefix(k, "method.request.header."):
+			present = req.Header.Get(strings.TrimPrefix(k, "method.request.header.")) != ""
+		}
+		if !present {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(missing)
+	return missing
+}
+
+// validateBody checks body against the model for its content type; like API
+// Gateway, a request without a Content-Type is taken as JSON. It returns the
+// validation error, or "" when the body passes or no model applies.
+func (r *route) validateBody(contentType string, body []byte) string {
+	mt := "application/json"
+	if contentType != "" {
+		if m, _, err := mime.ParseMediaType(contentType); err == nil {
+			mt = m
+		}
+	}
+	model, ok := r.models[mt]
+	if !ok {
+		return ""
+	}
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(body)))
+	if err != nil {
+		return "Invalid request body: the body is not JSON"
+	}
+	if err := model.Validate(doc); err != nil {
+		// The first line names the schema's URL; the rest say what is wrong, one per line.
+		lines := strings.Split(err.Error(), "\n")
+		var out []string
+		for _, l := range lines[1:] {
+			out = append(out, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "- ")))
+		}
+		if len(out) == 0 {
+			return "Invalid request body"
+		}
+		return strings.Join(out, "; ")
+	}
+	return ""
+}
+
+// proxyEvent builds the event API Gateway's Lambda proxy integration sends.
+func proxyEvent(req *http.Request, r *route, params map[string]string, claims map[string]any, body []byte, requestID string) events.APIGatewayProxyRequest {
+	ev := events.APIGatewayProxyRequest{
+		Resource:                        r.path,
+		Path:                            req.URL.Path,
+		HTTPMethod:                      req.Method,
+		Headers:                         map[string]string{},
+		MultiValueHeaders:               map[string][]string{},
+		QueryStringParameters:           map[string]string{},
+		MultiValueQueryStringParameters: map[string][]string{},
+		PathParameters:                  params,
+		RequestContext: events.APIGatewayProxyRequestContext{
+			RequestID:    requestID,
+			ResourcePath: r.path,
+			HTTPMethod:   req.Method,
+			Path:         req.URL.Path,
+			Stage:        "local",
+			Identity:     events.APIGatewayRequestIdentity{SourceIP: hostOnly(req.RemoteAddr), UserAgent: req.UserAgent()},
+		},
+	}
+	if claims != nil {
+		ev.RequestContext.Authorizer = map[string]any{"claims": claims}
+	}
+	for k, vs := range req.Header {
+		ev.Headers[k] = vs[len(vs)-1]
+		ev.MultiValueHeaders[k] = vs
+	}
+	for k, vs := range req.URL.Query() {
+		ev.QueryStringParameters[k] = vs[len(vs)-1]
+		ev.MultiValueQueryStringParameters[k] = vs
+	}
+	if len(params) == 0 {
+		ev.PathParameters = nil
+	}
+	if len(body) > 0 {
+		if utf8.Valid(body) {
+			ev.Body = string(body)
+		} else {
+			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+		}
+	}
+	return ev
+}
+
+func writeProxyResponse(w http.ResponseWriter, resp events.APIGatewayProxyResponse) int {
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		if b, err := base64.StdEncoding.DecodeString(resp.Body); err == nil {
+			body = b
+		}
+	}
+	status := resp.StatusCode
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+	return status
+}
+
+func hostOnly(addr string) string {
+	if i := strings.LastIndex(addr, ":"); i > 0 {
+		return strings.Trim(addr[:i], "[]")
+	}
+	return addr
+}
+
+// newRequestID returns a random UUID (version 4), as API Gateway's request ids are.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

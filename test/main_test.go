@@ -1,0 +1,104 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/useradmin/cognito-user-admin/local"
+)
+
+// The suite's shared state: one synth, one emulator with the dev pool, one
+// gateway, for the whole run.
+var (
+	synthDir string
+	env      *local.Env
+	gateway  *httptest.Server
+	logs     = &syncBuffer{}
+	// envErr says why the emulator tests cannot run, when they cannot.
+	envErr error
+)
+
+const (
+	adminEmail = "admin@example.com"
+	userEmail  = "user@example.com"
+	password   = "Seed-Passw0rd!"
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "useradmin-synth")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := Synth(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	synthDir = dir
+
+	ctx := context.Background()
+	env, envErr = local.Start(ctx, filepath.Join(dir, "UserAdmin-dev.template.json"), logs)
+	if errors.Is(envErr, local.ErrNoEmulator) && os.Getenv("CI") == "true" {
+		// CI must never pass without the integration tests.
+		fmt.Fprintln(os.Stderr, "FAIL: the Cognito emulator is required in CI:", envErr)
+		return 1
+	}
+	if envErr == nil {
+		defer env.Close()
+		if envErr = seed(ctx); envErr == nil {
+			gateway = httptest.NewServer(env.Gateway)
+			defer gateway.Close()
+		}
+	}
+	if envErr != nil && !errors.Is(envErr, local.ErrNoEmulator) {
+		fmt.Fprintln(os.Stderr, "FAIL: starting the local environment:", envErr)
+		return 1
+	}
+	return m.Run()
+}
+
+func seed(ctx context.Context) error {
+	if err := env.SeedUser(ctx, adminEmail, password, "admins"); err != nil {
+		return err
+	}
+	return env.SeedUser(ctx, userEmail, password)
+}
+
+// needEnv skips a test that needs the emulator when it is not installed
+// (outside CI only: in CI, TestMain has already failed the run).
+func needEnv(t *testing.T) {
+	t.Helper()
+	if envErr != nil {
+		t.Skipf("skipping: %v", envErr)
+	}
+}
+
+// syncBuffer collects log lines from concurrent requests.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
