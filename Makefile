@@ -9,13 +9,17 @@ ENVS := dev stg prd
 CDK  := node_modules/.bin/cdk
 # No update checks, notices or telemetry: synth runs offline.
 CDK_FLAGS := --no-notices --no-version-reporting
+FUZZTIME  ?= 5m
+FUZZ_PKG  := ./lambda/handler
+# go test names the fuzz targets itself: -fuzz with a stale name would pass silently.
+FUZZ_TARGETS = go test -list '^Fuzz' $(FUZZ_PKG) | grep '^Fuzz'
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-.PHONY: help dev synth diff deploy test lint go-deps cdk-cli check-env check-go check-node check-moto
+.PHONY: help dev synth diff deploy test lint go-deps cdk-cli check-env check-go check-node check-moto check-cfn-lint snapshot fuzz deploy-ci
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 check-go:
 	@command -v go >/dev/null || { echo "Go is not installed: get Go 1.26 or newer from https://go.dev/dl/" >&2; exit 1; }
@@ -25,6 +29,9 @@ check-node:
 
 check-moto:
 	@command -v moto_server >/dev/null || { echo 'moto_server (the Cognito emulator) is not installed: pip install "moto[server]"' >&2; exit 1; }
+
+check-cfn-lint:
+	@command -v cfn-lint >/dev/null || { echo 'cfn-lint is not installed: pip install "cfn-lint"' >&2; exit 1; }
 
 check-env:
 	@case " $(ENVS) " in *" $(ENV) "*) ;; *) echo "ENV=$(ENV) is not one of: $(ENVS)" >&2; exit 1;; esac
@@ -39,7 +46,7 @@ $(CDK): package-lock.json | check-node
 
 cdk-cli: $(CDK)
 
-dev: check-moto check-env synth ## serve the API on 127.0.0.1:$${PORT:-8080} against a Cognito emulator (ENV=dev)
+dev: check-moto check-env synth ## serve the API on 127.0.0.1 (PORT=8080) against a Cognito emulator, pool from ENV (dev)
 	go build -o .local/bin/dev ./local/cmd/dev
 	exec .local/bin/dev
 
@@ -47,16 +54,28 @@ synth: go-deps cdk-cli ## synthesize every environment into cdk.out/ (offline, n
 	$(CDK) synth $(CDK_FLAGS) --quiet
 	@for e in $(ENVS); do test -s cdk.out/UserAdmin-$$e.template.json || { echo "missing cdk.out/UserAdmin-$$e.template.json" >&2; exit 1; }; echo "cdk.out/UserAdmin-$$e.template.json"; done
 
-diff: go-deps cdk-cli check-env ## cdk diff of ENV (default dev) against the deployed stack
-	$(CDK) diff $(CDK_FLAGS) UserAdmin-$(ENV)
+diff: go-deps cdk-cli check-env ## cdk diff of ENV (default dev) against the deployed stack; with BASE=<git ref>, offline against that commit
+	$(if $(BASE),scripts/diff-offline.sh '$(ENV)' '$(BASE)',$(CDK) diff $(CDK_FLAGS) UserAdmin-$(ENV))
 
 deploy: go-deps cdk-cli check-env ## deploy ENV (default dev); IAM changes need confirmation
 	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening UserAdmin-$(ENV)
 
-test: go-deps cdk-cli check-moto ## run every test: handler, infra templates, synth, the API against the emulator
-	go test ./...
+deploy-ci: go-deps cdk-cli ## deploy UserAdmin-ci, the OIDC roles GitHub Actions use (set GitHubRepo in infra/environments.go first)
+	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening UserAdmin-ci
 
-lint: go-deps ## gofmt check and go vet
+test: go-deps cdk-cli check-moto check-cfn-lint ## run every test: handler, infra templates, synth, the API against the emulator
+	go test ./...
+	@targets=$$($(FUZZ_TARGETS)); for t in $$targets; do echo "fuzz $$t for 10s"; go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=10s $(FUZZ_PKG); done
+
+fuzz: go-deps ## fuzz each request decoder of the handler for FUZZTIME (default 5m)
+	@targets=$$($(FUZZ_TARGETS)); for t in $$targets; do echo "fuzz $$t for $(FUZZTIME)"; go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $(FUZZ_PKG); done
+
+snapshot: go-deps ## rewrite test/snapshots after an intended infrastructure change (refuses a pool replacement not approved in infra/replacements.go)
+	UPDATE_SNAPSHOTS=1 go test ./test/ -run '^TestSnapshots$$' -count=1
+
+lint: go-deps ## gofmt, go vet, staticcheck and actionlint
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	go tool staticcheck ./...
+	go tool actionlint

@@ -66,3 +66,18 @@ func Environment(name string) (Config, error) {
 	}
 	return Config{}, fmt.Errorf("no environment %q (want dev, stg or prd)", name)
 }
+
+// CI returns the configuration of UserAdmin-ci, the stack that lets GitHub
+// Actions diff and deploy without stored AWS keys. Set GitHubRepo to
+// "owner/name" to synthesize it (until then the app leaves it out); the
+// accounts and regions it deploys to are the environments' own, above.
+// Deploy it once, with `make deploy-ci`, in the account the workflows sign
+// in to (an account holds one GitHub provider and one set of role names).
+func CI() CIConfig {
+	return CIConfig{
+		GitHubRepo:         "",
+		MainBranch:         "main",
+		GitHubEnvironments: []string{"stg", "prd"},
+		BootstrapQualifier: "hnb659fds",
+	}
+}

@@ -3,8 +3,8 @@ package infra
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -38,10 +38,7 @@ type AdminFunctionProps struct {
 // and a role that may call only CognitoActions on Pool.
 func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctionProps) awslambda.Function {
 	c := props.Config
-	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
-		Retention:     c.logRetention(),
-		RemovalPolicy: removalPolicy(c),
-	})
+	logs := newLogGroup(scope, id+"Logs", c)
 	env := settings.Settings{
 		UserPoolID:     *props.Pool.UserPoolId(),
 		AdminGroups:    c.AdminGroups,
@@ -49,7 +46,15 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		AllowedOrigins: c.CORSOrigins,
 		Password:       c.Password,
 	}.Env()
+	// The function's own role, not AWSLambdaBasicExecutionRole: that managed
+	// policy lets a function write to every log group in the account.
+	role := awsiam.NewRole(scope, jsii.String(id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("The " + c.Name + " admin API function: its log group and its user pool only"),
+	})
+	logs.GrantWrite(role)
 	fn := awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
+		Role:         role,
 		Description:  jsii.String("Admin-only user provisioning for the " + c.Name + " user pool"),
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -29,10 +28,7 @@ type AdminAPIProps struct {
 // against the document's schemas before the Lambda runs.
 func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) awsapigateway.RestApi {
 	c := props.Config
-	accessLogs := awslogs.NewLogGroup(scope, jsii.String(id+"AccessLogs"), &awslogs.LogGroupProps{
-		Retention:     c.logRetention(),
-		RemovalPolicy: removalPolicy(c),
-	})
+	accessLogs := newLogGroup(scope, id+"AccessLogs", c)
 	var cors *awsapigateway.CorsOptions
 	if len(c.CORSOrigins) > 0 {
 		cors = &awsapigateway.CorsOptions{

@@ -14,9 +14,9 @@ import (
 	"github.com/useradmin/cognito-user-admin/api"
 )
 
-// synth builds the stack of c in an App carrying cdk.json's feature flags,
-// as `cdk synth` would, and returns its template.
-func synth(t *testing.T, c Config) assertions.Template {
+// testApp is an App carrying cdk.json's feature flags, as `cdk synth`
+// builds it, writing to a temporary directory; and the repository root.
+func testApp(t *testing.T) (awscdk.App, string) {
 	t.Helper()
 	dir, err := ModuleDir()
 	if err != nil {
@@ -26,7 +26,13 @@ func synth(t *testing.T, c Config) assertions.Template {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())}), dir
+}
+
+// synth builds the stack of c and returns its template.
+func synth(t *testing.T, c Config) assertions.Template {
+	t.Helper()
+	app, dir := testApp(t)
 	stack, err := NewUserAdminStack(app, &UserAdminStackProps{Config: c, ModuleDir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -447,4 +453,48 @@ func refOrRoot(v any) string {
 		}
 	}
 	return ""
+}
+
+// The function's role has no managed policy (AWSLambdaBasicExecutionRole
+// would let it write to every log group): it writes to its own log group only.
+func TestFunctionRoleLogsOnly(t *testing.T) {
+	tpl := envTemplate(t, "prd")
+	fn := resources(tpl, "AWS::Lambda::Function")
+	var roleID string
+	for _, f := range fn {
+		roleID = props(f)["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+	}
+	role := resources(tpl, "AWS::IAM::Role")[roleID]
+	if role == nil {
+		t.Fatalf("function role %s not found", roleID)
+	}
+	if m := props(role)["ManagedPolicyArns"]; m != nil {
+		t.Errorf("function role has managed policies: %v", m)
+	}
+	var logGroup string
+	for id := range resources(tpl, "AWS::Logs::LogGroup") {
+		if strings.HasPrefix(id, "AdminFunctionLogs") {
+			logGroup = id
+		}
+	}
+	tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+		"Roles": []any{map[string]any{"Ref": roleID}},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+			"Action":   []any{"logs:CreateLogStream", "logs:PutLogEvents"},
+			"Effect":   "Allow",
+			"Resource": map[string]any{"Fn::GetAtt": []any{logGroup, "Arn"}},
+		}})},
+	})
+}
+
+func TestRequiredMFAAndThreatProtection(t *testing.T) {
+	c, _ := Environment("stg")
+	c.MFA, c.FeaturePlan = "required-totp", "PLUS"
+	tpl := synth(t, c)
+	tpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+		"MfaConfiguration": "ON",
+		"EnabledMfas":      []any{"SOFTWARE_TOKEN_MFA"},
+		"UserPoolTier":     "PLUS",
+		"UserPoolAddOns":   map[string]any{"AdvancedSecurityMode": "ENFORCED"},
+	})
 }

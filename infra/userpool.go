@@ -23,9 +23,19 @@ func NewUserPool(scope constructs.Construct, id string, props *UserPoolProps) aw
 	c := props.Config
 	mfa := awscognito.Mfa_OFF
 	var second *awscognito.MfaSecondFactor
-	if c.MFA == "optional-totp" {
+	switch c.MFA {
+	case "optional-totp":
 		mfa = awscognito.Mfa_OPTIONAL
+	case "required-totp":
+		mfa = awscognito.Mfa_REQUIRED
+	}
+	if mfa != awscognito.Mfa_OFF {
 		second = &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)}
+	}
+	var threat awscognito.StandardThreatProtectionMode
+	if c.FeaturePlan == "PLUS" {
+		// Threat protection (compromised credentials, adaptive authentication) comes with the Plus plan only.
+		threat = awscognito.StandardThreatProtectionMode_FULL_FUNCTION
 	}
 	pool := awscognito.NewUserPool(scope, jsii.String(id), &awscognito.UserPoolProps{
 		UserPoolName: jsii.String("useradmin-" + c.Name),
@@ -53,12 +63,13 @@ func NewUserPool(scope constructs.Construct, id string, props *UserPoolProps) aw
 			EmailSubject: jsii.String(c.Invitation.Subject),
 			EmailBody:    jsii.String(c.Invitation.Body),
 		},
-		Email:              emailSender(c),
-		Mfa:                mfa,
-		MfaSecondFactor:    second,
-		FeaturePlan:        awscognito.FeaturePlan(c.FeaturePlan),
-		DeletionProtection: jsii.Bool(c.Retain),
-		RemovalPolicy:      removalPolicy(c),
+		Email:                        emailSender(c),
+		Mfa:                          mfa,
+		MfaSecondFactor:              second,
+		FeaturePlan:                  awscognito.FeaturePlan(c.FeaturePlan),
+		StandardThreatProtectionMode: threat,
+		DeletionProtection:           jsii.Bool(c.Retain),
+		RemovalPolicy:                removalPolicy(c),
 	})
 	pool.Node().DefaultChild().(awscdk.CfnResource).OverrideLogicalId(jsii.String(userPoolLogicalID))
 	return pool

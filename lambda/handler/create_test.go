@@ -210,6 +210,8 @@ func TestCreateRefused(t *testing.T) {
 		{"form unknown field", form("email=a%40example.com&role=admin"), 400, "InvalidRequest", `"role"`},
 		{"form sendInvitation not a boolean", form("email=a%40example.com&sendInvitation=yes"), 400, "InvalidRequest", "sendInvitation"},
 		{"form malformed escape", form("email=a%zzexample.com"), 400, "InvalidRequest", "form"},
+		{"form password escaping invalid UTF-8", form("email=a%40example.com&temporaryPassword=%E8Kx9%23mQ2%21vLp7%24wZ4"), 400, "InvalidRequest", "UTF-8"},
+		{"form group escaping invalid UTF-8", form("email=a%40example.com&groups=%FF"), 400, "InvalidRequest", "UTF-8"},
 		{"form missing email", form("groups=support"), 400, "InvalidRequest", "email"},
 		{"blank email", createEvent(`{"email":"   "}`), 400, "InvalidEmail", "email"},
 		{"no at sign", createEvent(`{"email":"new.example.com"}`), 400, "InvalidEmail", "email"},

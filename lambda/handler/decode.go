@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -180,6 +181,12 @@ func decodeForm(body []byte) (createFields, error) {
 	// Sorted so a body with several mistakes always reports the same one.
 	for _, key := range slices.Sorted(maps.Keys(form)) {
 		vals := form[key]
+		// The body is valid UTF-8, but percent-escapes can still spell invalid
+		// bytes. The SDK would replace them on the way to Cognito, which would
+		// then hold another password or group than the one checked here.
+		if !utf8.ValidString(key) || slices.ContainsFunc(vals, func(v string) bool { return !utf8.ValidString(v) }) {
+			return f, badRequest("the form body is not valid UTF-8 once percent-decoded")
+		}
 		if key == "groups" {
 			f.groups = vals
 			continue
@@ -278,10 +285,12 @@ func decodeList(req events.APIGatewayProxyRequest, pool string) (listQuery, erro
 			}
 			status = &v
 		case "email":
+			// UTF-8 is checked before lower-casing, which would quietly replace invalid bytes with U+FFFD.
+			valid := utf8.ValidString(v)
 			p := strings.ToLower(strings.TrimSpace(v))
 			// The prefix goes inside a quoted filter string, which has no escapes Cognito documents.
-			if p == "" || len(p) > maxEmail || strings.ContainsAny(p, "\"\\") || !utf8.ValidString(p) ||
-				strings.IndexFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+			if p == "" || len(p) > maxEmail || strings.ContainsAny(p, "\"\\") || !valid ||
+				strings.IndexFunc(p, unicode.IsControl) >= 0 {
 				return q, badRequest("email must be a non-empty prefix of at most %d characters without quotes, backslashes or control characters", maxEmail)
 			}
 			prefix = &p

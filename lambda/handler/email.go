@@ -29,6 +29,10 @@ func NormalizeEmail(s string) (string, error) {
 		return "", errors.New("is longer than 254 characters")
 	case strings.IndexFunc(e, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
 		return "", errors.New("contains whitespace or a control character")
+	case strings.IndexFunc(e, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) >= 0:
+		// Invisible characters (zero-width, bidi overrides) would make a second
+		// account that reads exactly like an existing one in every list and log.
+		return "", errors.New("contains an invisible formatting character")
 	case strings.Count(e, "@") != 1:
 		return "", errors.New("must contain exactly one @")
 	}

@@ -26,6 +26,7 @@ func TestNormalizeEmail(t *testing.T) {
 		"A <a@example.com>", "<a@example.com>", "a@example.com, b@example.com", "a@example.com,b@example.com",
 		"a@example.com (comment)", "a(comment)@example.com", "a@[192.0.2.1]", "a@exa_mple.com",
 		"a\x00@example.com", "a..b@example.com", ".a@example.com", "a\xff@example.com", "a\u00a0@example.com",
+		"\ufeffadmin@example.com", "adm\u202ein@example.com", "ad\u200dmin@example.com", "admin@exa\u200bmple.com",
 		strings.Repeat("a", 243) + "@example.com",
 	} {
 		if got, err := NormalizeEmail(in); err == nil {

@@ -227,7 +227,8 @@ func (f *fakeCognito) ListUsers(_ context.Context, in *cip.ListUsersInput, _ ...
 	start := 0
 	if t := aws.ToString(in.PaginationToken); t != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(t, "page:"))
-		if err != nil {
+		// Out-of-range pages too: Cognito refuses a token it did not issue rather than failing.
+		if err != nil || n < 0 || n > len(match) {
 			return nil, &types.InvalidParameterException{Message: aws.String("bad pagination token")}
 		}
 		start = n

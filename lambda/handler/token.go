@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -27,10 +26,15 @@ func decodeToken(pool, s string) (string, error) {
 	if err != nil {
 		return "", invalid
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var t pageToken
-	if err := dec.Decode(&t); err != nil || dec.More() || t.Pool != pool || t.Token == "" {
+	if err := json.Unmarshal(b, &t); err != nil || t.Pool != pool || t.Token == "" {
+		return "", invalid
+	}
+	// Only the exact string encodeToken issues is accepted. encoding/json alone
+	// would also take keys in another case, repeated keys, unknown fields and
+	// invalid UTF-8 (silently replaced, so Cognito would get another token
+	// than the one sent), and base64 leaves the last character's spare bits free.
+	if encodeToken(pool, t.Token) != s {
 		return "", invalid
 	}
 	return t.Token, nil

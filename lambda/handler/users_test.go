@@ -376,6 +376,7 @@ func TestListRefused(t *testing.T) {
 		{"email with a quote", url.Values{"email": {`a" or email ^= "`}}, "InvalidRequest", "email"},
 		{"email with a backslash", url.Values{"email": {`a\`}}, "InvalidRequest", "email"},
 		{"email with a control character", url.Values{"email": {"a\nb"}}, "InvalidRequest", "email"},
+		{"email with a C1 control character", url.Values{"email": {"a\u0085b"}}, "InvalidRequest", "email"},
 		{"empty email", url.Values{"email": {" "}}, "InvalidRequest", "email"},
 		{"unknown parameter", url.Values{"filter": {"x"}}, "InvalidRequest", `"filter"`},
 		{"parameter in the wrong case", url.Values{"Limit": {"5"}}, "InvalidRequest", `"Limit"`},
@@ -386,6 +387,9 @@ func TestListRefused(t *testing.T) {
 		{"token without Cognito's token", url.Values{"nextToken": {encodeToken(testPool, "")}}, "InvalidNextToken", "nextToken"},
 		{"token with extra fields", url.Values{"nextToken": {base64.RawURLEncoding.EncodeToString([]byte(`{"p":"` + testPool + `","t":"page:1","x":1}`))}}, "InvalidNextToken", "nextToken"},
 		{"token for another pool", url.Values{"nextToken": {otherPool}}, "InvalidNextToken", "nextToken"},
+		{"token with data after the object", url.Values{"nextToken": {base64.RawURLEncoding.EncodeToString([]byte(`{"p":"` + testPool + `","t":"page:1"}}`))}}, "InvalidNextToken", "nextToken"},
+		{"token with keys in another case", url.Values{"nextToken": {base64.RawURLEncoding.EncodeToString([]byte(`{"P":"` + testPool + `","T":"page:1"}`))}}, "InvalidNextToken", "nextToken"},
+		{"token with invalid UTF-8", url.Values{"nextToken": {base64.RawURLEncoding.EncodeToString([]byte(`{"p":"` + testPool + `","t":"page:` + "\xff" + `"}`))}}, "InvalidNextToken", "nextToken"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t)

@@ -1,4 +1,5 @@
-// Command useradmin is the CDK app: one UserAdmin-<env> stack per environment.
+// Command useradmin is the CDK app: one UserAdmin-<env> stack per environment,
+// and UserAdmin-ci for GitHub Actions once a repository is configured.
 package main
 
 import (
@@ -26,6 +27,15 @@ func run() error {
 		if _, err := infra.NewUserAdminStack(app, &infra.UserAdminStackProps{Config: c}); err != nil {
 			return err
 		}
+	}
+	// The CI access stack trusts one GitHub repository, so it exists only
+	// once infra.CI() names it.
+	if ci := infra.CI(); ci.Enabled() {
+		if _, err := infra.NewCIStack(app, &infra.CIStackProps{CI: ci, Environments: infra.Environments()}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(os.Stderr, "%s not synthesized: set GitHubRepo in CI() (infra/environments.go) to create GitHub Actions' OIDC roles\n", infra.CIStackName)
 	}
 	app.Synth(nil)
 	return nil

@@ -1,0 +1,101 @@
+package test
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/useradmin/cognito-user-admin/infra"
+)
+
+// TestDevCommand runs what `make dev` runs: it must serve the API, write
+// .local/dev.json, and on SIGINT stop the gateway and the emulator it
+// started, leaving nothing listening.
+func TestDevCommand(t *testing.T) {
+	needEnv(t)
+	root, err := infra.ModuleDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	bin := filepath.Join(work, "dev")
+	if out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "local", "cmd", "dev")).CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	// The command reads cdk.out/ from its working directory, as under make.
+	if err := os.Symlink(synthDir, filepath.Join(work, "cdk.out")); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	cmd := exec.Command(bin)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "ENV=dev")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+
+	devFile := filepath.Join(work, ".local", "dev.json")
+	var dev struct{ APIURL, CognitoEndpoint, UserPoolID string }
+	deadline := time.After(60 * time.Second)
+	for dev.APIURL == "" {
+		select {
+		case err := <-exited:
+			t.Fatalf("make dev exited early: %v", err)
+		case <-deadline:
+			t.Fatal("no .local/dev.json after 60 s")
+		case <-time.After(100 * time.Millisecond):
+		}
+		if b, err := os.ReadFile(devFile); err == nil {
+			_ = json.Unmarshal(b, &dev)
+		}
+	}
+	if st, _ := os.Stat(devFile); st.Mode().Perm() != 0o600 {
+		t.Errorf(".local/dev.json mode %v, want 0600 (it holds passwords)", st.Mode().Perm())
+	}
+	resp, err := http.Get(dev.APIURL + "/users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /users without a token: %d, want 401", resp.StatusCode)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("make dev exited with %v after SIGINT, want a clean exit", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("make dev did not stop within 15 s of SIGINT")
+	}
+	for _, u := range []string{dev.APIURL, dev.CognitoEndpoint} {
+		if c, err := net.DialTimeout("tcp", u[len("http://"):], time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still answers after make dev stopped", u)
+		}
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

@@ -1,0 +1,98 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// replacing lists, per stateful resource type, the properties whose change
+// CloudFormation can apply only by replacing the resource (from the
+// CloudFormation resource reference).
+var replacing = map[string][]string{
+	"AWS::Cognito::UserPool":                      {"UsernameAttributes", "AliasAttributes", "UsernameConfiguration"},
+	"AWS::Cognito::UserPoolClient":                {"UserPoolId", "GenerateSecret"},
+	"AWS::Cognito::UserPoolGroup":                 {"UserPoolId", "GroupName"},
+	"AWS::Cognito::UserPoolUser":                  {"UserPoolId", "Username", "UserAttributes", "DesiredDeliveryMediums", "ForceAliasCreation", "MessageAction", "ValidationData", "ClientMetadata"},
+	"AWS::Cognito::UserPoolUserToGroupAttachment": {"UserPoolId", "GroupName", "Username"},
+	"AWS::Cognito::UserPoolDomain":                {"UserPoolId", "Domain"},
+}
+
+type cfnTemplate struct {
+	Resources map[string]struct {
+		Type       string
+		Properties map[string]any
+	}
+}
+
+// Replacements compares two versions of a stack's template and lists every
+// stateful resource the new one would replace or remove, skipping those
+// approved as "<stack>/<logical ID>". Each line names the resource and says
+// "replacement".
+func Replacements(stack string, before, after []byte, approved map[string]string) ([]string, error) {
+	var old, cur cfnTemplate
+	if err := json.Unmarshal(before, &old); err != nil {
+		return nil, fmt.Errorf("%s: the earlier template: %w", stack, err)
+	}
+	if err := json.Unmarshal(after, &cur); err != nil {
+		return nil, fmt.Errorf("%s: the new template: %w", stack, err)
+	}
+	var out []string
+	for id, was := range old.Resources {
+		props, stateful := replacing[was.Type]
+		if !stateful {
+			continue
+		}
+		if _, ok := approved[stack+"/"+id]; ok {
+			continue
+		}
+		now, ok := cur.Resources[id]
+		if !ok || now.Type != was.Type {
+			out = append(out, fmt.Sprintf("%s/%s (%s): replacement: the logical ID is gone, so CloudFormation would delete the resource (rename or move it back, or pin its logical ID)", stack, id, was.Type))
+			continue
+		}
+		for _, p := range props {
+			if a, b := canonical(was.Properties[p]), canonical(now.Properties[p]); a != b {
+				out = append(out, fmt.Sprintf("%s/%s (%s): replacement: %s changes from %s to %s", stack, id, was.Type, p, a, b))
+			}
+		}
+		if was.Type == "AWS::Cognito::UserPool" {
+			for _, name := range removedAttributes(was.Properties["Schema"], now.Properties["Schema"]) {
+				out = append(out, fmt.Sprintf("%s/%s (%s): replacement: Schema attribute %q is removed", stack, id, was.Type, name))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// removedAttributes lists the schema attributes in before that after lacks.
+func removedAttributes(before, after any) []string {
+	names := func(v any) map[string]bool {
+		m := map[string]bool{}
+		list, _ := v.([]any)
+		for _, a := range list {
+			if attr, ok := a.(map[string]any); ok {
+				m[fmt.Sprint(attr["Name"])] = true
+			}
+		}
+		return m
+	}
+	was, now := names(before), names(after)
+	var out []string
+	for n := range was {
+		if !now[n] {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func canonical(v any) string {
+	if v == nil {
+		return "(absent)"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,116 @@
+package test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/useradmin/cognito-user-admin/infra"
+)
+
+// updateSnapshots is set by `make snapshot`.
+var updateSnapshots = os.Getenv("UPDATE_SNAPSHOTS") == "1"
+
+var assetKey = regexp.MustCompile(`^[0-9a-f]{64}\.zip$`)
+
+// normalize makes a template comparable across commits: the Lambda's asset
+// hash changes with any code change and CDK's analytics blob with any
+// construct change, neither of which is an infrastructure change.
+func normalize(b []byte) ([]byte, error) {
+	var t map[string]any
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, err
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && k == "S3Key" && assetKey.MatchString(s) {
+					v[k] = "<asset hash>.zip"
+				} else if k == "Analytics" {
+					v[k] = "<CDK analytics>"
+				} else {
+					walk(x)
+				}
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(t)
+	out, err := json.MarshalIndent(t, "", "  ")
+	return append(out, '\n'), err
+}
+
+// TestSnapshots holds each environment's synthesized template to the one
+// committed under test/snapshots. A drift fails with a readable diff; `make
+// snapshot` rewrites them on purpose so a pull request shows the
+// CloudFormation change beside the Go change. Before either, the
+// replacement guard runs: a stateful resource that would be replaced or
+// removed fails the test, and `make snapshot` will not record it, unless
+// infra.ApprovedReplacements lists it.
+func TestSnapshots(t *testing.T) {
+	for _, env := range []string{"dev", "stg", "prd"} {
+		t.Run(env, func(t *testing.T) {
+			stack := "UserAdmin-" + env
+			raw, err := os.ReadFile(filepath.Join(synthDir, stack+".template.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur, err := normalize(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join("snapshots", stack+".template.json")
+			old, err := os.ReadFile(file)
+			if os.IsNotExist(err) && updateSnapshots {
+				writeSnapshot(t, file, cur)
+				return
+			}
+			if err != nil {
+				t.Fatalf("no snapshot for %s (run make snapshot): %v", stack, err)
+			}
+			found, err := Replacements(stack, old, cur, infra.ApprovedReplacements)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range found {
+				t.Errorf("%s", f)
+			}
+			if len(found) > 0 {
+				t.Fatalf("%s would replace or delete stateful resources (users and passwords are lost with the pool). "+
+					"If that is intended, approve each in infra/replacements.go; updating the snapshot alone is refused.", stack)
+			}
+			if bytes.Equal(old, cur) {
+				return
+			}
+			if updateSnapshots {
+				writeSnapshot(t, file, cur)
+				return
+			}
+			t.Errorf("%s differs from %s (- snapshot, + now); run make snapshot if the change is intended:\n%s",
+				stack, file, cmp.Diff(strings.Split(string(old), "\n"), strings.Split(string(cur), "\n")))
+		})
+	}
+}
+
+func writeSnapshot(t *testing.T, file string, b []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s\n", file)
+}
