@@ -16,7 +16,7 @@ FUZZ_TARGETS = go test -list '^Fuzz' $(FUZZ_PKG) | grep '^Fuzz'
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-.PHONY: help dev synth diff deploy test lint go-deps cdk-cli check-env check-go check-node check-moto check-cfn-lint snapshot fuzz deploy-ci
+.PHONY: help dev synth diff deploy test lint go-deps cdk-cli check-env check-go check-node check-moto check-cfn-lint snapshot fuzz deploy-ci bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ test: go-deps cdk-cli check-moto check-cfn-lint ## run every test: handler, infr
 
 fuzz: go-deps ## fuzz each request decoder of the handler for FUZZTIME (default 5m)
 	@targets=$$($(FUZZ_TARGETS)); for t in $$targets; do echo "fuzz $$t for $(FUZZTIME)"; go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $(FUZZ_PKG); done
+
+bench: go-deps check-node check-moto ## cold start, binary size, handler overhead, end to end and synth times as one table (a minute or more)
+	go run ./bench/cmd/bench
 
 snapshot: go-deps ## rewrite test/snapshots after an intended infrastructure change (refuses a pool replacement not approved in infra/replacements.go)
 	UPDATE_SNAPSHOTS=1 go test ./test/ -run '^TestSnapshots$$' -count=1

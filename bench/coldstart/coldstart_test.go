@@ -1,0 +1,36 @@
+package coldstart
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/useradmin/cognito-user-admin/bench/lambdabin"
+)
+
+// The real bootstrap, built as deployed, takes its event from the fake
+// Runtime API, creates the user through the real SDK against the stub, and
+// answers 201: the harness measures a working cold start, not a crash.
+func TestBootstrapAnswersThroughRuntimeAPI(t *testing.T) {
+	root, err := filepath.Abs("../..") // go test runs in the package's directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	if err := lambdabin.Build(context.Background(), root, bin, runtime.GOOS, runtime.GOARCH, true); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRunner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	s, err := r.Run(context.Background(), []string{bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Init <= 0 || s.Response < s.Init {
+		t.Errorf("init %v, response %v: want 0 < init <= response", s.Init, s.Response)
+	}
+}
