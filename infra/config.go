@@ -106,6 +106,28 @@ type HostedUI struct {
 	LogoutURLs   []string
 }
 
+// ValidateEnvironments validates each environment, then what they must
+// agree on: at most one of those sharing an account and region may set API
+// Gateway's account-wide logging role (an unset account counts as the
+// deploying one), or each deploy would overwrite the others' setting.
+func ValidateEnvironments(envs []Config) error {
+	var errs []error
+	owner := map[string]string{}
+	for _, c := range envs {
+		errs = append(errs, c.Validate())
+		if !c.APIGatewayCloudWatchRole {
+			continue
+		}
+		where := c.Account + "/" + c.Region
+		if other, ok := owner[where]; ok {
+			errs = append(errs, fmt.Errorf("config %s: APIGatewayCloudWatchRole: %s already sets the account's API Gateway logging role in the same account and region; set it in one environment only", c.Name, other))
+			continue
+		}
+		owner[where] = c.Name
+	}
+	return errors.Join(errs...)
+}
+
 // StackName is the CloudFormation stack name for the environment.
 func (c Config) StackName() string { return "UserAdmin-" + c.Name }
 

@@ -6,6 +6,9 @@ import (
 )
 
 func TestShippedEnvironmentsValidate(t *testing.T) {
+	if err := ValidateEnvironments(Environments()); err != nil {
+		t.Error(err)
+	}
 	names := []string{}
 	for _, c := range Environments() {
 		if err := c.Validate(); err != nil {
@@ -80,5 +83,20 @@ func TestGroupLogicalID(t *testing.T) {
 		if got := groupLogicalID(in); got != want {
 			t.Errorf("groupLogicalID(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Only one environment per account and region may own API Gateway's
+// account-wide logging role.
+func TestOneLoggingRoleOwnerPerAccount(t *testing.T) {
+	envs := Environments()
+	envs[2].APIGatewayCloudWatchRole = true // prd, sharing dev's (unset) account
+	err := ValidateEnvironments(envs)
+	if err == nil || !strings.Contains(err.Error(), "config prd: APIGatewayCloudWatchRole: dev already sets") {
+		t.Fatalf("err = %v", err)
+	}
+	envs[2].Account, envs[2].Region = "123456789012", "eu-west-1" // prd in its own account
+	if err := ValidateEnvironments(envs); err != nil {
+		t.Fatalf("separate accounts: %v", err)
 	}
 }

@@ -32,7 +32,6 @@ func base(name string) Config {
 		RefreshTokenDays:         30,
 		AdminGroups:              []string{"admins"},
 		LambdaMemoryMB:           256,
-		APIGatewayCloudWatchRole: true,
 	}
 }
 
@@ -45,6 +44,10 @@ func Environments() []Config {
 	dev.MFA = "off"
 	dev.AllowPasswordAuth = true // scripts and `make dev` sign in with a password
 	dev.CORSOrigins = []string{"http://localhost:3000"}
+	// The account's API Gateway logging role is account-wide, and the three
+	// environments share an account until Account is set: dev, deployed first,
+	// owns it. Turn it on for stg or prd once they have accounts of their own.
+	dev.APIGatewayCloudWatchRole = true
 
 	stg := base("stg")
 

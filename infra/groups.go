@@ -34,6 +34,8 @@ func NewGroups(scope constructs.Construct, id string, props *GroupsProps) map[st
 		})
 		// Pinned by group name, so reordering or renaming constructs keeps memberships.
 		g.Node().DefaultChild().(awscdk.CfnResource).OverrideLogicalId(jsii.String(groupLogicalID(name)))
+		// Kept with the pool: a retained pool without its admins group would lock every admin out.
+		g.ApplyRemovalPolicy(removalPolicy(c))
 		groups[name] = g
 	}
 	if c.FirstAdminEmail == "" {
@@ -58,6 +60,7 @@ func NewGroups(scope constructs.Construct, id string, props *GroupsProps) map[st
 		Username:   user.Ref(),
 	})
 	member.OverrideLogicalId(jsii.String("FirstAdminMembership"))
+	member.ApplyRemovalPolicy(removalPolicy(c), nil)
 	return groups
 }
 

@@ -9,3 +9,28 @@ package infra
 // listed here, where the pull request shows it to a reviewer. Remove the
 // entry once the change has been deployed.
 var ApprovedReplacements = map[string]string{}
+
+// PoolIdentity is, as template resources, what the user pool and its client
+// must keep in every stack for CloudFormation to update them in place: their
+// logical IDs and the properties it can change only by replacement. The
+// snapshot tests hold every synthesized stack to it as well as to its
+// committed snapshot, so a snapshot rewritten or deleted by hand cannot hide
+// a replacement. The values are written out here on purpose, not taken from
+// the constructs: changing them is a change a reviewer sees.
+var PoolIdentity = map[string]any{
+	"UserPool": map[string]any{
+		"Type": "AWS::Cognito::UserPool",
+		"Properties": map[string]any{
+			"UsernameAttributes":    []any{"email"},
+			"UsernameConfiguration": map[string]any{"CaseSensitive": false},
+			"Schema":                []any{map[string]any{"Name": "email"}},
+		},
+	},
+	"UserPoolClient": map[string]any{
+		"Type": "AWS::Cognito::UserPoolClient",
+		"Properties": map[string]any{
+			"UserPoolId":     map[string]any{"Ref": "UserPool"},
+			"GenerateSecret": false,
+		},
+	},
+}

@@ -39,12 +39,10 @@ func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) aw
 		}
 	}
 	restAPI := awsapigateway.NewRestApi(scope, jsii.String(id), &awsapigateway.RestApiProps{
-		RestApiName:           jsii.String("useradmin-" + c.Name),
-		Description:           jsii.String("Admin-only user provisioning for the " + c.Name + " user pool"),
-		EndpointConfiguration: &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL}},
-		CloudWatchRole:        jsii.Bool(c.APIGatewayCloudWatchRole),
-		// The role is account-wide: another stack may depend on it after this one goes.
-		CloudWatchRoleRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		RestApiName:                 jsii.String("useradmin-" + c.Name),
+		Description:                 jsii.String("Admin-only user provisioning for the " + c.Name + " user pool"),
+		EndpointConfiguration:       &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL}},
+		CloudWatchRole:              jsii.Bool(c.APIGatewayCloudWatchRole),
 		DefaultCorsPreflightOptions: cors,
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:            jsii.String(c.Name),
@@ -58,6 +56,11 @@ func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) aw
 			DataTraceEnabled: jsii.Bool(false),
 		},
 	})
+	if c.APIGatewayCloudWatchRole {
+		// The role is account-wide: other stacks' APIs log through it after this one goes.
+		restAPI.Node().FindChild(jsii.String("CloudWatchRole")).(awscdk.IResource).ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
+		restAPI.Node().FindChild(jsii.String("Account")).(awscdk.CfnResource).ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+	}
 	// The stack publishes ApiUrl itself; drop the construct's own unnamed output.
 	restAPI.Node().TryRemoveChild(jsii.String("Endpoint"))
 
@@ -127,33 +130,48 @@ var accessLogFormat = mustJSON(map[string]string{
 })
 
 // errorTemplate renders a gateway error in the API's one error shape.
+// message is inserted as is: a JSON string literal. Validation details are
+// not passed on: API Gateway's validationErrorString quotes the offending
+// value (a temporary password, say) and is not JSON-escaped.
 func errorTemplate(code, message string) *map[string]*string {
 	return &map[string]*string{"application/json": jsii.String(fmt.Sprintf(
-		`{"error":{"code":%q,"message":"%s"},"requestId":"$context.requestId"}`, code, message))}
+		`{"error":{"code":%q,"message":%s},"requestId":"$context.requestId"}`, code, message))}
 }
 
 // addGatewayResponses makes API Gateway's own errors (validation, throttling,
 // unknown routes, its 5xx) use the API's error shape and carry CORS headers.
 // A refused token keeps API Gateway's own {"message":"Unauthorized"}.
 func addGatewayResponses(restAPI awsapigateway.RestApi, c Config) {
-	var headers *map[string]*string
-	if len(c.CORSOrigins) > 0 {
-		// A gateway response has one static header value: answer the first origin (browsers need an exact match).
-		headers = &map[string]*string{"Access-Control-Allow-Origin": jsii.String("'" + c.CORSOrigins[0] + "'")}
+	headers := func(extra map[string]string) *map[string]*string {
+		h := map[string]*string{}
+		if len(c.CORSOrigins) > 0 {
+			// A gateway response has one static header value: answer the first origin (browsers need an exact match).
+			h["Access-Control-Allow-Origin"] = jsii.String("'" + c.CORSOrigins[0] + "'")
+		}
+		for k, v := range extra {
+			h[k] = jsii.String("'" + v + "'")
+		}
+		if len(h) == 0 {
+			return nil
+		}
+		return &h
 	}
+	// $context.error.messageString is API Gateway's message already as a quoted JSON string.
+	const gatewayMessage = "$context.error.messageString"
 	for _, r := range []struct {
 		id, status, code, message string
 		typ                       awsapigateway.ResponseType
+		extra                     map[string]string
 	}{
-		{"BadRequestBody", "400", "InvalidRequest", "$util.escapeJavaScript($context.error.validationErrorString)", awsapigateway.ResponseType_BAD_REQUEST_BODY()},
-		{"BadRequestParameters", "400", "InvalidRequest", "$util.escapeJavaScript($context.error.validationErrorString)", awsapigateway.ResponseType_BAD_REQUEST_PARAMETERS()},
-		{"Throttled", "429", "TooManyRequests", "Too many requests: slow down and retry.", awsapigateway.ResponseType_THROTTLED()},
+		{"BadRequestBody", "400", "InvalidRequest", `"The request body does not match the operation's schema in api/openapi.yaml: check the field names, their types and that email is present."`, awsapigateway.ResponseType_BAD_REQUEST_BODY(), nil},
+		{"BadRequestParameters", "400", "InvalidRequest", `"A required path parameter is missing."`, awsapigateway.ResponseType_BAD_REQUEST_PARAMETERS(), nil},
+		{"Throttled", "429", "TooManyRequests", `"Too many requests: slow down and retry."`, awsapigateway.ResponseType_THROTTLED(), map[string]string{"Retry-After": "1"}},
 		// API Gateway answers an unknown route with 403 Missing Authentication Token; say what it is.
-		{"UnknownRoute", "404", "NotFound", "No such route.", awsapigateway.ResponseType_MISSING_AUTHENTICATION_TOKEN()},
-		{"Default4xx", "", "BadRequest", "$util.escapeJavaScript($context.error.messageString)", awsapigateway.ResponseType_DEFAULT_4XX()},
-		{"Default5xx", "", "GatewayError", "$util.escapeJavaScript($context.error.messageString)", awsapigateway.ResponseType_DEFAULT_5XX()},
+		{"UnknownRoute", "404", "NotFound", `"No such route."`, awsapigateway.ResponseType_MISSING_AUTHENTICATION_TOKEN(), nil},
+		{"Default4xx", "", "BadRequest", gatewayMessage, awsapigateway.ResponseType_DEFAULT_4XX(), nil},
+		{"Default5xx", "", "GatewayError", gatewayMessage, awsapigateway.ResponseType_DEFAULT_5XX(), nil},
 	} {
-		opts := &awsapigateway.GatewayResponseOptions{Type: r.typ, Templates: errorTemplate(r.code, r.message), ResponseHeaders: headers}
+		opts := &awsapigateway.GatewayResponseOptions{Type: r.typ, Templates: errorTemplate(r.code, r.message), ResponseHeaders: headers(r.extra)}
 		if r.status != "" {
 			opts.StatusCode = jsii.String(r.status)
 		}
@@ -163,7 +181,7 @@ func addGatewayResponses(restAPI awsapigateway.RestApi, c Config) {
 		Type:            awsapigateway.ResponseType_UNAUTHORIZED(),
 		StatusCode:      jsii.String("401"),
 		Templates:       &map[string]*string{"application/json": jsii.String(`{"message":"Unauthorized"}`)},
-		ResponseHeaders: headers,
+		ResponseHeaders: headers(nil),
 	})
 }
 

@@ -52,7 +52,9 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 		name  string
 		value *string
 	}{
-		{"ApiUrl", restAPI.Url()},
+		// The stage's URL without RestApi.Url()'s trailing slash, so "$API_URL/users" is a valid path.
+		{"ApiUrl", jsii.String(fmt.Sprintf("https://%s.execute-api.%s.%s/%s",
+			*restAPI.RestApiId(), *stack.Region(), *stack.UrlSuffix(), *restAPI.DeploymentStage().StageName()))},
 		{"UserPoolId", pool.UserPoolId()},
 		{"UserPoolClientId", client.UserPoolClientId()},
 		{"Region", stack.Region()},

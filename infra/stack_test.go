@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"encoding/json"
 	"os"
 	"slices"
 	"sort"
@@ -200,6 +201,9 @@ func TestGroupsAndFirstAdmin(t *testing.T) {
 		if g, ok := groups["GroupAdmins"]; !ok || props(g)["GroupName"] != "admins" || len(groups) != 1 {
 			t.Errorf("%s: want exactly the admins group as GroupAdmins, got %v", env, groups)
 		}
+		if want := map[bool]string{true: "Retain", false: "Delete"}[env == "prd"]; groups["GroupAdmins"]["DeletionPolicy"] != want {
+			t.Errorf("%s: admins group DeletionPolicy = %v, want %s (as the pool's)", env, groups["GroupAdmins"]["DeletionPolicy"], want)
+		}
 		// The shipped config names no first admin.
 		tpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolUser"), jsii.Number(0))
 	}
@@ -220,10 +224,13 @@ func TestGroupsAndFirstAdmin(t *testing.T) {
 		},
 		"DeletionPolicy": "Retain",
 	})
-	tpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolUserToGroupAttachment"), map[string]any{
-		"UserPoolId": map[string]any{"Ref": "UserPool"},
-		"GroupName":  map[string]any{"Ref": "GroupAdmins"},
-		"Username":   map[string]any{"Ref": "FirstAdminUser"},
+	tpl.HasResource(jsii.String("AWS::Cognito::UserPoolUserToGroupAttachment"), map[string]any{
+		"Properties": map[string]any{
+			"UserPoolId": map[string]any{"Ref": "UserPool"},
+			"GroupName":  map[string]any{"Ref": "GroupAdmins"},
+			"Username":   map[string]any{"Ref": "FirstAdminUser"},
+		},
+		"DeletionPolicy": "Retain",
 	})
 	if _, ok := resources(tpl, "AWS::Cognito::UserPoolGroup")["GroupSupportStaff"]; !ok {
 		t.Error("extra group missing or not pinned as GroupSupportStaff")
@@ -365,6 +372,16 @@ func TestAPI(t *testing.T) {
 			if !slices.Equal(got, spec.Keys()) {
 				t.Errorf("methods:\n got %v\nwant %v", got, spec.Keys())
 			}
+			// API Gateway's account-wide logging role: owned by dev alone, and kept when dev goes.
+			accounts := resources(tpl, "AWS::ApiGateway::Account")
+			if (len(accounts) == 1) != (env == "dev") {
+				t.Errorf("%d AWS::ApiGateway::Account resources in %s", len(accounts), env)
+			}
+			for id, a := range accounts {
+				if a["DeletionPolicy"] != "Retain" {
+					t.Errorf("%s is not retained", id)
+				}
+			}
 			hasCORS := env == "dev"
 			if n := len(resources(tpl, "AWS::ApiGateway::Method")) - len(got); (n > 0) != hasCORS {
 				t.Errorf("%d preflight methods; CORS configured: %v", n, hasCORS)
@@ -396,9 +413,26 @@ func TestAPI(t *testing.T) {
 					"Format":         assertions.Match_StringLikeRegexp(jsii.String(`^\{"caller":"\$context.authorizer.claims.sub".*"requestId":"\$context.requestId"`)),
 				},
 			})
+			// Gateway errors are valid JSON in the API's shape, and never quote the request back.
+			for _, gr := range resources(tpl, "AWS::ApiGateway::GatewayResponse") {
+				p := props(gr)
+				body := p["ResponseTemplates"].(map[string]any)["application/json"].(string)
+				if strings.Contains(body, "validationErrorString") || strings.Contains(body, "escapeJavaScript") {
+					t.Errorf("%s template passes request data on: %s", p["ResponseType"], body)
+				}
+				rendered := strings.NewReplacer("$context.error.messageString", `"Invalid request body"`, "$context.requestId", "r-1").Replace(body)
+				var v map[string]any
+				if err := json.Unmarshal([]byte(rendered), &v); err != nil {
+					t.Errorf("%s template does not render to JSON: %s", p["ResponseType"], rendered)
+				}
+			}
 			tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::GatewayResponse"), map[string]any{
 				"ResponseType": "BAD_REQUEST_BODY", "StatusCode": "400",
 				"ResponseTemplates": map[string]any{"application/json": assertions.Match_StringLikeRegexp(jsii.String(`"code":"InvalidRequest"`))},
+			})
+			tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::GatewayResponse"), map[string]any{
+				"ResponseType": "THROTTLED", "StatusCode": "429",
+				"ResponseParameters": assertions.Match_ObjectLike(&map[string]any{"gatewayresponse.header.Retry-After": "'1'"}),
 			})
 			tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::GatewayResponse"), map[string]any{
 				"ResponseType": "UNAUTHORIZED", "StatusCode": "401",
@@ -421,6 +455,12 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("%s outputs = %v, want %v", env, names, want)
 		}
 		tpl.HasOutput(jsii.String("UserPoolId"), map[string]any{"Value": map[string]any{"Ref": "UserPool"}})
+		url := (*outs["ApiUrl"])["Value"].(map[string]any)["Fn::Join"].([]any)[1].([]any)
+		// …/<stage>, the stage by reference, and no trailing slash.
+		stage, _ := url[len(url)-1].(map[string]any)["Ref"].(string)
+		if !strings.HasPrefix(stage, "AdminApiDeploymentStage"+env) || url[len(url)-2] != "/" {
+			t.Errorf("%s ApiUrl does not end in /<stage>: %v", env, url)
+		}
 		tpl.HasOutput(jsii.String("UserPoolClientId"), map[string]any{"Value": map[string]any{"Ref": "UserPoolClient"}})
 	}
 }

@@ -193,34 +193,45 @@ func compileModel(id string, schema any) (*jsonschema.Schema, error) {
 
 func split(p string) []string { return strings.Split(strings.Trim(p, "/"), "/") }
 
-// match finds the route for method and the request's decoded path
-// segments, with the path parameters. API Gateway answers a known path with
-// another method like an unknown path, so there is no 405 here either.
-func (g *Gateway) match(method string, segs []string) (*route, map[string]string) {
+// match finds the route for method and the request's escaped path. Literal
+// segments compare decoded; path parameters are handed over still
+// percent-encoded, as a REST API passes them to a Lambda proxy (an HTTP API
+// would decode them). API Gateway answers a known path with another method
+// like an unknown path, so there is no 405 here either.
+func (g *Gateway) match(method, escapedPath string) (*route, map[string]string, bool) {
+	raw := split(escapedPath)
+	decoded := make([]string, len(raw))
+	for i, s := range raw {
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, nil, false
+		}
+		decoded[i] = d
+	}
 	for i := range g.routes {
 		cand := &g.routes[i]
-		if len(cand.segments) != len(segs) {
+		if cand.method != method || len(cand.segments) != len(raw) {
 			continue
 		}
 		ps := map[string]string{}
-		ok := cand.method == method
+		ok := true
 		for j, s := range cand.segments {
 			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
-				if segs[j] == "" {
+				if raw[j] == "" {
 					ok = false
 					break
 				}
-				ps[strings.Trim(s, "{}")] = segs[j]
-			} else if s != segs[j] {
+				ps[strings.Trim(s, "{}")] = raw[j]
+			} else if s != decoded[j] {
 				ok = false
 				break
 			}
 		}
-		if ok && cand.method == method {
-			return cand, ps
+		if ok {
+			return cand, ps, true
 		}
 	}
-	return nil, nil
+	return nil, nil, false
 }
 
 // ServeHTTP implements http.Handler.
@@ -238,16 +249,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, req *http.Request, requestID string) int {
-	var segs []string
-	for _, s := range split(req.URL.EscapedPath()) {
-		u, err := url.PathUnescape(s)
-		if err != nil {
-			return g.writeGatewayError(w, requestID, gatewayError{typ: "MISSING_AUTHENTICATION_TOKEN"})
-		}
-		segs = append(segs, u)
-	}
-	r, params := g.match(req.Method, segs)
-	if r == nil {
+	r, params, ok := g.match(req.Method, req.URL.EscapedPath())
+	if !ok {
 		return g.writeGatewayError(w, requestID, gatewayError{typ: "MISSING_AUTHENTICATION_TOKEN"})
 	}
 	if r.mock != nil {
@@ -353,7 +356,7 @@ func (r *route) validateBody(contentType string, body []byte) string {
 func proxyEvent(req *http.Request, r *route, params map[string]string, claims map[string]any, body []byte, requestID string) events.APIGatewayProxyRequest {
 	ev := events.APIGatewayProxyRequest{
 		Resource:                        r.path,
-		Path:                            req.URL.Path,
+		Path:                            req.URL.EscapedPath(),
 		HTTPMethod:                      req.Method,
 		Headers:                         map[string]string{},
 		MultiValueHeaders:               map[string][]string{},
@@ -364,7 +367,7 @@ func proxyEvent(req *http.Request, r *route, params map[string]string, claims ma
 			RequestID:    requestID,
 			ResourcePath: r.path,
 			HTTPMethod:   req.Method,
-			Path:         req.URL.Path,
+			Path:         req.URL.EscapedPath(),
 			Stage:        "local",
 			Identity:     events.APIGatewayRequestIdentity{SourceIP: hostOnly(req.RemoteAddr), UserAgent: req.UserAgent()},
 		},

@@ -33,6 +33,7 @@ var notEnforced = map[string]map[string]string{
 		"DeletionProtection":          "the emulator has no deletion protection",
 		"UserPoolTier":                "there are no feature plans",
 		"UserAttributeUpdateSettings": "email changes are not held for verification",
+		"VerificationMessageTemplate": "no verification email is sent",
 		"Policies.PasswordPolicy.TemporaryPasswordValidityDays": "temporary passwords do not expire",
 	},
 	"AWS::Cognito::UserPoolClient": {
@@ -41,6 +42,7 @@ var notEnforced = map[string]map[string]string{
 		"AccessTokenValidity":        "tokens last one hour",
 		"IdTokenValidity":            "tokens last one hour",
 		"RefreshTokenValidity":       "refresh tokens do not expire",
+		"EnableTokenRevocation":      "tokens cannot be revoked",
 	},
 }
 

@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -37,9 +38,18 @@ func (r response) user() map[string]any {
 // call sends one request through the local gateway.
 func call(t *testing.T, method, path, token, contentType, body string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, gateway.URL+path, strings.NewReader(body))
+	r, err := send(method, path, token, contentType, body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return r
+}
+
+// send is call for goroutines, which must not stop the test themselves.
+func send(method, path, token, contentType, body string) (response, error) {
+	req, err := http.NewRequest(method, gateway.URL+path, strings.NewReader(body))
+	if err != nil {
+		return response{}, err
 	}
 	if token != "" {
 		req.Header.Set("Authorization", token)
@@ -49,17 +59,17 @@ func call(t *testing.T, method, path, token, contentType, body string) response 
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	r := response{status: resp.StatusCode, header: resp.Header, raw: string(b)}
 	if len(b) > 0 {
 		if err := json.Unmarshal(b, &r.body); err != nil {
-			t.Fatalf("%s %s: body is not JSON: %q", method, path, b)
+			return r, fmt.Errorf("%s %s: body is not JSON: %q", method, path, b)
 		}
 	}
-	return r
+	return r, nil
 }
 
 // asAdmin and asUser call with the seeded users' ID tokens.

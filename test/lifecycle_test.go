@@ -252,3 +252,24 @@ func TestEveryRouteNeedsAnAdmin(t *testing.T) {
 		t.Error("the non-admin made themselves an admin")
 	}
 }
+
+// An address holding "%" is addressed as itself: path parameters are
+// decoded exactly once, so "a%41@…" is never taken for "aa@…".
+func TestPercentInPath(t *testing.T) {
+	needEnv(t)
+	mustCreate(t, "a%41@example.com")
+	mustCreate(t, "aa@example.com")
+	r := asAdmin(t, http.MethodGet, userPath("a%41@example.com"), "", "")
+	if r.status != http.StatusOK || r.user()["email"] != "a%41@example.com" {
+		t.Fatalf("GET %s: %d %s", userPath("a%41@example.com"), r.status, r.raw)
+	}
+	if r := asAdmin(t, http.MethodDelete, userPath("a%41@example.com"), "", ""); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.status, r.raw)
+	}
+	if poolUser(t, "aa@example.com") == nil {
+		t.Error("deleting a%41@example.com deleted aa@example.com")
+	}
+	if poolUser(t, "a%41@example.com") != nil {
+		t.Error("a%41@example.com is still in the pool")
+	}
+}

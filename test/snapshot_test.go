@@ -58,7 +58,9 @@ func normalize(b []byte) ([]byte, error) {
 // CloudFormation change beside the Go change. Before either, the
 // replacement guard runs: a stateful resource that would be replaced or
 // removed fails the test, and `make snapshot` will not record it, unless
-// infra.ApprovedReplacements lists it.
+// infra.ApprovedReplacements lists it. The pool's and client's identity is
+// also pinned in Go (infra.PoolIdentity), so deleting or hand-editing a
+// snapshot does not silence the guard.
 func TestSnapshots(t *testing.T) {
 	for _, env := range []string{"dev", "stg", "prd"} {
 		t.Run(env, func(t *testing.T) {
@@ -71,6 +73,13 @@ func TestSnapshots(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// First the pinned identity of the pool and client, which no snapshot edit can move.
+			pinned, err := json.Marshal(map[string]any{"Resources": infra.PoolIdentity})
+			if err != nil {
+				t.Fatal(err)
+			}
+			refuseReplacements(t, stack, "infra.PoolIdentity", pinned, cur)
+
 			file := filepath.Join("snapshots", stack+".template.json")
 			old, err := os.ReadFile(file)
 			if os.IsNotExist(err) && updateSnapshots {
@@ -80,17 +89,7 @@ func TestSnapshots(t *testing.T) {
 			if err != nil {
 				t.Fatalf("no snapshot for %s (run make snapshot): %v", stack, err)
 			}
-			found, err := Replacements(stack, old, cur, infra.ApprovedReplacements)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range found {
-				t.Errorf("%s", f)
-			}
-			if len(found) > 0 {
-				t.Fatalf("%s would replace or delete stateful resources (users and passwords are lost with the pool). "+
-					"If that is intended, approve each in infra/replacements.go; updating the snapshot alone is refused.", stack)
-			}
+			refuseReplacements(t, stack, file, old, cur)
 			if bytes.Equal(old, cur) {
 				return
 			}
@@ -101,6 +100,24 @@ func TestSnapshots(t *testing.T) {
 			t.Errorf("%s differs from %s (- snapshot, + now); run make snapshot if the change is intended:\n%s",
 				stack, file, cmp.Diff(strings.Split(string(old), "\n"), strings.Split(string(cur), "\n")))
 		})
+	}
+}
+
+// refuseReplacements fails the test, before any snapshot is compared or
+// written, when cur would replace or remove a stateful resource of before
+// that infra.ApprovedReplacements does not list.
+func refuseReplacements(t *testing.T, stack, baseline string, before, cur []byte) {
+	t.Helper()
+	found, err := Replacements(stack, before, cur, infra.ApprovedReplacements)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range found {
+		t.Errorf("%s (against %s)", f, baseline)
+	}
+	if len(found) > 0 {
+		t.Fatalf("%s would replace or delete stateful resources (users and passwords are lost with the pool). "+
+			"If that is intended, approve each in infra/replacements.go; updating the snapshot alone is refused.", stack)
 	}
 }
 

@@ -77,9 +77,14 @@ func (h *Handler) create(ctx context.Context, c *call) (events.APIGatewayProxyRe
 
 // rollback deletes a user whose creation could not be completed. It gets a
 // few seconds of its own even when the request's context is done, since a
-// half-created user is worse than a late answer.
+// half-created user is worse than a late answer; but never past the
+// invocation's deadline, when the Lambda would be stopped mid-call.
 func (h *Handler) rollback(ctx context.Context, c *call, username string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	end := time.Now().Add(rollbackTimeout)
+	if !c.deadline.IsZero() && c.deadline.Before(end) {
+		end = c.deadline
+	}
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), end)
 	defer cancel()
 	if _, err := h.cognito.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: &h.settings.UserPoolID, Username: &username}); err != nil {
 		h.log.ErrorContext(ctx, "rollback failed: the user was created without all its groups",

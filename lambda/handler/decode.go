@@ -309,17 +309,16 @@ func decodeList(req events.APIGatewayProxyRequest, pool string) (listQuery, erro
 	return q, nil
 }
 
-// pathParam reads a path parameter. API Gateway decodes it, but a client or
-// proxy that encoded twice leaves it percent-encoded: decode once more when
-// that yields something, and keep the value as sent when it does not.
-func pathParam(req events.APIGatewayProxyRequest, name string) string {
-	v := req.PathParameters[name]
-	if strings.Contains(v, "%") {
-		if d, err := url.PathUnescape(v); err == nil {
-			return d
-		}
+// pathParam reads a path parameter. A REST API hands path parameters over
+// percent-encoded, as the client sent them (unlike an HTTP API), so they are
+// decoded here exactly once: decoding twice would let "a%2541@…" address
+// "aa@…". A malformed escape is the caller's mistake.
+func pathParam(req events.APIGatewayProxyRequest, name string) (string, error) {
+	v, err := url.PathUnescape(req.PathParameters[name])
+	if err != nil {
+		return "", errors.New("is not validly percent-encoded")
 	}
-	return v
+	return v, nil
 }
 
 // header finds a request header whatever its case, in either map API Gateway fills.

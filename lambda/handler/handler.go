@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -58,7 +59,13 @@ type call struct {
 	groups []string // the groups a create adds the user to
 	// failure is the error the call was answered with, for the audit line.
 	failure *apiError
+	// deadline is the invocation's own, when it has one.
+	deadline time.Time
 }
+
+// deadlineReserve is the time kept back from Cognito calls at the end of an
+// invocation, to answer and to roll back.
+const deadlineReserve = time.Second
 
 // route is one operation. action names it in the audit log; reads have none.
 type route struct {
@@ -89,6 +96,15 @@ func Routes() []string {
 // returned to the Lambda runtime would reach clients as API Gateway's bare 502.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (resp events.APIGatewayProxyResponse, _ error) {
 	c := &call{req: req}
+	// Cognito calls stop a moment before the invocation does, so a slow
+	// Cognito is answered with our 504 rather than a killed Lambda; the
+	// reserve is what a rollback may still use (see rollback).
+	if dl, ok := ctx.Deadline(); ok {
+		c.deadline = dl
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-deadlineReserve))
+		defer cancel()
+	}
 	r, ok := routes[req.HTTPMethod+" "+req.Resource]
 	defer func() {
 		if p := recover(); p != nil {

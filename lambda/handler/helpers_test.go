@@ -77,7 +77,7 @@ const adminClaims = `{"sub":"sub-0001","email":"Admin@Example.com","email_verifi
 // JSON the service sends and decodes it, so tests exercise the real field mapping.
 type ev struct {
 	method, resource string
-	params           map[string]string // path parameters, as API Gateway decodes them
+	params           map[string]string // path parameters, percent-encoded as a REST API passes them
 	query            url.Values
 	headers          map[string]string
 	body             string

@@ -18,7 +18,11 @@ const groupFetches = 8
 // readTarget reads and normalises the path's email. The pool matches
 // usernames case-insensitively, but the audit log and messages use this one form.
 func (c *call) readTarget() error {
-	email, err := NormalizeEmail(pathParam(c.req, "email"))
+	raw, err := pathParam(c.req, "email")
+	if err != nil {
+		return invalidEmail("path email", err)
+	}
+	email, err := NormalizeEmail(raw)
 	if err != nil {
 		return invalidEmail("path email", err)
 	}
@@ -29,7 +33,11 @@ func (c *call) readTarget() error {
 // readGroup reads the path's group; only managed groups may be touched, and
 // that is checked before any Cognito call.
 func (h *Handler) readGroup(c *call) error {
-	c.group = pathParam(c.req, "group")
+	group, err := pathParam(c.req, "group")
+	if err != nil {
+		return badRequest("the path's group %v", err)
+	}
+	c.group = group
 	if !h.settings.IsManagedGroup(c.group) {
 		return groupNotManaged(c.group)
 	}

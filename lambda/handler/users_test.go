@@ -41,13 +41,30 @@ func TestGet(t *testing.T) {
 	}
 }
 
+// A REST API passes path parameters percent-encoded: they are decoded
+// exactly once, so an address holding "%" is reachable and never confused
+// with another.
 func TestPercentInEmail(t *testing.T) {
 	hs := newHarness(t)
 	hs.fake.seed("100%real@example.com", types.UserStatusTypeConfirmed)
-	// Not a valid escape: taken as sent, since % is allowed in an address.
-	u := wantUser(t, hs.do(t, userEvent("GET", "/users/{email}", "100%real@example.com")), http.StatusOK)
-	if u.Email != "100%real@example.com" {
-		t.Errorf("email = %q", u.Email)
+	hs.fake.seed("a%41@example.com", types.UserStatusTypeConfirmed)
+	hs.fake.seed("aa@example.com", types.UserStatusTypeConfirmed)
+	for param, want := range map[string]string{
+		"100%25real%40example.com": "100%real@example.com",
+		"a%2541%40example.com":     "a%41@example.com", // not aa@example.com
+		"aa%40example.com":         "aa@example.com",
+		"aa@example.com":           "aa@example.com",
+	} {
+		u := wantUser(t, hs.do(t, userEvent("GET", "/users/{email}", param)), http.StatusOK)
+		if u.Email != want {
+			t.Errorf("%s addressed %q, want %q", param, u.Email, want)
+		}
+	}
+	// A bare % is not a valid escape.
+	before := len(hs.fake.methods())
+	resp := hs.do(t, userEvent("GET", "/users/{email}", "100%real@example.com"))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `"InvalidEmail"`) || len(hs.fake.methods()) != before {
+		t.Errorf("malformed escape: %d %s, %d Cognito calls", resp.StatusCode, resp.Body, len(hs.fake.methods())-before)
 	}
 }
 

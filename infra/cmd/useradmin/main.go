@@ -22,6 +22,9 @@ func main() {
 }
 
 func run() error {
+	if err := infra.ValidateEnvironments(infra.Environments()); err != nil {
+		return err
+	}
 	app := awscdk.NewApp(nil)
 	for _, c := range infra.Environments() {
 		if _, err := infra.NewUserAdminStack(app, &infra.UserAdminStackProps{Config: c}); err != nil {
