@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // AppContext reads the "context" of cdk.json (the feature flags). The CDK CLI
@@ -22,4 +23,26 @@ func AppContext(moduleDir string) (map[string]any, error) {
 		return nil, fmt.Errorf("cdk.json: %w", err)
 	}
 	return cdk.Context, nil
+}
+
+// SynthEnv is the environment in which to run the CDK app binary as the CDK
+// CLI would (`cdk synth` passes cdk.json's context in CDK_CONTEXT_JSON and the
+// assembly directory in CDK_OUTDIR), offline. The caller's CDK_DEFAULT_*
+// are dropped, so the templates do not depend on the shell they ran in.
+func SynthEnv(moduleDir, outdir string) ([]string, error) {
+	ctx, err := AppContext(moduleDir)
+	if err != nil {
+		return nil, err
+	}
+	ctxJSON, err := json.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CDK_DEFAULT_ACCOUNT=") && !strings.HasPrefix(kv, "CDK_DEFAULT_REGION=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "CDK_OUTDIR="+outdir, "CDK_CONTEXT_JSON="+string(ctxJSON)), nil
 }

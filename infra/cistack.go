@@ -44,7 +44,7 @@ func NewCIStack(scope constructs.Construct, props *CIStackProps) (awscdk.Stack, 
 	}
 	stack := awscdk.NewStack(scope, jsii.String(CIStackName), &awscdk.StackProps{
 		// Same fallbacks as the environments' stacks.
-		Env:         stackEnv(Config{Account: c.Account, Region: c.Region}),
+		Env:         stackEnv(c.Account, c.Region),
 		Description: jsii.String("GitHub Actions access for " + c.GitHubRepo + ": OIDC provider, diff and deploy roles"),
 		Tags:        &map[string]*string{"app": jsii.String("useradmin"), "env": jsii.String("ci")},
 	})

@@ -59,7 +59,7 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
-		Code:         goFunctionCode(props.ModuleDir, "./lambda/cmd/bootstrap"),
+		Code:         goFunctionCode(props.ModuleDir),
 		// Well under API Gateway's 29 s, so the caller gets our error, not the gateway's.
 		Timeout:       awscdk.Duration_Seconds(jsii.Number(10)),
 		MemorySize:    jsii.Number(c.LambdaMemoryMB),

@@ -37,7 +37,7 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 		}
 	}
 	stack := awscdk.NewStack(scope, jsii.String(c.StackName()), &awscdk.StackProps{
-		Env:         stackEnv(c),
+		Env:         stackEnv(c.Account, c.Region),
 		Description: jsii.String(fmt.Sprintf("Admin-only user provisioning on Amazon Cognito (%s)", c.Name)),
 		Tags:        &map[string]*string{"app": jsii.String("useradmin"), "env": jsii.String(c.Name)},
 	})
@@ -67,8 +67,7 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 // stackEnv pins account and region from the config, falling back to the CDK
 // CLI's defaults; with neither the stack is environment-agnostic, which
 // still synthesizes offline.
-func stackEnv(c Config) *awscdk.Environment {
-	account, region := c.Account, c.Region
+func stackEnv(account, region string) *awscdk.Environment {
 	if account == "" {
 		account = os.Getenv("CDK_DEFAULT_ACCOUNT")
 	}

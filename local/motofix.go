@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
@@ -33,7 +34,7 @@ func (c emulatedCognito) AdminCreateUser(ctx context.Context, in *cip.AdminCreat
 		return nil, err
 	}
 	if u.UserStatus != types.UserStatusTypeForceChangePassword {
-		return nil, &types.UnsupportedUserStateException{Message: strPtr(fmt.Sprintf("user is %s, not FORCE_CHANGE_PASSWORD", u.UserStatus))}
+		return nil, &types.UnsupportedUserStateException{Message: aws.String(fmt.Sprintf("user is %s, not FORCE_CHANGE_PASSWORD", u.UserStatus))}
 	}
 	return &cip.AdminCreateUserOutput{User: &types.UserType{
 		Username:             u.Username,
@@ -44,5 +45,3 @@ func (c emulatedCognito) AdminCreateUser(ctx context.Context, in *cip.AdminCreat
 		UserLastModifiedDate: u.UserLastModifiedDate,
 	}}, nil
 }
-
-func strPtr(s string) *string { return &s }

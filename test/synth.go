@@ -3,7 +3,6 @@
 package test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -36,9 +35,8 @@ func buildApp(root string) (string, error) {
 	return appBin, appErr
 }
 
-// Synth runs the CDK app the way the CDK CLI does (cdk.json's context in
-// CDK_CONTEXT_JSON, the assembly directory in CDK_OUTDIR) and returns the
-// output directory. No AWS account or credentials are involved.
+// Synth runs the CDK app as the CDK CLI does and writes the cloud assembly
+// to outdir. No AWS account or credentials are involved.
 func Synth(outdir string) error {
 	root, err := infra.ModuleDir()
 	if err != nil {
@@ -48,32 +46,15 @@ func Synth(outdir string) error {
 	if err != nil {
 		return err
 	}
-	ctx, err := infra.AppContext(root)
-	if err != nil {
-		return err
-	}
-	ctxJSON, err := json.Marshal(ctx)
+	env, err := infra.SynthEnv(root, outdir)
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command(bin)
 	cmd.Dir = root
-	cmd.Env = append(filteredEnv(), "CDK_OUTDIR="+outdir, "CDK_CONTEXT_JSON="+string(ctxJSON))
+	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("synth: %v\n%s", err, out)
 	}
 	return nil
-}
-
-// filteredEnv drops the caller's AWS defaults so the templates do not depend on the shell.
-func filteredEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		switch {
-		case len(kv) > 19 && kv[:19] == "CDK_DEFAULT_ACCOUNT", len(kv) > 18 && kv[:18] == "CDK_DEFAULT_REGION":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
 }

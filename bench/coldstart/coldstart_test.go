@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/useradmin/cognito-user-admin/bench/lambdabin"
+	"github.com/useradmin/cognito-user-admin/lambda/gobuild"
 )
 
 // The real bootstrap, built as deployed, takes its event from the fake
@@ -18,7 +18,7 @@ func TestBootstrapAnswersThroughRuntimeAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), "bootstrap")
-	if err := lambdabin.Build(context.Background(), root, bin, runtime.GOOS, runtime.GOARCH, true); err != nil {
+	if err := gobuild.Build(context.Background(), root, bin, runtime.GOOS, runtime.GOARCH, true); err != nil {
 		t.Fatal(err)
 	}
 	r, err := NewRunner()

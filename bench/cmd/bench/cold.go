@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/useradmin/cognito-user-admin/bench/coldstart"
-	"github.com/useradmin/cognito-user-admin/bench/lambdabin"
+	"github.com/useradmin/cognito-user-admin/lambda/gobuild"
 )
 
 const (
@@ -30,7 +30,7 @@ const (
 // the Node.js counterpart when node is installed.
 func coldStart(ctx context.Context, r *report, root, tmp string, n int) error {
 	bin := filepath.Join(tmp, "bootstrap")
-	if err := lambdabin.Build(ctx, root, bin, runtime.GOOS, runtime.GOARCH, true); err != nil {
+	if err := gobuild.Build(ctx, root, bin, runtime.GOOS, runtime.GOARCH, true); err != nil {
 		return err
 	}
 	runner, err := coldstart.NewRunner()

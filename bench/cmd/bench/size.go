@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/useradmin/cognito-user-admin/bench/lambdabin"
+	"github.com/useradmin/cognito-user-admin/lambda/gobuild"
 )
 
 // sizeTarget is issue 7's limit, in decimal megabytes: the stricter reading.
@@ -17,7 +17,7 @@ const sizeTarget = 9_000_000
 // the bytes are made of.
 func binarySize(ctx context.Context, r *report, root, tmp string) error {
 	bin := filepath.Join(tmp, "bootstrap-linux-arm64")
-	if err := lambdabin.Build(ctx, root, bin, "linux", "arm64", true); err != nil {
+	if err := gobuild.Build(ctx, root, bin, "linux", "arm64", true); err != nil {
 		return err
 	}
 	fi, err := os.Stat(bin)
@@ -33,7 +33,7 @@ func binarySize(ctx context.Context, r *report, root, tmp string) error {
 	}
 	r.note("arm64 binary by section: %s", sections)
 	withSymbols := filepath.Join(tmp, "bootstrap-linux-arm64-symbols")
-	if err := lambdabin.Build(ctx, root, withSymbols, "linux", "arm64", false); err != nil {
+	if err := gobuild.Build(ctx, root, withSymbols, "linux", "arm64", false); err != nil {
 		return err
 	}
 	pkgs, mods, err := weights(withSymbols)

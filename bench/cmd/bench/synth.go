@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
@@ -17,14 +15,6 @@ import (
 // Lambda bundling), then times n runs of each. It returns the warm-up run's
 // assembly directory, whose dev template the end-to-end part runs on.
 func synthTime(ctx context.Context, r *report, root, tmp string, n int) (string, error) {
-	cdkContext, err := infra.AppContext(root)
-	if err != nil {
-		return "", err
-	}
-	ctxJSON, err := json.Marshal(cdkContext)
-	if err != nil {
-		return "", err
-	}
 	apps := []struct{ name, pkg string }{
 		{"useradmin", "./infra/cmd/useradmin"},
 		{"emptyapp", "./bench/emptyapp"},
@@ -39,7 +29,7 @@ func synthTime(ctx context.Context, r *report, root, tmp string, n int) (string,
 		}
 		var walls, cpu []time.Duration
 		for run := range n + 1 {
-			wall, c, err := synth(ctx, root, bin, filepath.Join(tmp, fmt.Sprintf("%s.out.%d", app.name, run)), ctxJSON)
+			wall, c, err := synth(ctx, root, bin, filepath.Join(tmp, fmt.Sprintf("%s.out.%d", app.name, run)))
 			if err != nil {
 				return "", err
 			}
@@ -57,14 +47,17 @@ func synthTime(ctx context.Context, r *report, root, tmp string, n int) (string,
 	return filepath.Join(tmp, "useradmin.out.0"), nil
 }
 
-// synth runs a CDK app binary as the CDK CLI does (`cdk synth` sets
-// CDK_OUTDIR and CDK_CONTEXT_JSON from cdk.json), offline, and returns its
+// synth runs a CDK app binary as the CDK CLI does (infra.SynthEnv), offline, and returns its
 // wall time and the CPU time of it and its children (Node, the Go build of
 // the Lambda): the latter barely moves when other work shares the machine.
-func synth(ctx context.Context, root, bin, outdir string, ctxJSON []byte) (wall, cpu time.Duration, err error) {
+func synth(ctx context.Context, root, bin, outdir string) (wall, cpu time.Duration, err error) {
+	env, err := infra.SynthEnv(root, outdir)
+	if err != nil {
+		return 0, 0, err
+	}
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CDK_OUTDIR="+outdir, "CDK_CONTEXT_JSON="+string(ctxJSON))
+	cmd.Env = env
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	wall = time.Since(start)
