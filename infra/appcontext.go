@@ -3,6 +3,7 @@ package infra
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,10 +30,14 @@ func AppContext(moduleDir string) (map[string]any, error) {
 // CLI would (`cdk synth` passes cdk.json's context in CDK_CONTEXT_JSON and the
 // assembly directory in CDK_OUTDIR), offline. The caller's CDK_DEFAULT_*
 // are dropped, so the templates do not depend on the shell they ran in.
-func SynthEnv(moduleDir, outdir string) ([]string, error) {
+// extra adds context, as `cdk synth -c key=value` does.
+func SynthEnv(moduleDir, outdir string, extra ...map[string]any) ([]string, error) {
 	ctx, err := AppContext(moduleDir)
 	if err != nil {
 		return nil, err
+	}
+	for _, e := range extra {
+		maps.Copy(ctx, e)
 	}
 	ctxJSON, err := json.Marshal(ctx)
 	if err != nil {

@@ -2,7 +2,6 @@ package infra
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -15,120 +14,106 @@ const (
 	GitHubOIDCHost = "token.actions.githubusercontent.com"
 	// GitHubOIDCAudience is the audience aws-actions/configure-aws-credentials asks for.
 	GitHubOIDCAudience = "sts.amazonaws.com"
-	// The role names are fixed so the workflows' repository variables stay valid across redeploys.
-	DiffRoleName   = "useradmin-ci-diff"
-	DeployRoleName = "useradmin-ci-deploy"
 )
 
-// CITarget is one environment's stack as CI sees it. An empty Account or
-// Region means the CI stack's own, like an environment-agnostic stack
-// deployed with the CI credentials.
-type CITarget struct {
-	StackName       string
-	Account, Region string
-}
+// DiffRoleName and DeployRoleName are the fixed names of an environment's CI
+// roles, so the workflows' repository variables stay valid across redeploys
+// and environments sharing an account never collide.
+func DiffRoleName(env string) string   { return "useradmin-ci-diff-" + env }
+func DeployRoleName(env string) string { return "useradmin-ci-deploy-" + env }
 
 // CIAccessProps configures NewCIAccess.
 type CIAccessProps struct {
 	CI CIConfig
-	// Targets are the stacks the deploy role may deploy and the diff role may read.
-	Targets []CITarget
+	// Environment is the environment's name, also the name of the GitHub
+	// environment its deploy job runs in.
+	Environment string
+	// Account and Region of the environment; empty means the stack's own.
+	Account, Region string
+	// Stacks are the CloudFormation stacks the diff role may read: the
+	// environment's and the account stack it depends on (deploying the
+	// environment deploys both, so a pull request shows both).
+	Stacks []string
+	// Provider is GitHub's OIDC provider in the environment's account.
+	Provider awsiam.IOidcProvider
 }
 
 // CIAccess is what NewCIAccess returns.
 type CIAccess interface {
-	// Provider is GitHub's OIDC identity provider, created or imported.
-	Provider() awsiam.IOidcProvider
-	// DiffRole may read the targets' deployed templates, for `cdk diff` on pull requests.
+	// DiffRole may read the environment's deployed templates, for `cdk diff` on pull requests.
 	DiffRole() awsiam.Role
-	// DeployRole may assume CDK's bootstrap roles of the targets, for `cdk deploy` from the main branch.
+	// DeployRole may assume the CDK bootstrap roles of the environment's account and region.
 	DeployRole() awsiam.Role
 }
 
-type ciAccess struct {
-	provider             awsiam.IOidcProvider
-	diffRole, deployRole awsiam.Role
-}
+type ciAccess struct{ diffRole, deployRole awsiam.Role }
 
-func (a *ciAccess) Provider() awsiam.IOidcProvider { return a.provider }
-func (a *ciAccess) DiffRole() awsiam.Role          { return a.diffRole }
-func (a *ciAccess) DeployRole() awsiam.Role        { return a.deployRole }
+func (a *ciAccess) DiffRole() awsiam.Role   { return a.diffRole }
+func (a *ciAccess) DeployRole() awsiam.Role { return a.deployRole }
 
-// NewCIAccess creates GitHub's OIDC provider (unless CI names one) and two
-// roles that only CI.GitHubRepo's workflows can assume: the diff role for
-// pull requests, which can deploy nothing, and the deploy role for the main
-// branch and the GitHub environments, which can do nothing but hand over to
-// the roles `cdk bootstrap` made. No role holds deploy permissions itself:
-// what a deployment may do stays in the bootstrap stack of each account.
+// NewCIAccess creates one environment's two CI roles, which only
+// CI.GitHubRepo's workflows can assume:
+//   - the diff role, for pull requests: cloudformation:GetTemplate and
+//     DescribeStacks on the environment's stacks, and nothing else, not even
+//     CDK's lookup role (ReadOnlyAccess over the whole account). It lives in
+//     the environment's account, so the CDK CLI, refused the lookup role,
+//     reads the templates with the role's own credentials (see pr.yml);
+//   - the deploy role, for jobs in the environment's GitHub environment
+//     only: sts:AssumeRole on the CDK deploy, file-publishing and lookup
+//     roles of the environment's account and region, and nothing else. What a
+//     deployment may do stays in the bootstrap stack.
 func NewCIAccess(scope constructs.Construct, id string, props *CIAccessProps) CIAccess {
 	c := props.CI
 	stack := awscdk.Stack_Of(scope)
-	provider := githubProvider(scope, id+"GitHubProvider", c)
+	account, region := cmpToken(props.Account, stack.Account()), cmpToken(props.Region, stack.Region())
+	prefix := c.subjectPrefix() + ":"
 
-	repo := "repo:" + c.GitHubRepo + ":"
-	deploySubs := []string{repo + "ref:refs/heads/" + c.mainBranch()}
-	for _, e := range c.GitHubEnvironments {
-		deploySubs = append(deploySubs, repo+"environment:"+e)
-	}
-
-	targets := resolveTargets(stack, props.Targets)
-	var lookupRoles, deployRoles, stacks []string
-	for _, t := range targets {
-		lookupRoles = append(lookupRoles, bootstrapRoleArn(stack, c, "lookup", t))
-		for _, kind := range []string{"deploy", "file-publishing", "lookup"} {
-			deployRoles = append(deployRoles, bootstrapRoleArn(stack, c, kind, t))
-		}
+	var stackArns []string
+	for _, s := range props.Stacks {
 		// The suffix of a stack's ARN is an id CloudFormation assigns at creation.
-		stacks = append(stacks, fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/*", *stack.Partition(), t.Region, t.Account, t.StackName))
+		stackArns = append(stackArns, fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/*", *stack.Partition(), region, account, s))
+	}
+	var bootstrapRoles []string
+	for _, kind := range []string{"deploy", "file-publishing", "lookup"} {
+		// Named as CDK's DefaultStackSynthesizer expects: cdk-<qualifier>-<kind>-role-<account>-<region>.
+		bootstrapRoles = append(bootstrapRoles, fmt.Sprintf("arn:%s:iam::%s:role/cdk-%s-%s-role-%s-%s", *stack.Partition(), account, c.qualifier(), kind, account, region))
 	}
 
-	diff := ciRole(scope, id+"DiffRole", DiffRoleName, provider, []string{repo + "pull_request"},
-		"Pull requests of "+c.GitHubRepo+": reads the deployed templates for cdk diff; deploys nothing.",
-		// The CDK CLI reads the deployed template through the lookup role (read-only in the target account) ...
+	diff := ciRole(scope, id+"DiffRole", DiffRoleName(props.Environment), props.Provider, prefix+"pull_request",
+		"Pull requests of "+c.GitHubRepo+": reads the "+props.Environment+" stacks' templates for cdk diff; deploys nothing.",
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("AssumeCdkLookupRole"),
-			Actions:   jsii.Strings("sts:AssumeRole"),
-			Resources: jsii.Strings(dedupe(lookupRoles)...),
-		}),
-		// ... and with these two calls when it cannot assume it (same account only).
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("ReadUserAdminStacks"),
+			Sid:       jsii.String("ReadStackTemplates"),
 			Actions:   jsii.Strings("cloudformation:DescribeStacks", "cloudformation:GetTemplate"),
-			Resources: jsii.Strings(stacks...),
+			Resources: jsii.Strings(stackArns...),
 		}),
 	)
-	deploy := ciRole(scope, id+"DeployRole", DeployRoleName, provider, deploySubs,
-		"Branch "+c.mainBranch()+" and the GitHub environments of "+c.GitHubRepo+": deploys through the CDK bootstrap roles only.",
+	deploy := ciRole(scope, id+"DeployRole", DeployRoleName(props.Environment), props.Provider, prefix+"environment:"+props.Environment,
+		"Jobs in the "+props.Environment+" GitHub environment of "+c.GitHubRepo+": deploys through the CDK bootstrap roles of "+props.Environment+"'s account and region only.",
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("AssumeCdkBootstrapRoles"),
 			Actions:   jsii.Strings("sts:AssumeRole"),
-			Resources: jsii.Strings(dedupe(deployRoles)...),
+			Resources: jsii.Strings(bootstrapRoles...),
 		}),
 	)
-	return &ciAccess{provider: provider, diffRole: diff, deployRole: deploy}
+	return &ciAccess{diffRole: diff, deployRole: deploy}
 }
 
-// githubProvider imports CI.OIDCProviderArn, or creates the provider: the
-// native AWS::IAM::OIDCProvider, no custom resource. No thumbprints: IAM
-// trusts GitHub's certificate authority itself.
-func githubProvider(scope constructs.Construct, id string, c CIConfig) awsiam.IOidcProvider {
-	if c.OIDCProviderArn != "" {
-		return awsiam.OidcProviderNative_FromOidcProviderArn(scope, jsii.String(id), jsii.String(c.OIDCProviderArn))
+// cmpToken is s, or the stack's own value (a token) when s is empty.
+func cmpToken(s string, own *string) string {
+	if s != "" {
+		return s
 	}
-	return awsiam.NewOidcProviderNative(scope, jsii.String(id), &awsiam.OidcProviderNativeProps{
-		Url:       jsii.String("https://" + GitHubOIDCHost),
-		ClientIds: jsii.Strings(GitHubOIDCAudience),
-	})
+	return *own
 }
 
-// ciRole is a role that only GitHub tokens for sts.amazonaws.com with one of
-// subs as their sub claim can assume, for an hour at most.
-func ciRole(scope constructs.Construct, id, name string, provider awsiam.IOidcProvider, subs []string, description string, statements ...awsiam.PolicyStatement) awsiam.Role {
+// ciRole is a role that only GitHub tokens for sts.amazonaws.com whose sub
+// claim is exactly sub can assume, for an hour at most.
+func ciRole(scope constructs.Construct, id, name string, provider awsiam.IOidcProvider, sub, description string, statements ...awsiam.PolicyStatement) awsiam.Role {
 	principal := awsiam.NewOpenIdConnectPrincipal(provider, &map[string]any{
-		// Exact values, no StringLike: a wildcard in sub would admit other branches or repositories.
+		// Exact values, no StringLike: a wildcard in sub would admit other repositories, events or environments.
 		"StringEquals": map[string]any{
 			GitHubOIDCHost + ":aud": GitHubOIDCAudience,
-			GitHubOIDCHost + ":sub": subs,
+			GitHubOIDCHost + ":sub": sub,
 		},
 	})
 	return awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
@@ -141,37 +126,4 @@ func ciRole(scope constructs.Construct, id, name string, provider awsiam.IOidcPr
 			"ci": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &statements}),
 		},
 	})
-}
-
-// resolveTargets fills in the stack's own account and region where a target has none.
-func resolveTargets(stack awscdk.Stack, targets []CITarget) []CITarget {
-	out := make([]CITarget, 0, len(targets))
-	for _, t := range targets {
-		if t.Account == "" {
-			t.Account = *stack.Account()
-		}
-		if t.Region == "" {
-			t.Region = *stack.Region()
-		}
-		out = append(out, t)
-	}
-	return out
-}
-
-// bootstrapRoleArn is the ARN of a role `cdk bootstrap` creates, named as
-// CDK's DefaultStackSynthesizer expects: cdk-<qualifier>-<kind>-role-<account>-<region>.
-func bootstrapRoleArn(stack awscdk.Stack, c CIConfig, kind string, t CITarget) string {
-	return fmt.Sprintf("arn:%s:iam::%s:role/cdk-%s-%s-role-%s-%s", *stack.Partition(), t.Account, c.qualifier(), kind, t.Account, t.Region)
-}
-
-// dedupe keeps the first of equal strings, in order: environments sharing an
-// account and region share its bootstrap roles.
-func dedupe(s []string) []string {
-	var out []string
-	for _, v := range s {
-		if !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -3,7 +3,7 @@ package infra
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -11,47 +11,79 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 const testRepo = "example-org/cognito-user-admin"
 
-// testCI puts UserAdmin-ci in account 111111111111 (eu-west-1) with dev
-// unpinned (so it lands there too), stg in a second account and prd in a
-// third account and region, as a multi-account setup would.
+// testPlaces puts dev and stg in one account (two regions, so they share
+// its GitHub provider but not CDK's bootstrap roles) and prd in another
+// account and region, as a multi-account setup would.
+var testPlaces = map[string][2]string{
+	"dev": {"111111111111", "eu-west-1"},
+	"stg": {"111111111111", "eu-central-1"},
+	"prd": {"333333333333", "us-east-1"},
+}
+
 func testCI(t *testing.T) (CIConfig, []Config) {
 	t.Helper()
 	ci := CI()
 	ci.GitHubRepo = testRepo
-	ci.Account, ci.Region = "111111111111", "eu-west-1"
 	envs := Environments()
-	envs[1].Account, envs[1].Region = "222222222222", "eu-west-1"
-	envs[2].Account, envs[2].Region = "333333333333", "eu-central-1"
+	for i := range envs {
+		envs[i].Account, envs[i].Region = testPlaces[envs[i].Name][0], testPlaces[envs[i].Name][1]
+	}
 	return ci, envs
 }
 
-// synthCI builds UserAdmin-ci in an App carrying cdk.json's feature flags,
-// with cdk-nag's AwsSolutions pack applied, and returns the stack.
-func synthCI(t *testing.T, ci CIConfig, envs []Config) awscdk.Stack {
+// buildCI builds the whole app with CI in an App carrying cdk.json's
+// feature flags and cdk-nag's AwsSolutions pack, with the app's suppressions.
+func buildCI(t *testing.T, ci CIConfig, envs []Config) *App {
 	t.Helper()
-	app, _ := nagApp(t)
-	stack, err := NewCIStack(app, &CIStackProps{CI: ci, Environments: envs})
+	app, dir := nagApp(t)
+	return buildCIIn(t, app, dir, ci, envs)
+}
+
+func buildCIIn(t *testing.T, app awscdk.App, dir string, ci CIConfig, envs []Config) *App {
+	t.Helper()
+	a, err := NewApp(app, &AppProps{Environments: envs, CI: ci, ModuleDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	CINagSuppressions(stack)
-	return stack
+	AppNagSuppressions(a, envs)
+	return a
 }
 
-var ciTemplate assertions.Template
+var ciApp *App
 
-// shippedCITemplate is the test config's UserAdmin-ci, synthesized once per run.
-func shippedCITemplate(t *testing.T) assertions.Template {
+// shippedCI is the test config's app, built once per run.
+func shippedCI(t *testing.T) *App {
 	t.Helper()
-	if ciTemplate == nil {
+	if ciApp == nil {
+		// Its own directory: the app outlives the test that first builds it.
+		out, err := os.MkdirTemp("", "useradmin-ci")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, err := ModuleDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, err := AppContext(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(out)})
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 		ci, envs := testCI(t)
-		ciTemplate = assertions.Template_FromStack(synthCI(t, ci, envs), nil)
+		ciApp = buildCIIn(t, app, dir, ci, envs)
 	}
-	return ciTemplate
+	return ciApp
+}
+
+func ciTemplate(t *testing.T, a *App, env string) assertions.Template {
+	t.Helper()
+	return assertions.Template_FromStack(a.CI[env], nil)
 }
 
 // roleByName returns the logical ID and resource of the role named name.
@@ -134,196 +166,274 @@ func bootstrapRole(kind, account, region string) string {
 	return fmt.Sprintf("arn:aws:iam::%s:role/cdk-hnb659fds-%s-role-%s-%s", account, kind, account, region)
 }
 
-var testTargets = [][2]string{{"111111111111", "eu-west-1"}, {"222222222222", "eu-west-1"}, {"333333333333", "eu-central-1"}}
-
-func TestCIProvider(t *testing.T) {
-	tpl := shippedCITemplate(t)
-	tpl.ResourceCountIs(jsii.String("AWS::IAM::OIDCProvider"), jsii.Number(1))
-	// The native resource: no custom resource, no Lambda behind it.
-	tpl.ResourceCountIs(jsii.String("Custom::AWSCDKOpenIdConnectProvider"), jsii.Number(0))
-	tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(0))
-	tpl.HasResourceProperties(jsii.String("AWS::IAM::OIDCProvider"), map[string]any{
-		"Url":            "https://token.actions.githubusercontent.com",
-		"ClientIdList":   []any{"sts.amazonaws.com"},
-		"ThumbprintList": assertions.Match_Absent(),
-	})
+func providerArn(account string) string {
+	return "arn:aws:iam::" + account + ":oidc-provider/token.actions.githubusercontent.com"
 }
 
-// TestCITrust: each role trusts GitHub's provider, for sts.amazonaws.com,
-// with the sub claim pinned to the repository: pull requests for the diff
-// role; the main branch and the stg and prd environments for the deploy role.
-func TestCITrust(t *testing.T) {
-	tpl := shippedCITemplate(t)
-	var providerID string
-	for id := range resources(tpl, "AWS::IAM::OIDCProvider") {
-		providerID = id
+// TestCIProvider: one GitHub provider per account, in a stack of its own
+// (native resource, no custom resource), which the CI stacks of every
+// environment in that account depend on; no CI stack creates one.
+func TestCIProvider(t *testing.T) {
+	a := shippedCI(t)
+	if got := keys(a.GitHubOIDC); !equalJSON(got, []string{"UserAdmin-github-oidc-111111111111", "UserAdmin-github-oidc-333333333333"}) {
+		t.Fatalf("provider stacks = %v", got)
 	}
-	for name, subs := range map[string][]any{
-		"useradmin-ci-diff": {"repo:" + testRepo + ":pull_request"},
-		"useradmin-ci-deploy": {
-			"repo:" + testRepo + ":ref:refs/heads/main",
-			"repo:" + testRepo + ":environment:stg",
-			"repo:" + testRepo + ":environment:prd",
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, role := roleByName(t, tpl, name)
-			want := map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []any{map[string]any{
-					"Effect":    "Allow",
-					"Action":    "sts:AssumeRoleWithWebIdentity",
-					"Principal": map[string]any{"Federated": map[string]any{"Ref": providerID}},
-					"Condition": map[string]any{"StringEquals": map[string]any{
-						"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-						"token.actions.githubusercontent.com:sub": subs,
-					}},
-				}},
-			}
-			if got := props(role)["AssumeRolePolicyDocument"]; !equalJSON(got, want) {
-				g, _ := json.MarshalIndent(got, "", "  ")
-				t.Errorf("trust policy:\n%s", g)
-			}
-			if got := props(role)["MaxSessionDuration"]; got != 3600.0 {
-				t.Errorf("MaxSessionDuration = %v, want 3600", got)
-			}
-			if props(role)["ManagedPolicyArns"] != nil {
-				t.Errorf("managed policies: %v", props(role)["ManagedPolicyArns"])
-			}
+	for _, s := range a.GitHubOIDC {
+		tpl := assertions.Template_FromStack(s, nil)
+		tpl.ResourceCountIs(jsii.String("AWS::IAM::OIDCProvider"), jsii.Number(1))
+		tpl.ResourceCountIs(jsii.String("Custom::AWSCDKOpenIdConnectProvider"), jsii.Number(0))
+		tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(0))
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::OIDCProvider"), map[string]any{
+			"Url":            "https://token.actions.githubusercontent.com",
+			"ClientIdList":   []any{"sts.amazonaws.com"},
+			"ThumbprintList": assertions.Match_Absent(),
 		})
 	}
+	for env, s := range a.CI {
+		assertions.Template_FromStack(s, nil).ResourceCountIs(jsii.String("AWS::IAM::OIDCProvider"), jsii.Number(0))
+		var deps []string
+		for _, d := range *s.Dependencies() {
+			deps = append(deps, *d.StackName())
+		}
+		if want := []string{"UserAdmin-github-oidc-" + testPlaces[env][0]}; !equalJSON(deps, want) {
+			t.Errorf("%s depends on %v, want %v", *s.StackName(), deps, want)
+		}
+	}
 }
 
-// TestCIDiffRoleReadsOnly: the diff role may assume the lookup roles (read
-// only, by CDK's bootstrap) and read the UserAdmin stacks, nothing more.
-func TestCIDiffRoleReadsOnly(t *testing.T) {
-	tpl := shippedCITemplate(t)
-	id, role := roleByName(t, tpl, DiffRoleName)
-	got := allowed(t, statements(t, tpl, id, role))
-
-	for a := range got {
-		for _, banned := range []string{
-			"cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet", "cloudformation:CreateStack",
-			"cloudformation:UpdateStack", "cloudformation:DeleteStack", "iam:PassRole", "s3:Put",
-		} {
-			if strings.HasPrefix(a, banned) {
-				t.Errorf("the diff role may %s", a)
+// TestCITrust: each role trusts its account's GitHub provider, for
+// sts.amazonaws.com, with the sub claim pinned exactly: pull requests of the
+// repository for the diff role, jobs in the environment's own GitHub
+// environment for the deploy role. Both subject forms.
+func TestCITrust(t *testing.T) {
+	for prefix, mutate := range map[string]func(*CIConfig){
+		"repo:" + testRepo: func(*CIConfig) {},
+		"repo:example-org@1234/cognito-user-admin@98765": func(c *CIConfig) { c.SubjectPrefix = "repo:example-org@1234/cognito-user-admin@98765" },
+	} {
+		ci, envs := testCI(t)
+		mutate(&ci)
+		a := buildCI(t, ci, envs)
+		for _, c := range envs {
+			tpl := ciTemplate(t, a, c.Name)
+			for name, sub := range map[string]string{
+				DiffRoleName(c.Name):   prefix + ":pull_request",
+				DeployRoleName(c.Name): prefix + ":environment:" + c.Name,
+			} {
+				_, role := roleByName(t, tpl, name)
+				want := map[string]any{
+					"Version": "2012-10-17",
+					"Statement": []any{map[string]any{
+						"Effect":    "Allow",
+						"Action":    "sts:AssumeRoleWithWebIdentity",
+						"Principal": map[string]any{"Federated": providerArn(c.Account)},
+						"Condition": map[string]any{"StringEquals": map[string]any{
+							"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+							"token.actions.githubusercontent.com:sub": sub,
+						}},
+					}},
+				}
+				if got := props(role)["AssumeRolePolicyDocument"]; !equalJSON(got, want) {
+					g, _ := json.MarshalIndent(got, "", "  ")
+					t.Errorf("%s trust policy:\n%s", name, g)
+				}
+				if got := props(role)["MaxSessionDuration"]; got != 3600.0 {
+					t.Errorf("%s: MaxSessionDuration = %v, want 3600", name, got)
+				}
+				if props(role)["ManagedPolicyArns"] != nil {
+					t.Errorf("%s: managed policies: %v", name, props(role)["ManagedPolicyArns"])
+				}
 			}
 		}
 	}
-	var lookups, stacks []string
-	for i, tg := range testTargets {
-		lookups = append(lookups, bootstrapRole("lookup", tg[0], tg[1]))
-		stacks = append(stacks, fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/UserAdmin-%s/*", tg[1], tg[0], []string{"dev", "stg", "prd"}[i]))
-	}
-	sort.Strings(lookups)
-	sort.Strings(stacks)
-	want := map[string][]string{
-		"sts:AssumeRole":                lookups,
-		"cloudformation:DescribeStacks": stacks,
-		"cloudformation:GetTemplate":    stacks,
-	}
-	if !equalJSON(got, want) {
-		t.Errorf("diff role allows\n %v\nwant\n %v", got, want)
+}
+
+// TestCIDiffRole: each diff role may read its own environment's stack and
+// account stack (in its own account and region), and do nothing else: no
+// change set, no lookup role.
+func TestCIDiffRole(t *testing.T) {
+	a := shippedCI(t)
+	for env, place := range testPlaces {
+		tpl := ciTemplate(t, a, env)
+		id, role := roleByName(t, tpl, DiffRoleName(env))
+		stacks := []string{
+			fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/UserAdmin-%s/*", place[1], place[0], env),
+			fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/UserAdmin-account-%s-%s/*", place[1], place[0], place[0], place[1]),
+		}
+		sort.Strings(stacks)
+		want := map[string][]string{"cloudformation:DescribeStacks": stacks, "cloudformation:GetTemplate": stacks}
+		if got := allowed(t, statements(t, tpl, id, role)); !equalJSON(got, want) {
+			t.Errorf("%s diff role allows\n %v\nwant\n %v", env, got, want)
+		}
 	}
 }
 
-// TestCIDeployRole: the deploy role may assume exactly CDK's deploy,
-// file-publishing and lookup roles of each target, and do nothing else.
+// TestCIDeployRole: each deploy role may assume exactly CDK's deploy,
+// file-publishing and lookup roles of its environment's account and region.
 func TestCIDeployRole(t *testing.T) {
-	tpl := shippedCITemplate(t)
-	id, role := roleByName(t, tpl, DeployRoleName)
-	var want []string
-	for _, tg := range testTargets {
+	a := shippedCI(t)
+	for env, place := range testPlaces {
+		tpl := ciTemplate(t, a, env)
+		id, role := roleByName(t, tpl, DeployRoleName(env))
+		var want []string
 		for _, kind := range []string{"deploy", "file-publishing", "lookup"} {
-			want = append(want, bootstrapRole(kind, tg[0], tg[1]))
+			want = append(want, bootstrapRole(kind, place[0], place[1]))
+		}
+		sort.Strings(want)
+		if got := allowed(t, statements(t, tpl, id, role)); !equalJSON(got, map[string][]string{"sts:AssumeRole": want}) {
+			t.Errorf("%s deploy role allows\n %v\nwant sts:AssumeRole on\n %v", env, got, want)
 		}
 	}
-	sort.Strings(want)
-	if got := allowed(t, statements(t, tpl, id, role)); !equalJSON(got, map[string][]string{"sts:AssumeRole": want}) {
-		t.Errorf("deploy role allows\n %v\nwant sts:AssumeRole on\n %v", got, want)
+}
+
+// TestCIIsolation: no role of one environment names another environment's
+// stacks, CI roles or bootstrap roles, even where two share an account.
+func TestCIIsolation(t *testing.T) {
+	a := shippedCI(t)
+	for env, place := range testPlaces {
+		tpl := ciTemplate(t, a, env)
+		for _, name := range []string{DiffRoleName(env), DeployRoleName(env)} {
+			id, role := roleByName(t, tpl, name)
+			for _, rs := range allowed(t, statements(t, tpl, id, role)) {
+				for _, r := range rs {
+					if !strings.Contains(r, ":"+place[0]+":") || !strings.Contains(r, place[1]) {
+						t.Errorf("%s may reach %s, outside %s/%s", name, r, place[0], place[1])
+					}
+					for other, op := range testPlaces {
+						if other == env {
+							continue
+						}
+						if strings.Contains(r, "UserAdmin-"+other+"/") || strings.Contains(r, "useradmin-ci-") ||
+							strings.HasSuffix(r, "-role-"+op[0]+"-"+op[1]) {
+							t.Errorf("%s may reach %s, of %s", name, r, other)
+						}
+					}
+				}
+			}
+		}
 	}
 }
 
 // TestCINoWildcards: no action or resource is *, no action is a service
 // wildcard, and the only * in a resource is a stack ARN's id suffix.
 func TestCINoWildcards(t *testing.T) {
-	tpl := shippedCITemplate(t)
-	for _, name := range []string{DiffRoleName, DeployRoleName} {
-		id, role := roleByName(t, tpl, name)
-		for _, s := range statements(t, tpl, id, role) {
-			if s["Effect"] != "Allow" || s["NotAction"] != nil || s["NotResource"] != nil {
-				t.Errorf("%s: statement other than a plain Allow: %v", name, s)
-			}
-			for _, a := range toStrings(s["Action"]) {
-				if strings.Contains(a, "*") {
-					t.Errorf("%s: wildcard action %s", name, a)
+	a := shippedCI(t)
+	for env := range testPlaces {
+		tpl := ciTemplate(t, a, env)
+		for _, name := range []string{DiffRoleName(env), DeployRoleName(env)} {
+			id, role := roleByName(t, tpl, name)
+			for _, s := range statements(t, tpl, id, role) {
+				if s["Effect"] != "Allow" || s["NotAction"] != nil || s["NotResource"] != nil {
+					t.Errorf("%s: statement other than a plain Allow: %v", name, s)
 				}
-			}
-			for _, r := range resourceStrings(t, s["Resource"]) {
-				if r == "*" || strings.Contains(strings.TrimSuffix(r, "/*"), "*") ||
-					(strings.HasSuffix(r, "/*") && !strings.Contains(r, ":stack/UserAdmin-")) {
-					t.Errorf("%s: wildcard resource %s", name, r)
+				for _, a := range toStrings(s["Action"]) {
+					if strings.Contains(a, "*") {
+						t.Errorf("%s: wildcard action %s", name, a)
+					}
+				}
+				for _, r := range resourceStrings(t, s["Resource"]) {
+					if r == "*" || strings.Contains(strings.TrimSuffix(r, "/*"), "*") ||
+						(strings.HasSuffix(r, "/*") && !strings.Contains(r, ":stack/UserAdmin-")) {
+						t.Errorf("%s: wildcard resource %s", name, r)
+					}
 				}
 			}
 		}
+		if n := len(resources(tpl, "AWS::IAM::Role")); n != 2 {
+			t.Errorf("%s: %d roles, want the diff and deploy roles only", env, n)
+		}
+		tpl.ResourceCountIs(jsii.String("AWS::IAM::ManagedPolicy"), jsii.Number(0))
+		tpl.ResourceCountIs(jsii.String("AWS::IAM::Policy"), jsii.Number(0))
 	}
-	if n := len(resources(tpl, "AWS::IAM::Role")); n != 2 {
-		t.Errorf("%d roles, want the diff and deploy roles only", n)
-	}
-	tpl.ResourceCountIs(jsii.String("AWS::IAM::ManagedPolicy"), jsii.Number(0))
 }
 
 func TestCIOutputs(t *testing.T) {
-	tpl := shippedCITemplate(t)
-	diffID, _ := roleByName(t, tpl, DiffRoleName)
-	deployID, _ := roleByName(t, tpl, DeployRoleName)
-	tpl.HasOutput(jsii.String("DiffRoleArn"), map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{diffID, "Arn"}}})
-	tpl.HasOutput(jsii.String("DeployRoleArn"), map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{deployID, "Arn"}}})
+	a := shippedCI(t)
+	for env := range testPlaces {
+		tpl := ciTemplate(t, a, env)
+		diffID, _ := roleByName(t, tpl, DiffRoleName(env))
+		deployID, _ := roleByName(t, tpl, DeployRoleName(env))
+		v := strings.ToUpper(env)
+		tpl.HasOutput(jsii.String("DiffRoleArn"), map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{diffID, "Arn"}}, "Description": "the DIFF_ROLE_ARN_" + v + " repository variable"})
+		tpl.HasOutput(jsii.String("DeployRoleArn"), map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{deployID, "Arn"}}, "Description": "the DEPLOY_ROLE_ARN_" + v + " repository variable"})
+	}
 }
 
-// TestCINag: UserAdmin-ci passes cdk-nag's AwsSolutions pack.
+// TestCINag: every stack of the app with CI passes cdk-nag's AwsSolutions pack.
 func TestCINag(t *testing.T) {
-	ci, envs := testCI(t)
-	checkNag(t, synthCI(t, ci, envs))
+	for _, stacks := range []map[string]awscdk.Stack{shippedCI(t).CI, shippedCI(t).GitHubOIDC, shippedCI(t).Accounts, shippedCI(t).Environments} {
+		for _, s := range stacks {
+			checkNag(t, s)
+		}
+	}
 }
 
 // TestCIUnpinned: with no account or region anywhere (the shipped
-// environments), the roles name the bootstrap roles and stacks of the
-// account and region UserAdmin-ci is deployed to, once each.
+// environments), each environment's roles name the bootstrap roles and
+// stacks of the account and region its CI stack is deployed to, and the
+// provider of that account; one provider stack serves them.
 func TestCIUnpinned(t *testing.T) {
 	ci := CI()
 	ci.GitHubRepo = testRepo
-	stack := synthCI(t, ci, Environments())
-	checkNag(t, stack)
-	tpl := assertions.Template_FromStack(stack, nil)
-	want := map[string]any{"Fn::Join": []any{"", []any{
-		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":iam::", map[string]any{"Ref": "AWS::AccountId"},
-		":role/cdk-hnb659fds-lookup-role-", map[string]any{"Ref": "AWS::AccountId"}, "-", map[string]any{"Ref": "AWS::Region"},
-	}}}
-	id, role := roleByName(t, tpl, DiffRoleName)
-	for _, s := range statements(t, tpl, id, role) {
-		if s["Action"] == "sts:AssumeRole" && !equalJSON(s["Resource"], want) {
-			t.Errorf("lookup role resource = %v, want %v", s["Resource"], want)
-		}
+	a := buildCI(t, ci, Environments())
+	if got := keys(a.GitHubOIDC); !equalJSON(got, []string{"UserAdmin-github-oidc"}) {
+		t.Errorf("provider stacks = %v", got)
 	}
-	id, role = roleByName(t, tpl, DeployRoleName)
-	if s := statements(t, tpl, id, role); len(s) != 1 || len(s[0]["Resource"].([]any)) != 3 {
-		t.Errorf("deploy role statements = %v, want one on the 3 bootstrap roles", s)
+	for _, s := range a.CI {
+		checkNag(t, s)
+	}
+	tpl := ciTemplate(t, a, "prd")
+	ref := func(p string) map[string]any { return map[string]any{"Ref": p} }
+	want := map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", ref("AWS::Partition"), ":iam::", ref("AWS::AccountId"),
+		":role/cdk-hnb659fds-lookup-role-", ref("AWS::AccountId"), "-", ref("AWS::Region"),
+	}}}
+	id, role := roleByName(t, tpl, DeployRoleName("prd"))
+	if s := statements(t, tpl, id, role); len(s) != 1 || len(s[0]["Resource"].([]any)) != 3 || !strings.Contains(mustJSONTest(s[0]["Resource"]), mustJSONTest(want)) {
+		t.Errorf("deploy role statements = %v, want one on the 3 bootstrap roles of its own account", s)
+	}
+	id, role = roleByName(t, tpl, DiffRoleName("prd"))
+	st := statements(t, tpl, id, role)
+	if len(st) != 1 || !strings.Contains(mustJSONTest(st[0]["Resource"]), `":stack/UserAdmin-prd/*"`) || !strings.Contains(mustJSONTest(st[0]["Resource"]), `":stack/UserAdmin-account/*"`) {
+		t.Errorf("diff role statements = %v", st)
+	}
+	trust := props(role)["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)
+	if !strings.Contains(mustJSONTest(trust["Principal"]), `{"Ref":"AWS::AccountId"},":oidc-provider/token.actions.githubusercontent.com"`) {
+		t.Errorf("principal = %v, want its own account's provider", trust["Principal"])
 	}
 }
 
-// TestCIExistingProvider: with OIDCProviderArn, the stack uses that
-// provider and creates none (an account holds one per URL).
+// TestCIExistingProvider: with OIDCProviderExists, no provider stack; the
+// roles trust the account's provider by its ARN.
 func TestCIExistingProvider(t *testing.T) {
 	ci, envs := testCI(t)
-	ci.OIDCProviderArn = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
-	tpl := assertions.Template_FromStack(synthCI(t, ci, envs), nil)
-	tpl.ResourceCountIs(jsii.String("AWS::IAM::OIDCProvider"), jsii.Number(0))
-	_, role := roleByName(t, tpl, DeployRoleName)
+	ci.OIDCProviderExists = true
+	a := buildCI(t, ci, envs)
+	if len(a.GitHubOIDC) != 0 {
+		t.Errorf("provider stacks %v", keys(a.GitHubOIDC))
+	}
+	if d := *a.CI["prd"].Dependencies(); len(d) != 0 {
+		t.Errorf("UserAdmin-ci-prd depends on %d stacks", len(d))
+	}
+	_, role := roleByName(t, ciTemplate(t, a, "prd"), DeployRoleName("prd"))
 	st := props(role)["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)
-	if !equalJSON(st["Principal"], map[string]any{"Federated": ci.OIDCProviderArn}) {
-		t.Errorf("principal = %v, want the configured provider", st["Principal"])
+	if !equalJSON(st["Principal"], map[string]any{"Federated": providerArn("333333333333")}) {
+		t.Errorf("principal = %v, want the account's provider", st["Principal"])
+	}
+}
+
+// TestCISharedPlaceRefused: two environments pinned to one account and
+// region share CDK's bootstrap roles, so their gates cannot be separated.
+func TestCISharedPlaceRefused(t *testing.T) {
+	ci, envs := testCI(t)
+	envs[1].Region = envs[0].Region
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	if _, err := NewApp(app, &AppProps{Environments: envs, CI: ci}); err == nil || !strings.Contains(err.Error(), "dev and stg both deploy to 111111111111/eu-west-1") {
+		t.Fatalf("err = %v", err)
+	}
+	// Without CI, sharing a place is fine.
+	app = awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	if _, err := NewApp(app, &AppProps{Environments: envs}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -336,32 +446,57 @@ func TestCIConfigValidate(t *testing.T) {
 		// Shipping a repository would make every fork's synth create roles for someone else's repository.
 		t.Error("the shipped CI config names a repository")
 	}
-	for field, mutate := range map[string]func(*CIConfig){
-		"GitHubRepo":         func(c *CIConfig) { c.GitHubRepo = "example-org/*" },
-		"MainBranch":         func(c *CIConfig) { c.MainBranch = "release/*" },
-		"GitHubEnvironments": func(c *CIConfig) { c.GitHubEnvironments = []string{"prd", "prd"} },
-		"Account":            func(c *CIConfig) { c.Account = "1234" },
-		"Region":             func(c *CIConfig) { c.Region = "mars" },
-		"BootstrapQualifier": func(c *CIConfig) { c.BootstrapQualifier = "far-too-long-qualifier" },
-		"OIDCProviderArn":    func(c *CIConfig) { c.OIDCProviderArn = "arn:aws:iam::111111111111:oidc-provider/example.org" },
+	for _, ok := range []string{"repo:" + testRepo, "repo:example-org@12345/cognito-user-admin@678901"} {
+		c := ci
+		c.SubjectPrefix = ok
+		if err := c.Validate(); err != nil {
+			t.Errorf("SubjectPrefix %q refused: %v", ok, err)
+		}
+	}
+	for name, mutate := range map[string]func(*CIConfig){
+		"GitHubRepo":                  func(c *CIConfig) { c.GitHubRepo = "example-org/*" },
+		"SubjectPrefix wildcard":      func(c *CIConfig) { c.SubjectPrefix = "repo:example-org/*" },
+		"SubjectPrefix claim":         func(c *CIConfig) { c.SubjectPrefix = "repo:" + testRepo + ":ref:refs/heads/main" },
+		"SubjectPrefix one id":        func(c *CIConfig) { c.SubjectPrefix = "repo:example-org@12345/cognito-user-admin" },
+		"SubjectPrefix ids not digit": func(c *CIConfig) { c.SubjectPrefix = "repo:example-org@abc/cognito-user-admin@def" },
+		"SubjectPrefix other repo":    func(c *CIConfig) { c.SubjectPrefix = "repo:example-org@1/other@2" },
+		"SubjectPrefix no repo:":      func(c *CIConfig) { c.SubjectPrefix = testRepo },
+		"BootstrapQualifier":          func(c *CIConfig) { c.BootstrapQualifier = "far-too-long-qualifier" },
 	} {
-		t.Run(field, func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
+			field, _, _ := strings.Cut(name, " ")
 			c := ci
 			mutate(&c)
 			err := c.Validate()
-			if err == nil || !strings.Contains(err.Error(), field+":") {
+			if err == nil || !strings.Contains(err.Error(), "config ci: "+field+":") {
 				t.Fatalf("Validate() = %v, want an error naming %s", err, field)
 			}
-			if _, err := NewCIStack(nil, &CIStackProps{CI: c, Environments: envs}); err == nil || !strings.Contains(err.Error(), field) {
+			if _, err := NewCIStack(nil, &CIStackProps{CI: c, Environment: envs[0]}); err == nil || !strings.Contains(err.Error(), field) {
 				t.Errorf("NewCIStack err = %v, want one naming %s", err, field)
 			}
 		})
 	}
-	if _, err := NewCIStack(nil, &CIStackProps{CI: ci}); err == nil {
-		t.Error("a CI stack with no environments was accepted")
+}
+
+// TestCIContext: -c githubRepo=… and -c githubSubjectPrefix=… set the CI
+// config without a code edit.
+func TestCIContext(t *testing.T) {
+	ctx := map[string]any{"githubRepo": testRepo, "githubSubjectPrefix": "repo:example-org@1/cognito-user-admin@2"}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+	c, err := CI().WithContext(app.Node())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if slices.Contains(ci.GitHubEnvironments, "dev") {
-		t.Error("dev deploys from the main branch; it needs no GitHub environment")
+	if c.GitHubRepo != testRepo || c.SubjectPrefix != "repo:example-org@1/cognito-user-admin@2" || !c.Enabled() {
+		t.Errorf("config = %+v", c)
+	}
+	bad := map[string]any{"githubRepo": 42.0}
+	app = awscdk.NewApp(&awscdk.AppProps{Context: &bad, Outdir: jsii.String(t.TempDir())})
+	if _, err := CI().WithContext(app.Node()); err == nil || !strings.Contains(err.Error(), "githubRepo") {
+		t.Errorf("err = %v, want one naming githubRepo", err)
+	}
+	if c, _ := CI().WithContext(awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())}).Node()); c.Enabled() {
+		t.Error("CI enabled without a repository")
 	}
 }
 
@@ -379,16 +514,16 @@ func TestCIQualifierMatchesContext(t *testing.T) {
 	}
 	ctx["@aws-cdk/core:bootstrapQualifier"] = "acme01"
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
-	if _, err := NewCIStack(app, &CIStackProps{CI: ci, Environments: envs}); err == nil || !strings.Contains(err.Error(), "BootstrapQualifier:") {
+	if _, err := NewCIStack(app, &CIStackProps{CI: ci, Environment: envs[2]}); err == nil || !strings.Contains(err.Error(), "BootstrapQualifier:") {
 		t.Fatalf("err = %v, want one naming BootstrapQualifier", err)
 	}
 	ci.BootstrapQualifier = "acme01"
-	stack, err := NewCIStack(app, &CIStackProps{CI: ci, Environments: envs})
+	stack, err := NewCIStack(app, &CIStackProps{CI: ci, Environment: envs[2]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tpl := assertions.Template_FromStack(stack, nil)
-	id, role := roleByName(t, tpl, DeployRoleName)
+	id, role := roleByName(t, tpl, DeployRoleName("prd"))
 	for _, r := range allowed(t, statements(t, tpl, id, role))["sts:AssumeRole"] {
 		if !strings.Contains(r, ":role/cdk-acme01-") {
 			t.Errorf("bootstrap role %s is not of qualifier acme01", r)

@@ -3,11 +3,13 @@
 package infra
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
 	"net/mail"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -74,10 +76,6 @@ type Config struct {
 
 	// LambdaMemoryMB for the admin function.
 	LambdaMemoryMB int
-	// APIGatewayCloudWatchRole makes the stack set the account's API Gateway
-	// logging role, which access logs need. Leave it on in exactly one stack
-	// per account and region: it is an account-wide setting.
-	APIGatewayCloudWatchRole bool
 }
 
 // Invitation is the email Cognito sends a new user.
@@ -105,24 +103,55 @@ type HostedUI struct {
 	LogoutURLs   []string
 }
 
-// ValidateEnvironments validates each environment, then what they must
-// agree on: at most one of those sharing an account and region may set API
-// Gateway's account-wide logging role (an unset account counts as the
-// deploying one), or each deploy would overwrite the others' setting.
+// ValidateEnvironments validates each environment, then where they go
+// together (see checkLocations).
 func ValidateEnvironments(envs []Config) error {
 	var errs []error
-	owner := map[string]string{}
 	for _, c := range envs {
 		errs = append(errs, c.Validate())
-		if !c.APIGatewayCloudWatchRole {
+	}
+	errs = append(errs, checkLocations(envs, os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION")))
+	return errors.Join(errs...)
+}
+
+// checkLocations refuses two environments that name one account and region
+// differently (one pinned, one left to the CLI's default, with that default
+// known: `cdk deploy` and `cdk diff` with credentials set
+// CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION). Account-wide settings are
+// owned by one stack per account and region as the config names it, so two
+// names for one place would make two owners of API Gateway's logging role
+// and two GitHub OIDC providers.
+func checkLocations(envs []Config, defaultAccount, defaultRegion string) error {
+	var errs []error
+	seen := map[string]Config{}
+	for _, c := range envs {
+		account, region := cmp.Or(c.Account, defaultAccount), cmp.Or(c.Region, defaultRegion)
+		if account == "" || region == "" {
 			continue
 		}
-		where := c.Account + "/" + c.Region
-		if other, ok := owner[where]; ok {
-			errs = append(errs, fmt.Errorf("config %s: APIGatewayCloudWatchRole: %s already sets the account's API Gateway logging role in the same account and region; set it in one environment only", c.Name, other))
+		where := account + "/" + region
+		other, ok := seen[where]
+		if !ok {
+			seen[where] = c
+		} else if other.Account != c.Account || other.Region != c.Region {
+			errs = append(errs, fmt.Errorf("config %s: Account/Region: deploys to %s, as %s does, but names it differently (%q/%q against %q/%q); "+
+				"give both the same Account and Region, or account-wide settings get two owners", c.Name, where, other.Name, c.Account, c.Region, other.Account, other.Region))
+		}
+	}
+	// The OIDC provider is per account, whatever the region.
+	owner := map[string]Config{}
+	for _, c := range envs {
+		account := cmp.Or(c.Account, defaultAccount)
+		if account == "" {
 			continue
 		}
-		owner[where] = c.Name
+		other, ok := owner[account]
+		if !ok {
+			owner[account] = c
+		} else if other.Account != c.Account {
+			errs = append(errs, fmt.Errorf("config %s: Account: deploys to account %s, as %s does, but names it differently (%q against %q); "+
+				"give both the same Account, or the account gets two GitHub OIDC providers", c.Name, account, other.Name, c.Account, other.Account))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -86,17 +86,36 @@ func TestGroupLogicalID(t *testing.T) {
 	}
 }
 
-// Only one environment per account and region may own API Gateway's
-// account-wide logging role.
-func TestOneLoggingRoleOwnerPerAccount(t *testing.T) {
+// Two environments that name one account and region differently (one
+// pinned, one left to the CLI's default) would give account-wide settings
+// two owners: refused once the default is known, as in `cdk deploy`.
+func TestOneOwnerPerAccountAndRegion(t *testing.T) {
 	envs := Environments()
-	envs[2].APIGatewayCloudWatchRole = true // prd, sharing dev's (unset) account
-	err := ValidateEnvironments(envs)
-	if err == nil || !strings.Contains(err.Error(), "config prd: APIGatewayCloudWatchRole: dev already sets") {
-		t.Fatalf("err = %v", err)
+	if err := checkLocations(envs, "", ""); err != nil {
+		t.Fatalf("shipped, offline: %v", err)
 	}
-	envs[2].Account, envs[2].Region = "123456789012", "eu-west-1" // prd in its own account
-	if err := ValidateEnvironments(envs); err != nil {
-		t.Fatalf("separate accounts: %v", err)
+	if err := checkLocations(envs, "111111111111", "eu-west-1"); err != nil {
+		t.Fatalf("shipped, all in the CLI's account: %v", err)
+	}
+	envs[2].Account, envs[2].Region = "111111111111", "eu-west-1" // prd pinned where dev and stg land by default
+	if err := checkLocations(envs, "", ""); err != nil {
+		t.Fatalf("offline, the default is unknown: %v", err)
+	}
+	if err := checkLocations(envs, "222222222222", "eu-west-1"); err != nil {
+		t.Fatalf("prd in another account: %v", err)
+	}
+	err := checkLocations(envs, "111111111111", "eu-west-1")
+	if err == nil || !strings.Contains(err.Error(), "config prd: Account/Region: deploys to 111111111111/eu-west-1, as dev does") {
+		t.Fatalf("err = %v, want one naming prd's Account/Region", err)
+	}
+	// Another region of the same account: one API Gateway setting each, but one OIDC provider.
+	err = checkLocations(envs, "111111111111", "us-east-1")
+	if err == nil || strings.Contains(err.Error(), "Account/Region:") || !strings.Contains(err.Error(), "config prd: Account: deploys to account 111111111111, as dev does") {
+		t.Fatalf("err = %v, want one naming prd's Account only", err)
+	}
+	t.Setenv("CDK_DEFAULT_ACCOUNT", "111111111111")
+	t.Setenv("CDK_DEFAULT_REGION", "eu-west-1")
+	if err := ValidateEnvironments(envs); err == nil {
+		t.Error("ValidateEnvironments does not check where the environments go")
 	}
 }

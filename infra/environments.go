@@ -44,10 +44,6 @@ func Environments() []Config {
 	dev.MFA = "off"
 	dev.AllowPasswordAuth = true // scripts and `make dev` sign in with a password
 	dev.CORSOrigins = []string{"http://localhost:3000"}
-	// The account's API Gateway logging role is account-wide, and the three
-	// environments share an account until Account is set: dev, deployed first,
-	// owns it. Turn it on for stg or prd once they have accounts of their own.
-	dev.APIGatewayCloudWatchRole = true
 
 	stg := base("stg")
 
@@ -70,17 +66,15 @@ func Environment(name string) (Config, error) {
 	return Config{}, fmt.Errorf("no environment %q (want dev, stg or prd)", name)
 }
 
-// CI returns the configuration of UserAdmin-ci, the stack that lets GitHub
-// Actions diff and deploy without stored AWS keys. Set GitHubRepo to
-// "owner/name" to synthesize it (until then the app leaves it out); the
-// accounts and regions it deploys to are the environments' own, above.
-// Deploy it once, with `make deploy-ci`, in the account the workflows sign
-// in to (an account holds one GitHub provider and one set of role names).
+// CI returns the configuration of the CI stacks, UserAdmin-ci-<env>, that
+// let GitHub Actions diff and deploy each environment without stored AWS
+// keys. Set GitHubRepo to "owner/name" here, or pass it at synth
+// (`cdk synth -c githubRepo=owner/name`, and -c githubSubjectPrefix=… for
+// the immutable subject form); until then the app leaves the CI stacks out.
+// Each environment's CI stack goes where the environment goes.
 func CI() CIConfig {
 	return CIConfig{
 		GitHubRepo:         "",
-		MainBranch:         "main",
-		GitHubEnvironments: []string{"stg", "prd"},
 		BootstrapQualifier: "hnb659fds",
 	}
 }

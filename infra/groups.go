@@ -84,9 +84,13 @@ func pascal(s string) string {
 	return b.String()
 }
 
+// removalPolicy keeps a retained environment's resources when the stack or
+// the resource goes (DeletionPolicy RetainExceptOnCreate, UpdateReplacePolicy
+// Retain), except when the deployment that created them fails: its rollback
+// deletes them, so a retry does not leave a second, orphaned pool behind.
 func removalPolicy(c Config) awscdk.RemovalPolicy {
 	if c.Retain {
-		return awscdk.RemovalPolicy_RETAIN
+		return awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
 	}
 	return awscdk.RemovalPolicy_DESTROY
 }

@@ -36,3 +36,8 @@ func equalJSON(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+func mustJSONTest(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -15,14 +15,6 @@ func NagSuppressions(stack awscdk.Stack, c Config) {
 	suppress := func(p string, s ...*cdknag.NagPackSuppression) {
 		cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String(path(p)), &s, jsii.Bool(false))
 	}
-	if c.APIGatewayCloudWatchRole {
-		suppress("AdminApi/CloudWatchRole/Resource", &cdknag.NagPackSuppression{
-			Id:        jsii.String("AwsSolutions-IAM4"),
-			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"},
-			Reason: jsii.String("This is API Gateway's account-wide logging role, used for every API's logs in the account " +
-				"and region; AWS documents this managed policy for it and maintains it as the service changes."),
-		})
-	}
 	suppress("AdminApi/DeploymentStage."+c.Name+"/Resource", &cdknag.NagPackSuppression{
 		Id: jsii.String("AwsSolutions-APIG3"),
 		Reason: jsii.String("Every method needs a Cognito ID token and an admin group, and the stage is throttled; " +
@@ -53,7 +45,31 @@ func NagSuppressions(stack awscdk.Stack, c Config) {
 func CINagSuppressions(stack awscdk.Stack) {
 	cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String("/"+*stack.Node().Path()+"/CIAccessDiffRole"), &[]*cdknag.NagPackSuppression{{
 		Id:        jsii.String("AwsSolutions-IAM5"),
-		Reason:    jsii.String("A stack ARN ends in an id CloudFormation assigns; the wildcard covers that id only, of the named UserAdmin stacks."),
-		AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:.*:cloudformation:.*:stack\/UserAdmin-[a-z]+\/\*$/g`)}},
+		Reason:    jsii.String("A stack ARN ends in an id CloudFormation assigns; the wildcard covers that id only, of the environment's two named stacks."),
+		AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:.*:cloudformation:.*:stack\/UserAdmin-[A-Za-z0-9-]+\/\*$/g`)}},
 	}}, jsii.Bool(true))
+}
+
+// AccountNagSuppressions are the suppressions of an account stack (see NagSuppressions).
+func AccountNagSuppressions(stack awscdk.Stack) {
+	cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String("/"+*stack.Node().Path()+"/ApiGatewayAccountCloudWatchRole/Resource"), &[]*cdknag.NagPackSuppression{{
+		Id:        jsii.String("AwsSolutions-IAM4"),
+		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"},
+		Reason: jsii.String("This is API Gateway's account-wide logging role, used for every API's logs in the account " +
+			"and region; AWS documents this managed policy for it and maintains it as the service changes."),
+	}}, jsii.Bool(false))
+}
+
+// AppNagSuppressions applies the suppressions of every stack NewApp made
+// from envs.
+func AppNagSuppressions(app *App, envs []Config) {
+	for _, c := range envs {
+		NagSuppressions(app.Environments[c.Name], c)
+	}
+	for _, s := range app.Accounts {
+		AccountNagSuppressions(s)
+	}
+	for _, s := range app.CI {
+		CINagSuppressions(s)
+	}
 }

@@ -38,11 +38,13 @@ func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) aw
 			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
 		}
 	}
+	// CloudWatchRole false: the account-wide logging role the stage's logs
+	// need belongs to the account stack (accountstack.go) this stack depends on.
 	restAPI := awsapigateway.NewRestApi(scope, jsii.String(id), &awsapigateway.RestApiProps{
 		RestApiName:                 jsii.String("useradmin-" + c.Name),
 		Description:                 jsii.String("Admin-only user provisioning for the " + c.Name + " user pool"),
 		EndpointConfiguration:       &awsapigateway.EndpointConfiguration{Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL}},
-		CloudWatchRole:              jsii.Bool(c.APIGatewayCloudWatchRole),
+		CloudWatchRole:              jsii.Bool(false),
 		DefaultCorsPreflightOptions: cors,
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:            jsii.String(c.Name),
@@ -56,11 +58,6 @@ func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) aw
 			DataTraceEnabled: jsii.Bool(false),
 		},
 	})
-	if c.APIGatewayCloudWatchRole {
-		// The role is account-wide: other stacks' APIs log through it after this one goes.
-		restAPI.Node().FindChild(jsii.String("CloudWatchRole")).(awscdk.IResource).ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
-		restAPI.Node().FindChild(jsii.String("Account")).(awscdk.CfnResource).ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
-	}
 	// The stack publishes ApiUrl itself; drop the construct's own unnamed output.
 	restAPI.Node().TryRemoveChild(jsii.String("Endpoint"))
 

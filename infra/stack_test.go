@@ -117,9 +117,11 @@ func TestUserPool(t *testing.T) {
 			if got := props(pool)["DeletionProtection"] == "ACTIVE"; got != wantRetain {
 				t.Errorf("DeletionProtection = %v, want active=%v", props(pool)["DeletionProtection"], wantRetain)
 			}
-			policy := map[bool]string{true: "Retain", false: "Delete"}[wantRetain]
-			if pool["DeletionPolicy"] != policy || pool["UpdateReplacePolicy"] != policy {
-				t.Errorf("DeletionPolicy/UpdateReplacePolicy = %v/%v, want %s", pool["DeletionPolicy"], pool["UpdateReplacePolicy"], policy)
+			// Retained in prd, except when its first create rolls back (RetainExceptOnCreate).
+			deletion := map[bool]string{true: "RetainExceptOnCreate", false: "Delete"}[wantRetain]
+			replace := map[bool]string{true: "Retain", false: "Delete"}[wantRetain]
+			if pool["DeletionPolicy"] != deletion || pool["UpdateReplacePolicy"] != replace {
+				t.Errorf("DeletionPolicy/UpdateReplacePolicy = %v/%v, want %s/%s", pool["DeletionPolicy"], pool["UpdateReplacePolicy"], deletion, replace)
 			}
 		})
 	}
@@ -201,8 +203,11 @@ func TestGroupsAndFirstAdmin(t *testing.T) {
 		if g, ok := groups["GroupAdmins"]; !ok || props(g)["GroupName"] != "admins" || len(groups) != 1 {
 			t.Errorf("%s: want exactly the admins group as GroupAdmins, got %v", env, groups)
 		}
-		if want := map[bool]string{true: "Retain", false: "Delete"}[env == "prd"]; groups["GroupAdmins"]["DeletionPolicy"] != want {
+		if want := map[bool]string{true: "RetainExceptOnCreate", false: "Delete"}[env == "prd"]; groups["GroupAdmins"]["DeletionPolicy"] != want {
 			t.Errorf("%s: admins group DeletionPolicy = %v, want %s (as the pool's)", env, groups["GroupAdmins"]["DeletionPolicy"], want)
+		}
+		if want := map[bool]string{true: "Retain", false: "Delete"}[env == "prd"]; groups["GroupAdmins"]["UpdateReplacePolicy"] != want {
+			t.Errorf("%s: admins group UpdateReplacePolicy = %v, want %s (as the pool's)", env, groups["GroupAdmins"]["UpdateReplacePolicy"], want)
 		}
 		// The shipped config names no first admin.
 		tpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolUser"), jsii.Number(0))
@@ -222,7 +227,8 @@ func TestGroupsAndFirstAdmin(t *testing.T) {
 				map[string]any{"Name": "email_verified", "Value": "true"},
 			},
 		},
-		"DeletionPolicy": "Retain",
+		"DeletionPolicy":      "RetainExceptOnCreate",
+		"UpdateReplacePolicy": "Retain",
 	})
 	tpl.HasResource(jsii.String("AWS::Cognito::UserPoolUserToGroupAttachment"), map[string]any{
 		"Properties": map[string]any{
@@ -230,7 +236,8 @@ func TestGroupsAndFirstAdmin(t *testing.T) {
 			"GroupName":  map[string]any{"Ref": "GroupAdmins"},
 			"Username":   map[string]any{"Ref": "FirstAdminUser"},
 		},
-		"DeletionPolicy": "Retain",
+		"DeletionPolicy":      "RetainExceptOnCreate",
+		"UpdateReplacePolicy": "Retain",
 	})
 	if _, ok := resources(tpl, "AWS::Cognito::UserPoolGroup")["GroupSupportStaff"]; !ok {
 		t.Error("extra group missing or not pinned as GroupSupportStaff")
@@ -372,14 +379,12 @@ func TestAPI(t *testing.T) {
 			if !slices.Equal(got, spec.Keys()) {
 				t.Errorf("methods:\n got %v\nwant %v", got, spec.Keys())
 			}
-			// API Gateway's account-wide logging role: owned by dev alone, and kept when dev goes.
-			accounts := resources(tpl, "AWS::ApiGateway::Account")
-			if (len(accounts) == 1) != (env == "dev") {
-				t.Errorf("%d AWS::ApiGateway::Account resources in %s", len(accounts), env)
-			}
-			for id, a := range accounts {
-				if a["DeletionPolicy"] != "Retain" {
-					t.Errorf("%s is not retained", id)
+			// API Gateway's account-wide logging role belongs to the account
+			// stack (TestAccountStack), never to an environment.
+			tpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Account"), jsii.Number(0))
+			for id, r := range resources(tpl, "AWS::IAM::Role") {
+				if strings.Contains(mustJSONTest(props(r)["AssumeRolePolicyDocument"]), "apigateway.amazonaws.com") {
+					t.Errorf("%s: role %s is for API Gateway; the account stack owns that one", env, id)
 				}
 			}
 			hasCORS := env == "dev"
@@ -407,6 +412,7 @@ func TestAPI(t *testing.T) {
 				"StageName": env,
 				"MethodSettings": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
 					"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst, "DataTraceEnabled": false,
+					"LoggingLevel": "ERROR", "MetricsEnabled": true,
 				})}),
 				"AccessLogSetting": map[string]any{
 					"DestinationArn": assertions.Match_AnyValue(),

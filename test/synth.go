@@ -35,8 +35,13 @@ func buildApp(root string) (string, error) {
 	return appBin, appErr
 }
 
-// Synth runs the CDK app as the CDK CLI does and writes the cloud assembly
-// to outdir. No AWS account or credentials are involved.
+// SynthContext is what the tests pass as `cdk synth -c …`: a GitHub
+// repository, so the CI stacks are synthesized and checked (cfn-lint,
+// snapshots) like the rest.
+var SynthContext = map[string]any{infra.GitHubRepoContext: "example-org/cognito-user-admin"}
+
+// Synth runs the CDK app as the CDK CLI does, with SynthContext, and writes
+// the cloud assembly to outdir. No AWS account or credentials are involved.
 func Synth(outdir string) error {
 	root, err := infra.ModuleDir()
 	if err != nil {
@@ -46,7 +51,7 @@ func Synth(outdir string) error {
 	if err != nil {
 		return err
 	}
-	env, err := infra.SynthEnv(root, outdir)
+	env, err := infra.SynthEnv(root, outdir, SynthContext)
 	if err != nil {
 		return err
 	}

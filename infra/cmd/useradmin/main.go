@@ -1,5 +1,6 @@
 // Command useradmin is the CDK app: one UserAdmin-<env> stack per environment,
-// and UserAdmin-ci for GitHub Actions once a repository is configured.
+// the account stacks they depend on, and the CI stacks once a GitHub
+// repository is configured (infra.CI() or `cdk synth -c githubRepo=owner/name`).
 package main
 
 import (
@@ -22,23 +23,16 @@ func main() {
 }
 
 func run() error {
-	if err := infra.ValidateEnvironments(infra.Environments()); err != nil {
+	app := awscdk.NewApp(nil)
+	ci, err := infra.CI().WithContext(app.Node())
+	if err != nil {
 		return err
 	}
-	app := awscdk.NewApp(nil)
-	for _, c := range infra.Environments() {
-		if _, err := infra.NewUserAdminStack(app, &infra.UserAdminStackProps{Config: c}); err != nil {
-			return err
-		}
+	if _, err := infra.NewApp(app, &infra.AppProps{Environments: infra.Environments(), CI: ci}); err != nil {
+		return err
 	}
-	// The CI access stack trusts one GitHub repository, so it exists only
-	// once infra.CI() names it.
-	if ci := infra.CI(); ci.Enabled() {
-		if _, err := infra.NewCIStack(app, &infra.CIStackProps{CI: ci, Environments: infra.Environments()}); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(os.Stderr, "%s not synthesized: set GitHubRepo in CI() (infra/environments.go) to create GitHub Actions' OIDC roles\n", infra.CIStackName)
+	if !ci.Enabled() {
+		fmt.Fprintln(os.Stderr, "CI stacks not synthesized: pass -c githubRepo=owner/name, or set GitHubRepo in CI() (infra/environments.go), to create GitHub Actions' OIDC roles")
 	}
 	app.Synth(nil)
 	return nil
