@@ -9,6 +9,9 @@ ENVS := dev stg prd
 CDK  := node_modules/.bin/cdk
 # No update checks, notices or telemetry: synth runs offline.
 CDK_FLAGS := --no-notices --no-version-reporting
+# GitHub repository (owner/name) and, for the immutable subject form, the OIDC
+# subject prefix: passed as context, they add the CI stacks to synth and deploy-ci.
+CI_CONTEXT = $(if $(GITHUB_REPO),-c githubRepo=$(GITHUB_REPO)) $(if $(GITHUB_SUBJECT_PREFIX),-c githubSubjectPrefix=$(GITHUB_SUBJECT_PREFIX))
 FUZZTIME  ?= 5m
 FUZZ_PKG  := ./lambda/handler
 # go test names the fuzz targets itself: -fuzz with a stale name would pass silently.
@@ -51,17 +54,17 @@ dev: check-moto check-env synth ## serve the API on 127.0.0.1 (PORT=8080) agains
 	exec .local/bin/dev
 
 synth: go-deps cdk-cli ## synthesize every environment into cdk.out/ (offline, no AWS credentials)
-	$(CDK) synth $(CDK_FLAGS) --quiet
+	$(CDK) synth $(CDK_FLAGS) --quiet $(CI_CONTEXT)
 	@for e in $(ENVS); do test -s cdk.out/UserAdmin-$$e.template.json || { echo "missing cdk.out/UserAdmin-$$e.template.json" >&2; exit 1; }; echo "cdk.out/UserAdmin-$$e.template.json"; done
 
 diff: go-deps cdk-cli check-env ## cdk diff of ENV (default dev) against the deployed stack; with BASE=<git ref>, offline against that commit
 	$(if $(BASE),scripts/diff-offline.sh '$(ENV)' '$(BASE)',$(CDK) diff $(CDK_FLAGS) UserAdmin-$(ENV))
 
-deploy: go-deps cdk-cli check-env ## deploy ENV (default dev); IAM changes need confirmation
+deploy: go-deps cdk-cli check-env ## deploy ENV (default dev), after the account stack it depends on; IAM changes need confirmation
 	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening UserAdmin-$(ENV)
 
-deploy-ci: go-deps cdk-cli ## deploy UserAdmin-ci, the OIDC roles GitHub Actions use (set GitHubRepo in infra/environments.go first)
-	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening UserAdmin-ci
+deploy-ci: go-deps cdk-cli check-env ## deploy UserAdmin-ci-ENV, ENV's GitHub Actions roles (GITHUB_REPO=owner/name, or GitHubRepo in infra/environments.go)
+	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening $(CI_CONTEXT) UserAdmin-ci-$(ENV)
 
 test: go-deps cdk-cli check-moto check-cfn-lint ## run every test: handler, infra templates, synth, the API against the emulator
 	go test ./...

@@ -2,6 +2,8 @@ module github.com/useradmin/cognito-user-admin
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	github.com/MicahParks/keyfunc/v3 v3.6.2
 	github.com/aws/aws-cdk-go/awscdk/v2 v2.270.0

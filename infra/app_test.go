@@ -188,7 +188,7 @@ func TestEnvironmentsSpreadDeployAlone(t *testing.T) {
 		"three places":      {{"111111111111", "eu-west-1"}, {"222222222222", "eu-west-1"}, {"333333333333", "us-east-1"}},
 		"one account":       {{"111111111111", "eu-west-1"}, {"111111111111", "us-east-1"}, {"111111111111", "eu-central-1"}},
 		"two share a place": {{"111111111111", "eu-west-1"}, {"111111111111", "eu-west-1"}, {"333333333333", "eu-west-1"}},
-		"pinned and unset":  {{"", ""}, {"", "eu-west-1"}, {"333333333333", ""}},
+		"regions only":      {{"", "eu-west-1"}, {"", "eu-west-1"}, {"", "us-east-1"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			envs := Environments()
@@ -227,12 +227,10 @@ func TestAccountStackName(t *testing.T) {
 
 // TestAppRefusesTwoOwners: NewApp validates where the environments go.
 func TestAppRefusesTwoOwners(t *testing.T) {
-	t.Setenv("CDK_DEFAULT_ACCOUNT", "111111111111")
-	t.Setenv("CDK_DEFAULT_REGION", "eu-west-1")
 	envs := Environments()
-	envs[2].Account, envs[2].Region = "111111111111", "eu-west-1"
+	envs[2].Account = "111111111111"
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-	if _, err := NewApp(app, &AppProps{Environments: envs}); err == nil || !strings.Contains(err.Error(), "Account/Region") {
+	if _, err := NewApp(app, &AppProps{Environments: envs}); err == nil || !strings.Contains(err.Error(), "Account: set on prd") {
 		t.Fatalf("err = %v, want two owners refused", err)
 	}
 }

@@ -3,13 +3,11 @@
 package infra
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"maps"
 	"net/mail"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -104,53 +102,33 @@ type HostedUI struct {
 }
 
 // ValidateEnvironments validates each environment, then where they go
-// together (see checkLocations).
+// together: Account is set on every environment or on none, and so is
+// Region. Account-wide settings (API Gateway's logging role, GitHub's OIDC
+// provider) are owned by one stack per account (and region) as the configs
+// name it; an environment left to the CLI's default next to one pinned could
+// land in the pinned one's account under another name, and give the setting
+// two owners.
 func ValidateEnvironments(envs []Config) error {
 	var errs []error
 	for _, c := range envs {
 		errs = append(errs, c.Validate())
 	}
-	errs = append(errs, checkLocations(envs, os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION")))
-	return errors.Join(errs...)
-}
-
-// checkLocations refuses two environments that name one account and region
-// differently (one pinned, one left to the CLI's default, with that default
-// known: `cdk deploy` and `cdk diff` with credentials set
-// CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION). Account-wide settings are
-// owned by one stack per account and region as the config names it, so two
-// names for one place would make two owners of API Gateway's logging role
-// and two GitHub OIDC providers.
-func checkLocations(envs []Config, defaultAccount, defaultRegion string) error {
-	var errs []error
-	seen := map[string]Config{}
-	for _, c := range envs {
-		account, region := cmp.Or(c.Account, defaultAccount), cmp.Or(c.Region, defaultRegion)
-		if account == "" || region == "" {
-			continue
+	for field, get := range map[string]func(Config) string{
+		"Account": func(c Config) string { return c.Account },
+		"Region":  func(c Config) string { return c.Region },
+	} {
+		var set, unset []string
+		for _, c := range envs {
+			if get(c) == "" {
+				unset = append(unset, c.Name)
+			} else {
+				set = append(set, c.Name)
+			}
 		}
-		where := account + "/" + region
-		other, ok := seen[where]
-		if !ok {
-			seen[where] = c
-		} else if other.Account != c.Account || other.Region != c.Region {
-			errs = append(errs, fmt.Errorf("config %s: Account/Region: deploys to %s, as %s does, but names it differently (%q/%q against %q/%q); "+
-				"give both the same Account and Region, or account-wide settings get two owners", c.Name, where, other.Name, c.Account, c.Region, other.Account, other.Region))
-		}
-	}
-	// The OIDC provider is per account, whatever the region.
-	owner := map[string]Config{}
-	for _, c := range envs {
-		account := cmp.Or(c.Account, defaultAccount)
-		if account == "" {
-			continue
-		}
-		other, ok := owner[account]
-		if !ok {
-			owner[account] = c
-		} else if other.Account != c.Account {
-			errs = append(errs, fmt.Errorf("config %s: Account: deploys to account %s, as %s does, but names it differently (%q against %q); "+
-				"give both the same Account, or the account gets two GitHub OIDC providers", c.Name, account, other.Name, c.Account, other.Account))
+		if len(set) > 0 && len(unset) > 0 {
+			errs = append(errs, fmt.Errorf("config %s: %s: set on %s but not on %s; set it on every environment or on none, "+
+				"or an environment left to the CLI's default could share an account with a pinned one and give its account-wide settings two owners",
+				strings.Join(unset, ", "), field, strings.Join(set, ", "), strings.Join(unset, ", ")))
 		}
 	}
 	return errors.Join(errs...)

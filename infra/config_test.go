@@ -86,36 +86,30 @@ func TestGroupLogicalID(t *testing.T) {
 	}
 }
 
-// Two environments that name one account and region differently (one
-// pinned, one left to the CLI's default) would give account-wide settings
-// two owners: refused once the default is known, as in `cdk deploy`.
+// Account (and Region) is set on every environment or on none: one left to
+// the CLI's default could land in a pinned one's account under another name,
+// and give the account-wide settings two owners.
 func TestOneOwnerPerAccountAndRegion(t *testing.T) {
 	envs := Environments()
-	if err := checkLocations(envs, "", ""); err != nil {
-		t.Fatalf("shipped, offline: %v", err)
+	if err := ValidateEnvironments(envs); err != nil {
+		t.Fatalf("shipped: %v", err)
 	}
-	if err := checkLocations(envs, "111111111111", "eu-west-1"); err != nil {
-		t.Fatalf("shipped, all in the CLI's account: %v", err)
+	envs[2].Account, envs[2].Region = "111111111111", "eu-west-1"
+	err := ValidateEnvironments(envs)
+	if err == nil || !strings.Contains(err.Error(), "config dev, stg: Account: set on prd but not on dev, stg") ||
+		!strings.Contains(err.Error(), "config dev, stg: Region: set on prd but not on dev, stg") {
+		t.Fatalf("err = %v, want Account and Region named", err)
 	}
-	envs[2].Account, envs[2].Region = "111111111111", "eu-west-1" // prd pinned where dev and stg land by default
-	if err := checkLocations(envs, "", ""); err != nil {
-		t.Fatalf("offline, the default is unknown: %v", err)
+	for i := range envs[:2] {
+		envs[i].Account = "111111111111"
+		envs[i].Region = ""
 	}
-	if err := checkLocations(envs, "222222222222", "eu-west-1"); err != nil {
-		t.Fatalf("prd in another account: %v", err)
+	err = ValidateEnvironments(envs)
+	if err == nil || strings.Contains(err.Error(), "Account:") || !strings.Contains(err.Error(), "Region: set on prd") {
+		t.Fatalf("err = %v, want Region alone named", err)
 	}
-	err := checkLocations(envs, "111111111111", "eu-west-1")
-	if err == nil || !strings.Contains(err.Error(), "config prd: Account/Region: deploys to 111111111111/eu-west-1, as dev does") {
-		t.Fatalf("err = %v, want one naming prd's Account/Region", err)
-	}
-	// Another region of the same account: one API Gateway setting each, but one OIDC provider.
-	err = checkLocations(envs, "111111111111", "us-east-1")
-	if err == nil || strings.Contains(err.Error(), "Account/Region:") || !strings.Contains(err.Error(), "config prd: Account: deploys to account 111111111111, as dev does") {
-		t.Fatalf("err = %v, want one naming prd's Account only", err)
-	}
-	t.Setenv("CDK_DEFAULT_ACCOUNT", "111111111111")
-	t.Setenv("CDK_DEFAULT_REGION", "eu-west-1")
-	if err := ValidateEnvironments(envs); err == nil {
-		t.Error("ValidateEnvironments does not check where the environments go")
+	envs[2].Region = ""
+	if err := ValidateEnvironments(envs); err != nil {
+		t.Fatalf("every Account set, no Region: %v", err)
 	}
 }

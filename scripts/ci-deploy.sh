@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ci-deploy.sh ENV: what deploy.yml runs for one environment, with the deploy
 # role's credentials already in the environment. Deploys UserAdmin-ENV with
-# the pinned CDK CLI and hands its ApiUrl output to the workflow.
+# the pinned CDK CLI (after the account stack it depends on, which the CLI
+# deploys first) and hands its ApiUrl output to the workflow.
 set -euo pipefail
 
 [[ $# -eq 1 && -n $1 ]] || { echo "usage: $0 ENV" >&2; exit 2; }

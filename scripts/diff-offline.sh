@@ -68,4 +68,5 @@ fi
 [[ -f $tmp/head.out/$stack.template.json ]] || { echo "the working tree has no $stack" >&2; exit 1; }
 
 echo "cdk diff $stack: $base ($(git rev-parse --short "$base_sha")) -> working tree" >&2
-"$cdk" diff --no-notices --no-version-reporting --app "$tmp/head.out" --template "$template" "$stack"
+# --exclusively: the stack alone, not the account stack it depends on (one template to compare).
+"$cdk" diff --no-notices --no-version-reporting --app "$tmp/head.out" --exclusively --template "$template" "$stack"

@@ -1,0 +1,127 @@
+package test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// nodeActions are the Node 24 releases of every action the workflows use,
+// each SHA read from the action's own repository (see the README).
+var nodeActions = map[string]string{
+	"actions/checkout":                      "3d3c42e5aac5ba805825da76410c181273ba90b1", // v7.0.1
+	"actions/setup-go":                      "b7ad1dad31e06c5925ef5d2fc7ad053ef454303e", // v7.0.0
+	"actions/setup-node":                    "820762786026740c76f36085b0efc47a31fe5020", // v7.0.0
+	"actions/setup-python":                  "5fda3b95a4ea91299a34e894583c3862153e4b97", // v7.0.0
+	"actions/github-script":                 "ed597411d8f924073f98dfc5c65a23a2325f34cd", // v8.0.0
+	"aws-actions/configure-aws-credentials": "e6de054238d6b7531b4efff3b6587d9aade6a06c", // v6.2.3
+}
+
+var usesRe = regexp.MustCompile(`(?m)^\s*(?:-\s+)?uses:\s*(\S+)`)
+
+// TestActionsPinned: every action outside this repository is one of the
+// Node 24 releases, pinned by its commit.
+func TestActionsPinned(t *testing.T) {
+	files, _ := filepath.Glob("../.github/workflows/*.yml")
+	files = append(files, "../.github/actions/setup/action.yml")
+	for _, f := range files {
+		for _, m := range usesRe.FindAllStringSubmatch(string(mustRead(t, f)), -1) {
+			ref := m[1]
+			if strings.HasPrefix(ref, "./") {
+				continue
+			}
+			name, sha, _ := strings.Cut(ref, "@")
+			if want, ok := nodeActions[name]; !ok || sha != want {
+				t.Errorf("%s: %s is not the pinned Node 24 release (%s)", f, ref, want)
+			}
+		}
+	}
+}
+
+type workflow struct {
+	Jobs map[string]struct {
+		If          string         `json:"if"`
+		Environment map[string]any `json:"environment"`
+		Uses        string         `json:"uses"`
+		With        map[string]any `json:"with"`
+		Steps       []struct {
+			Uses string         `json:"uses"`
+			Run  string         `json:"run"`
+			With map[string]any `json:"with"`
+		} `json:"steps"`
+	} `json:"jobs"`
+}
+
+func readWorkflow(t *testing.T, name string) workflow {
+	t.Helper()
+	var w workflow
+	if err := yaml.Unmarshal(mustRead(t, filepath.Join("..", ".github", "workflows", name)), &w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// TestWorkflowRoles: each deploy job runs in its own GitHub environment
+// with its own deploy role, and each pull-request diff with its own
+// environment's diff role; no job names another environment's role.
+func TestWorkflowRoles(t *testing.T) {
+	deploy := readWorkflow(t, "deploy.yml")
+	pr := readWorkflow(t, "pr.yml")
+	for _, env := range []string{"dev", "stg", "prd"} {
+		up := strings.ToUpper(env)
+		job, ok := deploy.Jobs[env]
+		if !ok {
+			t.Fatalf("deploy.yml has no %s job", env)
+		}
+		if job.Environment["name"] != env {
+			t.Errorf("deploy %s runs in GitHub environment %v", env, job.Environment["name"])
+		}
+		var roles []any
+		for _, s := range job.Steps {
+			if strings.HasPrefix(s.Uses, "aws-actions/configure-aws-credentials@") {
+				roles = append(roles, s.With["role-to-assume"])
+			}
+		}
+		if len(roles) != 1 || roles[0] != "${{ vars.DEPLOY_ROLE_ARN_"+up+" }}" {
+			t.Errorf("deploy %s assumes %v, want its own DEPLOY_ROLE_ARN_%s only", env, roles, up)
+		}
+		if !strings.Contains(job.If, "vars.DEPLOY_ROLE_ARN_"+up) {
+			t.Errorf("deploy %s runs without checking DEPLOY_ROLE_ARN_%s: %q", env, up, job.If)
+		}
+		diff, ok := pr.Jobs["diff-"+env]
+		if !ok || diff.Uses != "./.github/workflows/diff.yml" || diff.With["environment"] != env ||
+			diff.With["role-arn"] != "${{ vars.DIFF_ROLE_ARN_"+up+" }}" {
+			t.Errorf("pr.yml diff-%s = %+v, want diff.yml with DIFF_ROLE_ARN_%s", env, diff, up)
+		}
+	}
+	for _, f := range []string{"deploy.yml", "pr.yml", "diff.yml", "checks.yml"} {
+		if b := string(mustRead(t, filepath.Join("..", ".github", "workflows", f))); strings.Contains(b, "vars.DEPLOY_ROLE_ARN }}") || strings.Contains(b, "vars.DIFF_ROLE_ARN }}") {
+			t.Errorf("%s still uses a role shared by every environment", f)
+		}
+	}
+	// The diff needs no change set and no lookup role (scripts/ci-diff.sh says why).
+	if s := string(mustRead(t, "../scripts/ci-diff.sh")); !strings.Contains(s, "--method template") || !strings.Contains(s, "--app cdk.out") {
+		t.Error("scripts/ci-diff.sh does not diff the synthesized assembly by template")
+	}
+}
+
+// TestToolchains: go.mod pins the Go toolchain that builds the Lambda (and
+// this test runs on it), and CI's Node is a supported release.
+func TestToolchains(t *testing.T) {
+	m := regexp.MustCompile(`(?m)^toolchain (\S+)$`).FindSubmatch(mustRead(t, "../go.mod"))
+	if m == nil || string(m[1]) != runtime.Version() {
+		t.Errorf("go.mod toolchain line = %q, want toolchain %s (the Go building this)", m, runtime.Version())
+	}
+	nvmrc, err := os.ReadFile("../.nvmrc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := strings.TrimSpace(string(nvmrc)); v != "22" && v != "24" {
+		t.Errorf(".nvmrc = %q, want 22 or 24", v)
+	}
+}
