@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -104,12 +105,15 @@ func namesAt(envs []Config, c Config, withRegion bool) []string {
 func ciPlacement(envs []Config) error {
 	var errs []error
 	for i, c := range envs {
-		if c.Account == "" || c.Region == "" {
+		// An unset Account is each environment's deploying account, which
+		// synth cannot know; an unset Region next to a shared Account is one
+		// region, unless deployed from different CLI defaults.
+		if c.Account == "" {
 			continue
 		}
 		if j := slices.IndexFunc(envs[:i], func(o Config) bool { return o.Account == c.Account && o.Region == c.Region }); j >= 0 {
 			errs = append(errs, fmt.Errorf("config ci: %s and %s both deploy to %s/%s, where they share CDK's bootstrap roles, so either's CI deploy role "+
-				"could deploy the other: give each environment its own account or region", envs[j].Name, c.Name, c.Account, c.Region))
+				"could deploy the other: give each environment its own account or region", envs[j].Name, c.Name, c.Account, cmp.Or(c.Region, "(the CLI's region)")))
 		}
 	}
 	return errors.Join(errs...)

@@ -427,8 +427,16 @@ func TestCISharedPlaceRefused(t *testing.T) {
 	ci, envs := testCI(t)
 	envs[1].Region = envs[0].Region
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-	if _, err := NewApp(app, &AppProps{Environments: envs, CI: ci}); err == nil || !strings.Contains(err.Error(), "dev and stg both deploy to 111111111111/eu-west-1") {
+	var err error
+	if _, err = NewApp(app, &AppProps{Environments: envs, CI: ci}); err == nil || !strings.Contains(err.Error(), "dev and stg both deploy to 111111111111/eu-west-1") {
 		t.Fatalf("err = %v", err)
+	}
+	for i := range envs {
+		envs[i].Region = ""
+	}
+	app = awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	if _, err := NewApp(app, &AppProps{Environments: envs, CI: ci}); err == nil || !strings.Contains(err.Error(), "dev and stg both deploy to 111111111111/(the CLI's region)") {
+		t.Fatalf("one account, no region: err = %v", err)
 	}
 	// Without CI, sharing a place is fine.
 	app = awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
