@@ -8,9 +8,11 @@
 //
 //	{"timestamp":"…","level":"INFO","message":"audit","action":"create",
 //	 "caller_sub":"…","caller_email":"…","target":"…","groups":["…"],
-//	 "outcome":"success","status":201,"request_id":"…","requestId":"…"}
+//	 "invitation_sent":true,"outcome":"success","status":201,
+//	 "request_id":"…","requestId":"…"}
 //
-// group appears on group routes, groups on creates that name groups;
+// group appears on group routes, groups on creates that name groups,
+// invitation_sent when an email went out;
 // requestId is the Lambda invocation's, added by the runtime's logger.
 package auditlog
 
@@ -29,9 +31,13 @@ const (
 	Target      = "target"       // string: the user acted on, normalised email, or "" when not known
 	Group       = "group"        // string, on group routes only
 	Groups      = "groups"       // array of strings, on creates that add groups only
-	Outcome     = "outcome"      // string: OutcomeSuccess or the API error code
-	Status      = "status"       // number: the HTTP status answered
-	RequestID   = "request_id"   // string: API Gateway's request id, as in the error body
+	// InvitationSent is true when Cognito accepted an invitation email
+	// (a create that sends one, a resend), absent otherwise, even when a
+	// later step (adding a group, re-reading the user) failed.
+	InvitationSent = "invitation_sent"
+	Outcome        = "outcome"    // string: OutcomeSuccess or the API error code
+	Status         = "status"     // number: the HTTP status answered
+	RequestID      = "request_id" // string: API Gateway's request id, as in the error body
 )
 
 // Outcomes the infrastructure counts. Any other error code of the API can

@@ -39,10 +39,12 @@ func TestAuditLineFormat(t *testing.T) {
 		wantCallerEm string
 	}{
 		{name: "create with groups", e: createEvent(`{"email":"new@example.com","groups":["support"]}`),
-			want: with(field{auditlog.Groups, "array"}), action: auditlog.ActionCreate, outcome: auditlog.OutcomeSuccess, status: 201,
+			want: with(field{auditlog.Groups, "array"}, field{auditlog.InvitationSent, "bool"}), action: auditlog.ActionCreate, outcome: auditlog.OutcomeSuccess, status: 201,
 			wantGroups: []any{"support"}, wantCallerEm: "admin@example.com"},
 		{name: "resend", e: userEvent("POST", "/users/{email}/invitation", "pending@example.com"),
-			want: with(), action: auditlog.ActionResend, outcome: auditlog.OutcomeSuccess, status: 200, wantCallerEm: "admin@example.com"},
+			want: with(field{auditlog.InvitationSent, "bool"}), action: auditlog.ActionResend, outcome: auditlog.OutcomeSuccess, status: 200, wantCallerEm: "admin@example.com"},
+		{name: "create without invitation", e: createEvent(`{"email":"new@example.com","sendInvitation":false}`),
+			want: with(), action: auditlog.ActionCreate, outcome: auditlog.OutcomeSuccess, status: 201, wantCallerEm: "admin@example.com"},
 		{name: "group add", e: groupEvent("PUT", "active@example.com", "support"),
 			want: with(field{auditlog.Group, "string"}), action: "group_add", outcome: auditlog.OutcomeSuccess, status: 204,
 			wantGroup: "support", wantCallerEm: "admin@example.com"},
@@ -79,6 +81,9 @@ func TestAuditLineFormat(t *testing.T) {
 			}
 			if tc.wantGroups != nil && !reflect.DeepEqual(rec[auditlog.Groups], tc.wantGroups) {
 				t.Errorf("groups = %#v, want %#v", rec[auditlog.Groups], tc.wantGroups)
+			}
+			if sent, ok := rec[auditlog.InvitationSent]; ok && sent != true {
+				t.Errorf("invitation_sent = %#v, want true or absent", sent)
 			}
 			if tc.wantGroup != "" && rec[auditlog.Group] != tc.wantGroup {
 				t.Errorf("group = %#v, want %q", rec[auditlog.Group], tc.wantGroup)

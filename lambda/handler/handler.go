@@ -58,6 +58,8 @@ type call struct {
 	target string   // the user's normalised email, once known
 	group  string   // the path's group
 	groups []string // the groups a create adds the user to
+	// invited says Cognito accepted an invitation email for the target.
+	invited bool
 	// failure is the error the call was answered with, for the audit line.
 	failure *apiError
 	// deadline is the invocation's own, when it has one.
@@ -233,6 +235,9 @@ func (h *Handler) audit(ctx context.Context, c *call, action string, status int)
 	}
 	if len(c.groups) > 0 {
 		attrs = append(attrs, slog.Any(auditlog.Groups, c.groups))
+	}
+	if c.invited {
+		attrs = append(attrs, slog.Bool(auditlog.InvitationSent, true))
 	}
 	attrs = append(attrs,
 		slog.String(auditlog.Outcome, outcome),
