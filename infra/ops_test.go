@@ -470,3 +470,27 @@ func TestValidateOperationsNamesTheField(t *testing.T) {
 		})
 	}
 }
+
+func TestWAFBlockedResponse(t *testing.T) {
+	for _, env := range []string{"dev", "stg", "prd"} {
+		t.Run(env, func(t *testing.T) {
+			c, _ := Environment(env)
+			var found []map[string]any
+			for _, r := range resources(envTemplate(t, env), "AWS::ApiGateway::GatewayResponse") {
+				if props(r)["ResponseType"] == "WAF_FILTERED" {
+					found = append(found, props(r))
+				}
+			}
+			if c.WAF == nil {
+				if len(found) != 0 {
+					t.Fatal("a WAF_FILTERED response without WAF")
+				}
+				return
+			}
+			if len(found) != 1 || found[0]["StatusCode"] != "403" ||
+				!strings.Contains(found[0]["ResponseTemplates"].(map[string]any)["application/json"].(string), `"code":"RequestBlocked"`) {
+				t.Errorf("WAF_FILTERED responses = %v", found)
+			}
+		})
+	}
+}

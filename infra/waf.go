@@ -96,6 +96,20 @@ func NewWebACL(scope constructs.Construct, id string, props *WebACLProps) awswaf
 	// The stage ARN is built from names, not a reference: wait for the stage itself.
 	assoc.Node().AddDependency(props.Stage)
 
+	// A blocked request answers in the API's error shape, not API Gateway's default 4xx.
+	headers := map[string]*string{}
+	if len(c.CORSOrigins) > 0 {
+		headers["Access-Control-Allow-Origin"] = jsii.String("'" + c.CORSOrigins[0] + "'")
+	}
+	awsapigateway.NewGatewayResponse(scope, jsii.String(id+"Blocked"), &awsapigateway.GatewayResponseProps{
+		RestApi:    props.Stage.RestApi(),
+		Type:       awsapigateway.ResponseType_WAF_FILTERED(),
+		StatusCode: jsii.String("403"),
+		Templates: errorTemplate("RequestBlocked",
+			`"The web application firewall blocked this request: too many requests from this address, or content matching a protection rule."`),
+		ResponseHeaders: &headers,
+	})
+
 	// WAF writes only to log groups whose names start with aws-waf-logs-.
 	logName := "aws-waf-logs-" + name
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
