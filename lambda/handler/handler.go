@@ -217,8 +217,9 @@ func cors(s settings.Settings, req events.APIGatewayProxyRequest, resp *events.A
 	resp.Headers["Vary"] = "Origin"
 }
 
-// audit writes the one line per mutating call that says who did what to whom
-// and how it ended. It names no body field other than the target and groups.
+// audit writes the one line per mutating call (and per refused read) that
+// says who did what to whom and how it ended, in lambda/auditlog's format.
+// It names no body field other than the target and groups.
 func (h *Handler) audit(ctx context.Context, c *call, action string, status int) {
 	outcome := auditlog.OutcomeSuccess
 	if c.failure != nil {
