@@ -74,6 +74,14 @@ type Config struct {
 
 	// LambdaMemoryMB for the admin function.
 	LambdaMemoryMB int
+
+	// Operations (opsconfig.go; the README's "Operating it").
+	// Alarms, when set, creates the CloudWatch alarms and the SNS topic they notify.
+	Alarms *Alarms
+	// Tracing turns on X-Ray tracing for the API stage and the Lambda.
+	Tracing bool
+	// WAF, when set, puts an AWS WAF web ACL in front of the API stage.
+	WAF *WAF
 }
 
 // Invitation is the email Cognito sends a new user.
@@ -277,6 +285,7 @@ func (c Config) Validate() error {
 	if c.LambdaMemoryMB < 128 || c.LambdaMemoryMB > 10240 {
 		bad("LambdaMemoryMB", "must be between 128 and 10240, got %d", c.LambdaMemoryMB)
 	}
+	c.validateOperations(bad)
 	return errors.Join(errs...)
 }
 

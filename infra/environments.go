@@ -32,6 +32,7 @@ func base(name string) Config {
 		RefreshTokenDays:         30,
 		AdminGroups:              []string{"admins"},
 		LambdaMemoryMB:           256,
+		Tracing:                  true,
 	}
 }
 
@@ -46,12 +47,17 @@ func Environments() []Config {
 	dev.CORSOrigins = []string{"http://localhost:3000"}
 
 	stg := base("stg")
+	stg.Alarms = DefaultAlarms()
+	// The web ACL in stg too: a managed rule that blocks a legitimate call shows up here, before prd.
+	stg.WAF = DefaultWAF()
 
 	prd := base("prd")
 	prd.Retain = true
 	prd.LogRetentionDays = 365
 	prd.ThrottleRate = 50
 	prd.ThrottleBurst = 100
+	prd.Alarms = DefaultAlarms() // set Alarms.Emails to be told
+	prd.WAF = DefaultWAF()
 
 	return []Config{dev, stg, prd}
 }

@@ -66,6 +66,7 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 		LogGroup:      logs,
 		Environment:   toStringMap(env),
+		Tracing:       lambdaTracing(c),
 	})
 	props.Pool.Grant(fn, *jsii.Strings(CognitoActions...)...)
 	return fn

@@ -15,12 +15,15 @@ func NagSuppressions(stack awscdk.Stack, c Config) {
 	suppress := func(p string, s ...*cdknag.NagPackSuppression) {
 		cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String(path(p)), &s, jsii.Bool(false))
 	}
-	suppress("AdminApi/DeploymentStage."+c.Name+"/Resource", &cdknag.NagPackSuppression{
-		Id: jsii.String("AwsSolutions-APIG3"),
-		Reason: jsii.String("Every method needs a Cognito ID token and an admin group, and the stage is throttled; " +
-			"the API serves a handful of administrators, so a web ACL would add cost without a threat it stops. " +
-			"Attach one to the stage where an organisation requires WAF on every API."),
-	})
+	if c.WAF == nil {
+		suppress("AdminApi/DeploymentStage."+c.Name+"/Resource", &cdknag.NagPackSuppression{
+			Id: jsii.String("AwsSolutions-APIG3"),
+			Reason: jsii.String("Every method needs a Cognito ID token and an admin group, and the stage is throttled; " +
+				"the API serves a handful of administrators, so a web ACL would add cost without a threat it stops. " +
+				"Set Config.WAF to attach one (stg and prd ship with it)."),
+		})
+	}
+	operationsNagSuppressions(suppress, c)
 	var pool []*cdknag.NagPackSuppression
 	if c.MFA != "required-totp" {
 		pool = append(pool, &cdknag.NagPackSuppression{

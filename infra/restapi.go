@@ -53,6 +53,7 @@ func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) aw
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
 			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
 			MetricsEnabled:       jsii.Bool(true),
+			TracingEnabled:       jsii.Bool(c.Tracing),
 			// Execution logs at ERROR only, and never request data: bodies hold temporary passwords.
 			LoggingLevel:     awsapigateway.MethodLoggingLevel_ERROR,
 			DataTraceEnabled: jsii.Bool(false),

@@ -46,6 +46,7 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 	NewGroups(stack, "Groups", &GroupsProps{Pool: pool, Config: c})
 	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir})
 	restAPI := NewAdminAPI(stack, "AdminApi", &AdminAPIProps{Pool: pool, Handler: fn, Spec: spec, Config: c})
+	addOperations(stack, fn, restAPI.DeploymentStage(), c)
 
 	// A slice, not a map: output order must not vary between synths.
 	for _, out := range []struct {

@@ -296,7 +296,8 @@ func TestLeastPrivilege(t *testing.T) {
 							t.Errorf("policy %s grants wildcard action %s", id, a)
 						}
 					}
-					if st["Resource"] == "*" {
+					// X-Ray's two write actions have no resource-level permissions (TestTracing pins them).
+					if st["Resource"] == "*" && !slices.Equal(acts, xrayActions) {
 						t.Errorf("policy %s grants on Resource *: %v", id, acts)
 					}
 					if strings.HasPrefix(acts[0], "cognito-idp:") {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/useradmin/cognito-user-admin/bench/runtimeapi"
@@ -63,8 +64,30 @@ func (r *Runner) Close() {
 // extraEnv), serves it one POST /users event and returns its timings once it
 // has answered 201. The process is then killed, where Lambda would freeze it.
 func (r *Runner) Run(ctx context.Context, argv []string, extraEnv ...string) (Sample, error) {
+	return r.run(ctx, argv, runtimeapi.UnsampledTrace, extraEnv)
+}
+
+// TracingEnv is what Lambda adds to a function's environment with X-Ray
+// active tracing: where the X-Ray daemon listens, and what an SDK should do
+// without a trace context. (The trace id itself comes with each invocation,
+// in the Lambda-Runtime-Trace-Id header, and aws-lambda-go sets
+// _X_AMZN_TRACE_ID from it.)
+var TracingEnv = []string{
+	"AWS_XRAY_CONTEXT_MISSING=LOG_ERROR",
+	"AWS_XRAY_DAEMON_ADDRESS=169.254.79.129:2000",
+	"_AWS_XRAY_DAEMON_ADDRESS=169.254.79.129",
+	"_AWS_XRAY_DAEMON_PORT=2000",
+}
+
+// RunTraced is Run as on a function with X-Ray active tracing (the shipped
+// setting): TracingEnv, and an invocation whose trace is sampled.
+func (r *Runner) RunTraced(ctx context.Context, argv []string, extraEnv ...string) (Sample, error) {
+	return r.run(ctx, argv, runtimeapi.SampledTrace, append(slices.Clone(TracingEnv), extraEnv...))
+}
+
+func (r *Runner) run(ctx context.Context, argv []string, trace string, extraEnv []string) (Sample, error) {
 	r.n++
-	api, err := runtimeapi.Start(createEvent(fmt.Sprintf("cold.start.%d@example.com", r.n)), 10*time.Second)
+	api, err := runtimeapi.StartTraced(createEvent(fmt.Sprintf("cold.start.%d@example.com", r.n)), 10*time.Second, trace)
 	if err != nil {
 		return Sample{}, err
 	}

@@ -34,3 +34,24 @@ func TestBootstrapAnswersThroughRuntimeAPI(t *testing.T) {
 		t.Errorf("init %v, response %v: want 0 < init <= response", s.Init, s.Response)
 	}
 }
+
+// The traced run (X-Ray active tracing's environment and a sampled trace
+// header) must answer 201 too: the tracing figures of `make bench` are of a working start.
+func TestBootstrapAnswersWithTracing(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	if err := gobuild.Build(context.Background(), root, bin, runtime.GOOS, runtime.GOARCH, true); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRunner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.RunTraced(context.Background(), []string{bin}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -46,6 +46,7 @@ type Result struct {
 // Server serves one event to one runtime process.
 type Server struct {
 	event     []byte
+	trace     string
 	requestID string
 	timeout   time.Duration
 	srv       *http.Server
@@ -59,15 +60,28 @@ type Server struct {
 	answered bool
 }
 
+// UnsampledTrace is the trace header Lambda sends a function without active
+// tracing; SampledTrace one that active tracing has chosen to record.
+const (
+	UnsampledTrace = "Root=1-00000000-000000000000000000000000;Sampled=0"
+	SampledTrace   = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+)
+
 // Start listens on a free loopback port and serves event to the first poll.
 // timeout sets the deadline the runtime is told (Lambda-Runtime-Deadline-Ms).
 func Start(event []byte, timeout time.Duration) (*Server, error) {
+	return StartTraced(event, timeout, UnsampledTrace)
+}
+
+// StartTraced is Start handing the runtime traceHeader as Lambda-Runtime-Trace-Id.
+func StartTraced(event []byte, timeout time.Duration, traceHeader string) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
 		event:     event,
+		trace:     traceHeader,
 		requestID: newRequestID(),
 		timeout:   timeout,
 		addr:      ln.Addr().String(),
@@ -119,7 +133,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request) {
 	h.Set("Lambda-Runtime-Aws-Request-Id", s.requestID)
 	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(now.Add(s.timeout).UnixMilli(), 10))
 	h.Set("Lambda-Runtime-Invoked-Function-Arn", FunctionARN)
-	h.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+	h.Set("Lambda-Runtime-Trace-Id", s.trace)
 	w.Write(s.event)
 }
 

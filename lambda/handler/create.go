@@ -53,6 +53,7 @@ func (h *Handler) create(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if err != nil {
 		return none, err
 	}
+	c.invited = r.sendInvitation
 	u := fromUserType(out.User, r.groups)
 	if u.Email == "" {
 		u.Email = r.email

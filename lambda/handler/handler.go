@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	"github.com/useradmin/cognito-user-admin/lambda/auditlog"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
@@ -57,6 +58,8 @@ type call struct {
 	target string   // the user's normalised email, once known
 	group  string   // the path's group
 	groups []string // the groups a create adds the user to
+	// invited says Cognito accepted an invitation email for the target.
+	invited bool
 	// failure is the error the call was answered with, for the audit line.
 	failure *apiError
 	// deadline is the invocation's own, when it has one.
@@ -114,6 +117,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		}
 		if ok && r.action != "" {
 			h.audit(ctx, c, r.action, resp.StatusCode)
+		} else if ok && c.failure != nil && c.failure.code == auditlog.OutcomeForbidden {
+			// Reads are not audited, but a refused one is: refusals are what the alarm counts.
+			h.audit(ctx, c, auditlog.ActionRead, resp.StatusCode)
 		}
 		cors(h.settings, req, &resp)
 	}()
@@ -211,28 +217,32 @@ func cors(s settings.Settings, req events.APIGatewayProxyRequest, resp *events.A
 	resp.Headers["Vary"] = "Origin"
 }
 
-// audit writes the one line per mutating call that says who did what to whom
-// and how it ended. It names no body field other than the target and groups.
+// audit writes the one line per mutating call (and per refused read) that
+// says who did what to whom and how it ended, in lambda/auditlog's format.
+// It names no body field other than the target and groups.
 func (h *Handler) audit(ctx context.Context, c *call, action string, status int) {
-	outcome := "success"
+	outcome := auditlog.OutcomeSuccess
 	if c.failure != nil {
 		outcome = c.failure.code
 	}
 	attrs := []slog.Attr{
-		slog.String("action", action),
-		slog.String("caller_sub", c.caller.sub),
-		slog.String("caller_email", c.caller.email),
-		slog.String("target", c.target),
+		slog.String(auditlog.Action, action),
+		slog.String(auditlog.CallerSub, c.caller.sub),
+		slog.String(auditlog.CallerEmail, c.caller.email),
+		slog.String(auditlog.Target, c.target),
 	}
 	if c.group != "" {
-		attrs = append(attrs, slog.String("group", c.group))
+		attrs = append(attrs, slog.String(auditlog.Group, c.group))
 	}
 	if len(c.groups) > 0 {
-		attrs = append(attrs, slog.Any("groups", c.groups))
+		attrs = append(attrs, slog.Any(auditlog.Groups, c.groups))
+	}
+	if c.invited {
+		attrs = append(attrs, slog.Bool(auditlog.InvitationSent, true))
 	}
 	attrs = append(attrs,
-		slog.String("outcome", outcome),
-		slog.Int("status", status),
-		slog.String("request_id", c.req.RequestContext.RequestID))
-	h.log.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
+		slog.String(auditlog.Outcome, outcome),
+		slog.Int(auditlog.Status, status),
+		slog.String(auditlog.RequestID, c.req.RequestContext.RequestID))
+	h.log.LogAttrs(ctx, slog.LevelInfo, auditlog.Message, attrs...)
 }

@@ -139,6 +139,7 @@ func (h *Handler) resend(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if err != nil {
 		return none, err
 	}
+	c.invited = true
 	return h.answerUser(ctx, c)
 }
 

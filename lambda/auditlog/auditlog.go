@@ -1,0 +1,59 @@
+// Package auditlog is the contract between the Lambda's audit lines and the
+// infrastructure that reads them: the metric filters, alarms and saved Logs
+// Insights queries in infra/ match these names, and the handler writes them.
+// A renamed field then breaks a test, not an alarm that silently never fires.
+//
+// An audit line is one JSON object per mutating call (and per refused
+// call), written with the Lambda's JSON log format:
+//
+//	{"timestamp":"…","level":"INFO","message":"audit","action":"create",
+//	 "caller_sub":"…","caller_email":"…","target":"…","groups":["…"],
+//	 "invitation_sent":true,"outcome":"success","status":201,
+//	 "request_id":"…","requestId":"…"}
+//
+// group appears on group routes, groups on creates that name groups,
+// invitation_sent when an email went out;
+// requestId is the Lambda invocation's, added by the runtime's logger.
+package auditlog
+
+// Message is the log line's message: what tells an audit line from the others.
+const Message = "audit"
+
+// MessageKey is the key the Lambda's JSON logger gives the message
+// (lambdacontext renames slog's "msg").
+const MessageKey = "message"
+
+// Field names, in the order the line holds them.
+const (
+	Action      = "action"       // string: see the Action* values
+	CallerSub   = "caller_sub"   // string: the caller's Cognito sub
+	CallerEmail = "caller_email" // string: the caller's email, normalised, or ""
+	Target      = "target"       // string: the user acted on, normalised email, or "" when not known
+	Group       = "group"        // string, on group routes only
+	Groups      = "groups"       // array of strings, on creates that add groups only
+	// InvitationSent is true when Cognito accepted an invitation email
+	// (a create that sends one, a resend), absent otherwise, even when a
+	// later step (adding a group, re-reading the user) failed.
+	InvitationSent = "invitation_sent"
+	Outcome        = "outcome"    // string: OutcomeSuccess or the API error code
+	Status         = "status"     // number: the HTTP status answered
+	RequestID      = "request_id" // string: API Gateway's request id, as in the error body
+)
+
+// Outcomes the infrastructure counts. Any other error code of the API can
+// appear as an outcome too.
+const (
+	OutcomeSuccess = "success"
+	// OutcomeForbidden is an authorization refusal: no admin group, not an ID token.
+	OutcomeForbidden = "Forbidden"
+	// OutcomeEmailLimit is an invitation refused because Cognito's daily email cap is reached.
+	OutcomeEmailLimit = "EmailLimitExceeded"
+)
+
+// Actions the infrastructure counts; the handler's route table holds them all.
+const (
+	ActionCreate = "create"
+	ActionResend = "resend"
+	// ActionRead is a refused read (GET): reads are audited only when refused.
+	ActionRead = "read"
+)
