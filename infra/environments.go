@@ -30,6 +30,10 @@ func base(name string) Config {
 		AccessTokenMinutes:       60,
 		IDTokenMinutes:           60,
 		RefreshTokenDays:         30,
+		AdminAccessTokenMinutes:  15,
+		AdminIDTokenMinutes:      15,
+		AdminRefreshTokenHours:   12,
+		AdminAPIClients:          []string{"admin"},
 		AdminGroups:              []string{"admins"},
 		LambdaMemoryMB:           256,
 	}

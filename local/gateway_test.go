@@ -50,8 +50,9 @@ const testTemplate = `{"Resources": {
 }}`
 
 const (
-	testIssuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"
-	testClient = "client-1"
+	testIssuer      = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"
+	testClient      = "client-1"
+	testAdminClient = "admin-client-1"
 )
 
 // testGateway serves testTemplate; each handled event is recorded.
@@ -69,8 +70,8 @@ func testGateway(t *testing.T) (*httptest.Server, *rsa.PrivateKey, *[]events.API
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth := &Authorizer{keys: keys, issuer: testIssuer, clientID: testClient, parser: jwt.NewParser(
-		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(testIssuer), jwt.WithAudience(testClient), jwt.WithExpirationRequired())}
+	auth := &Authorizer{keys: keys, issuer: testIssuer, clients: []string{testClient, testAdminClient}, parser: jwt.NewParser(
+		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(testIssuer), jwt.WithExpirationRequired())}
 	var seen []events.APIGatewayProxyRequest
 	invoke := func(_ context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		seen = append(seen, ev)
@@ -166,6 +167,13 @@ func TestGatewayAuthorizer(t *testing.T) {
 	}
 	if ev.Resource != "/items/{id}" || ev.PathParameters["id"] != "1" || ev.HTTPMethod != "GET" || ev.RequestContext.RequestID == "" {
 		t.Errorf("event: resource %s, parameters %v, method %s, request id %q", ev.Resource, ev.PathParameters, ev.HTTPMethod, ev.RequestContext.RequestID)
+	}
+	// Like API Gateway, any client of the pool passes: the Lambda decides which may call it, from aud.
+	if status, _, body := do(t, http.MethodGet, srv.URL+"/items/1", token(t, key, jwt.MapClaims{"aud": testAdminClient}), "", ""); status != 200 {
+		t.Fatalf("a token of the pool's other client: %d %s", status, body)
+	}
+	if aud := (*seen)[1].RequestContext.Authorizer["claims"].(map[string]any)["aud"]; aud != testAdminClient {
+		t.Errorf("aud passed to the handler = %v, want %s", aud, testAdminClient)
 	}
 }
 
