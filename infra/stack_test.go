@@ -402,8 +402,8 @@ func TestAPI(t *testing.T) {
 			tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::RequestValidator"), map[string]any{
 				"ValidateRequestBody": true, "ValidateRequestParameters": true,
 			})
-			rate := map[string]float64{"dev": 10, "stg": 10, "prd": 50}[env]
-			burst := map[string]float64{"dev": 20, "stg": 20, "prd": 100}[env]
+			rate := map[string]float64{"dev": 50, "stg": 10, "prd": 50}[env]
+			burst := map[string]float64{"dev": 100, "stg": 20, "prd": 100}[env]
 			tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Stage"), map[string]any{
 				"StageName": env,
 				"MethodSettings": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{

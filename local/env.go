@@ -32,6 +32,8 @@ type Env struct {
 	// Notes list the template's properties the emulator does not enforce.
 	Notes  []string
 	cancel context.CancelFunc
+	// newGateway builds another gateway over the same API, authorizer and handler.
+	newGateway func() (*Gateway, error)
 }
 
 // Start starts the emulator, provisions it from the template at path, and
@@ -66,9 +68,15 @@ func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, e
 	logger := slog.New(newLogHandler(log))
 	env.Notes = append(env.Notes, resendNote, srpNote)
 	h := handler.New(env.Settings, emulatedCognito{env.Cognito}, logger)
-	env.Gateway, err = NewGateway(t, auth, h.Handle, logger)
+	env.newGateway = func() (*Gateway, error) { return NewGateway(t, auth, h.Handle, logger) }
+	env.Gateway, err = env.newGateway()
 	return env, err
 }
+
+// NewStage returns another gateway in front of the same pool and handler,
+// as a freshly deployed stage: its throttling buckets start full and are
+// its own, so a test can exhaust them without slowing the shared Gateway.
+func (e *Env) NewStage() (*Gateway, error) { return e.newGateway() }
 
 // Close stops the emulator.
 func (e *Env) Close() {

@@ -62,6 +62,15 @@ func testGateway(t *testing.T) (*httptest.Server, *rsa.PrivateKey, *[]events.API
 	if err := json.Unmarshal([]byte(testTemplate), &tpl); err != nil {
 		t.Fatal(err)
 	}
+	g, key, seen := newTestGateway(t, &tpl)
+	srv := httptest.NewServer(g)
+	t.Cleanup(srv.Close)
+	return srv, key, seen
+}
+
+// newTestGateway serves tpl with a fresh signing key; each handled event is recorded.
+func newTestGateway(t *testing.T, tpl *Template) (*Gateway, *rsa.PrivateKey, *[]events.APIGatewayProxyRequest) {
+	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -77,13 +86,11 @@ func testGateway(t *testing.T) (*httptest.Server, *rsa.PrivateKey, *[]events.API
 		seen = append(seen, ev)
 		return events.APIGatewayProxyResponse{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: `{"ok":true}`}, nil
 	}
-	g, err := NewGateway(&tpl, auth, invoke, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	g, err := NewGateway(tpl, auth, invoke, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(g)
-	t.Cleanup(srv.Close)
-	return srv, key, &seen
+	return g, key, &seen
 }
 
 // jwks is the JSON Web Key Set of key's public half, as Cognito serves it.
