@@ -3,4 +3,4 @@
 // edit client.gen.go: change the document and run go generate ./api/client.
 package client
 
-//go:generate go tool oapi-codegen -config oapi-codegen.yaml ../openapi.yaml
+//go:generate go tool oapi-codegen -config oapi-codegen.yaml -o client.gen.go ../openapi.yaml
