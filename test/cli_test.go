@@ -205,7 +205,7 @@ func TestUseradminAdmin(t *testing.T) {
 		t.Fatalf("whoami: %s (%v)", who.stdout, err)
 	}
 	table := useradmin(t, conf, nil, "whoami", "--output", "table").want(t, 0, "whoami table")
-	if !regexp.MustCompile(`email\s+` + regexp.QuoteMeta(claimEmail)).MatchString(table.stdout) || !regexp.MustCompile(`groups\s+admins`).MatchString(table.stdout) {
+	if !regexp.MustCompile(`email\s+`+regexp.QuoteMeta(claimEmail)).MatchString(table.stdout) || !regexp.MustCompile(`groups\s+admins`).MatchString(table.stdout) {
 		t.Errorf("whoami table: %s", table.stdout)
 	}
 
@@ -337,7 +337,9 @@ type sessionFile struct {
 	ClientID     string    `json:"clientId"`
 }
 
-func sessionPath(conf, profile string) string { return filepath.Join(conf, "sessions", profile+".json") }
+func sessionPath(conf, profile string) string {
+	return filepath.Join(conf, "sessions", profile+".json")
+}
 
 func readSession(t *testing.T, conf, profile string) sessionFile {
 	t.Helper()

@@ -37,9 +37,9 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 // exactly once, so what arrives is the email as given.
 func TestEmailPathEscaping(t *testing.T) {
 	for email, wantPath := range map[string]string{
-		"a.b@example.com":      "/dev/users/a.b@example.com",
-		"a+tag@example.com":    "/dev/users/a+tag@example.com",
-		"a b/c?d#e%f@x.org":    "/dev/users/a%20b%2Fc%3Fd%23e%25f@x.org",
+		"a.b@example.com":     "/dev/users/a.b@example.com",
+		"a+tag@example.com":   "/dev/users/a+tag@example.com",
+		"a b/c?d#e%f@x.org":   "/dev/users/a%20b%2Fc%3Fd%23e%25f@x.org",
 		" Mixed@Example.COM ": "/dev/users/%20Mixed@Example.COM%20",
 	} {
 		req, err := NewGetUserRequest("https://api.example.com/dev/", email)
