@@ -193,3 +193,29 @@ func TestConfigureLineQuotes(t *testing.T) {
 		t.Errorf("unquoted: %s", got)
 	}
 }
+
+// Reconfiguring a profile to another pool or client forgets its session,
+// whose tokens belong to the old one; the same values keep it.
+func TestReconfigureForgetsSession(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	conf := func(client string) {
+		t.Helper()
+		if code, _, stderr := run(t, env, "", "configure", "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", client); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	}
+	conf("c1")
+	a := &app{confDir: dir, profile: "default"}
+	if err := a.saveSession(&Session{IDToken: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	conf("c1")
+	if s, _ := a.loadSession(); s == nil {
+		t.Fatal("the same values forgot the session")
+	}
+	conf("c2")
+	if s, _ := a.loadSession(); s != nil {
+		t.Fatal("the session of the old client survived")
+	}
+}

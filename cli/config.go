@@ -132,11 +132,20 @@ func (a *app) loadProfile() (Profile, error) {
 	return p, nil
 }
 
+// saveProfile saves the profile; a session of what the profile was before
+// is forgotten, since its tokens belong to another pool or client.
 func (a *app) saveProfile(p Profile) error {
 	c, err := a.loadConfig()
 	if err != nil {
 		return err
 	}
+	old, existed := c.Profiles[a.profile]
 	c.Profiles[a.profile] = p
-	return writePrivate(a.configPath(), c)
+	if err := writePrivate(a.configPath(), c); err != nil {
+		return err
+	}
+	if existed && old != p {
+		return a.forgetSession()
+	}
+	return nil
 }
