@@ -59,8 +59,9 @@ func TestEveryOperationHasACommand(t *testing.T) {
 // secret may only be a switch that says to read it from standard input.
 func TestNoSecretFlags(t *testing.T) {
 	secretish := regexp.MustCompile(`(?i)pass|token|secret|session|key|credential`)
-	// A page's nextToken is an opaque cursor, not a credential.
-	allowed := map[string]bool{"next-token": true}
+	// A page's nextToken is an opaque cursor and a password policy is a
+	// set of rules: neither is a credential.
+	allowed := map[string]bool{"next-token": true, "password-policy": true}
 	n := 0
 	walk(newApp(IO{}).rootCommand(), func(c *cobra.Command) {
 		visit := func(f *pflag.Flag) {

@@ -20,6 +20,9 @@ type Profile struct {
 	ClientID string `json:"clientId"`
 	// CognitoEndpoint overrides the regional Cognito endpoint (local mode's emulator).
 	CognitoEndpoint string `json:"cognitoEndpoint,omitempty"`
+	// PasswordPolicy is the pool's policy as a spec (see policy.go); empty
+	// means the product's default.
+	PasswordPolicy string `json:"passwordPolicy,omitempty"`
 }
 
 func (p Profile) validate() error {

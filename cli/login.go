@@ -230,7 +230,7 @@ line: the new password, when one is required; then any code asked for).`,
 			}
 			si := &signIn{
 				idp: a.cognito(p), profile: p, prompt: pr, stderr: a.io.Stderr, otp: otp,
-				policy: settings.DefaultPasswordPolicy(), now: a.io.Now,
+				policy: p.policy(), now: a.io.Now,
 			}
 			res, err := si.run(cmd.Context(), email, password)
 			if err != nil {
