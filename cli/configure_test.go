@@ -1,11 +1,11 @@
 package cli
 
 import (
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"encoding/xml"
 	"net/url"
 	"os"
 	"path/filepath"
