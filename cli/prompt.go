@@ -44,12 +44,13 @@ func (p *prompter) readLine(what string) (string, error) {
 }
 
 // secret reads a secret: the next line of stdin, or a no-echo prompt.
+// On a terminal it never echoes, even with --password-stdin.
 func (p *prompter) secret(label string) (string, error) {
-	if p.lines {
-		return p.readLine(label)
-	}
 	fd, ok := terminalFd(p.stdin)
 	if !ok {
+		if p.lines {
+			return p.readLine(label)
+		}
 		return "", errNoTerminal
 	}
 	fmt.Fprintf(p.stderr, "%s: ", label)
