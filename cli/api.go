@@ -18,12 +18,21 @@ type APIError struct {
 	Code      string
 	Message   string
 	RequestID string
+	// RetryAfter is the Retry-After header of a 429, as sent.
+	RetryAfter string
 }
 
 func (e *APIError) Error() string {
-	s := fmt.Sprintf("%s: %s (HTTP %d", e.Code, e.Message, e.Status)
+	s := e.Code + ": " + e.Message
+	if e.Message == e.Code {
+		s = e.Code // API Gateway's own answers say only that
+	}
+	s += fmt.Sprintf(" (HTTP %d", e.Status)
 	if e.RequestID != "" {
 		s += ", request id " + e.RequestID
+	}
+	if e.RetryAfter != "" {
+		s += ", retry after " + e.RetryAfter + " s"
 	}
 	return s + ")"
 }
@@ -97,7 +106,7 @@ func (x *API) Do(resp *http.Response, err error) ([]byte, error) {
 	if resp.StatusCode < 300 {
 		return body, nil
 	}
-	ae := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amzn-Requestid")}
+	ae := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amzn-Requestid"), RetryAfter: resp.Header.Get("Retry-After")}
 	var e client.Error
 	if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
 		ae.Code, ae.Message = e.Error.Code, e.Error.Message

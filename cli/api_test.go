@@ -78,3 +78,34 @@ func TestAPIRenewsTokenBetweenRequests(t *testing.T) {
 		t.Error("the renewed session was not saved with the refresh token kept")
 	}
 }
+
+func TestAPIErrorMessage(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		header  http.Header
+		body    string
+		code    int
+		message string
+	}{
+		{409, nil, `{"error":{"code":"UserExists","message":"a user with this email already exists"},"requestId":"r-1"}`, ExitAPI,
+			"UserExists: a user with this email already exists (HTTP 409, request id r-1)"},
+		{429, http.Header{"Retry-After": {"2"}, "X-Amzn-Requestid": {"gw-1"}}, `{"message":"Too Many Requests"}`, ExitAPI,
+			"Too Many Requests (HTTP 429, request id gw-1, retry after 2 s)"},
+		{401, nil, `{"message":"Unauthorized"}`, ExitNoSession,
+			"the API refused the session's token (Unauthorized (HTTP 401)): run useradmin login"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			for k, v := range tc.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(tc.status)
+			fmt.Fprint(w, tc.body)
+		}))
+		resp, err := http.Get(srv.URL)
+		_, err = (&API{}).Do(resp, err)
+		srv.Close()
+		if got := exit(err); got == nil || got.Error() != tc.message || got.(*exitError).code != tc.code {
+			t.Errorf("%d: %v, want %q (exit %d)", tc.status, got, tc.message, tc.code)
+		}
+	}
+}

@@ -244,7 +244,8 @@ line: the new password, when one is required; then any code asked for).`,
 				return failErr("saving the session: %v", err)
 			}
 			c, _ := tokenClaims(s.IDToken)
-			fmt.Fprintf(a.io.Stderr, "Signed in as %s (profile %s) until %s.\n", c.Email, a.profile, s.ExpiresAt.Local().Format(time.RFC3339))
+			// The ID token is short-lived; commands renew it with the refresh token.
+			fmt.Fprintf(a.io.Stderr, "Signed in as %s (profile %s).\n", c.Email, a.profile)
 			return nil
 		},
 	}
