@@ -67,7 +67,6 @@ func (s *signIn) run(ctx context.Context, email, password string) (*types.Authen
 			if responses, err = srp.passwordVerifier(params, password, s.now()); err != nil {
 				return nil, err
 			}
-			session = nil
 		case types.ChallengeNameTypeNewPasswordRequired:
 			responses, err = s.newPassword()
 		case types.ChallengeNameTypeMfaSetup:
