@@ -1,4 +1,4 @@
-// Command useradmin is the CDK app: one UserAdmin-<env> stack per environment,
+// Command app is the CDK app: one UserAdmin-<env> stack per environment,
 // the account stacks they depend on, and the CI stacks once a GitHub
 // repository is configured (infra.CI() or `cdk synth -c githubRepo=owner/name`).
 package main
