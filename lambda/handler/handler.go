@@ -34,6 +34,7 @@ type Cognito interface {
 	AdminDeleteUser(context.Context, *cip.AdminDeleteUserInput, ...func(*cip.Options)) (*cip.AdminDeleteUserOutput, error)
 	AdminAddUserToGroup(context.Context, *cip.AdminAddUserToGroupInput, ...func(*cip.Options)) (*cip.AdminAddUserToGroupOutput, error)
 	AdminRemoveUserFromGroup(context.Context, *cip.AdminRemoveUserFromGroupInput, ...func(*cip.Options)) (*cip.AdminRemoveUserFromGroupOutput, error)
+	AdminUserGlobalSignOut(context.Context, *cip.AdminUserGlobalSignOutInput, ...func(*cip.Options)) (*cip.AdminUserGlobalSignOutOutput, error)
 }
 
 var _ Cognito = (*cip.Client)(nil)
@@ -61,6 +62,8 @@ type call struct {
 	failure *apiError
 	// deadline is the invocation's own, when it has one.
 	deadline time.Time
+	// signOutFailed marks a disable whose sessions could not be ended, for the audit line.
+	signOutFailed bool
 }
 
 // deadlineReserve is the time kept back from Cognito calls at the end of an
@@ -83,6 +86,7 @@ var routes = map[string]route{
 	"POST /users/{email}/enable":           {"enable", (*Handler).enable},
 	"PUT /users/{email}/groups/{group}":    {"group_add", (*Handler).addToGroup},
 	"DELETE /users/{email}/groups/{group}": {"group_remove", (*Handler).removeFromGroup},
+	"POST /users/{email}/sign-out":         {"sign_out", (*Handler).signOut},
 }
 
 // Routes returns the route keys ("METHOD /resource"), sorted, so tests can
@@ -112,8 +116,12 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 			h.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "route", req.HTTPMethod+" "+req.Resource)
 			resp = h.errorResponse(ctx, c, newError(http.StatusBadGateway, "UpstreamError", "the request could not be processed"))
 		}
-		if ok && r.action != "" {
+		switch {
+		case ok && r.action != "":
 			h.audit(ctx, c, r.action, resp.StatusCode)
+		case ok && c.failure != nil && c.failure.reason != "":
+			// Reads are not audited, but a refused caller is, whatever the route.
+			h.audit(ctx, c, "read", resp.StatusCode)
 		}
 		cors(h.settings, req, &resp)
 	}()
@@ -121,7 +129,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		return h.errorResponse(ctx, c, notRouted(req)), nil
 	}
 	var err error
-	if c.caller, err = h.authorize(req); err != nil {
+	if c.caller, err = h.authorize(ctx, req); err != nil {
 		return h.errorResponse(ctx, c, asAPIError(err)), nil
 	}
 	resp, err = r.serve(h, ctx, c)
@@ -229,6 +237,12 @@ func (h *Handler) audit(ctx context.Context, c *call, action string, status int)
 	}
 	if len(c.groups) > 0 {
 		attrs = append(attrs, slog.Any("groups", c.groups))
+	}
+	if c.failure != nil && c.failure.reason != "" {
+		attrs = append(attrs, slog.String("reason", c.failure.reason))
+	}
+	if c.signOutFailed {
+		attrs = append(attrs, slog.Bool("signed_out", false))
 	}
 	attrs = append(attrs,
 		slog.String("outcome", outcome),
