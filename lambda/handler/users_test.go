@@ -361,9 +361,15 @@ func TestListFilters(t *testing.T) {
 		{"status", url.Values{"status": {"FORCE_CHANGE_PASSWORD"}}, `cognito:user_status = "FORCE_CHANGE_PASSWORD"`, []string{"pending@example.com"}},
 		{"email prefix, normalised", url.Values{"email": {" ACT "}}, `email ^= "act"`, []string{"active@example.com"}},
 		{"email prefix with a dot", url.Values{"email": {"other.ad"}}, `email ^= "other.ad"`, []string{"other.admin@example.com"}},
+		{"email prefix in NFC", url.Values{"email": {"E\u0301l"}}, "email ^= \"\u00e9l\"", []string{"\u00e9lodie@example.com"}},
+		{"longest email prefix", url.Values{"email": {strings.Repeat("a", 128)}}, `email ^= "` + strings.Repeat("a", 128) + `"`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t)
+			hs.fake.seed("\u00e9lodie@example.com", types.UserStatusTypeConfirmed)
+			if len(tc.filter) > 256 {
+				t.Fatalf("filter of %d characters: over ListUsers' limit", len(tc.filter))
+			}
 			resp := hs.do(t, listEvent(tc.query))
 			var body listResponse
 			decodeStrict(t, resp.Body, &body)
@@ -403,6 +409,9 @@ func TestListRefused(t *testing.T) {
 		{"email with a control character", url.Values{"email": {"a\nb"}}, "InvalidRequest", "email"},
 		{"email with a C1 control character", url.Values{"email": {"a\u0085b"}}, "InvalidRequest", "email"},
 		{"empty email", url.Values{"email": {" "}}, "InvalidRequest", "email"},
+		// Longer than any username, and the filter would pass ListUsers' 256-character limit.
+		{"email prefix of 129 characters", url.Values{"email": {strings.Repeat("a", 129)}}, "InvalidRequest", "128"},
+		{"email prefix of 250 characters", url.Values{"email": {strings.Repeat("a", 250)}}, "InvalidRequest", "128"},
 		{"unknown parameter", url.Values{"filter": {"x"}}, "InvalidRequest", `"filter"`},
 		{"parameter in the wrong case", url.Values{"Limit": {"5"}}, "InvalidRequest", `"Limit"`},
 		{"token not base64", url.Values{"nextToken": {"!!!"}}, "InvalidNextToken", "nextToken"},
