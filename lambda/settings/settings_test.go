@@ -32,6 +32,12 @@ func TestFromEnvErrors(t *testing.T) {
 		"bad length":     {EnvPasswordMinLength, "twelve", EnvPasswordMinLength},
 		"short policy":   {EnvPasswordMinLength, "4", "MinLength"},
 		"bad rule":       {EnvPasswordRequire, "digits,emoji", "emoji"},
+		// Names the group claim parser reads as syntax: "[admins]" would pass as admins.
+		"bracketed admin group":    {EnvAdminGroups, "[admins]", EnvAdminGroups},
+		"admin group with quotes":  {EnvAdminGroups, `"admins"`, EnvAdminGroups},
+		"admin group with a space": {EnvAdminGroups, "site admins", EnvAdminGroups},
+		"admin group with a tab":   {EnvAdminGroups, "admins,ops\tteam", `"ops\tteam"`},
+		"managed group bracket":    {EnvManagedGroups, "admins,support]", EnvManagedGroups},
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := map[string]string{}
@@ -76,5 +82,17 @@ func TestPasswordCheck(t *testing.T) {
 	// Classes that are not required are not enforced.
 	if err := (PasswordPolicy{MinLength: 8}).Check("abcdefgh"); err != nil {
 		t.Errorf("relaxed policy: %v", err)
+	}
+}
+
+func TestHasGroupClaimSyntax(t *testing.T) {
+	for g, want := range map[string]bool{
+		"admins": false, "support-staff": false, "ops_2": false, "été": false,
+		"[admins]": true, "admins]": true, "[": true, `"admins"`: true, "a,b": true,
+		"a b": true, "a\tb": true, "a\u00a0b": true, "a\nb": true,
+	} {
+		if got := HasGroupClaimSyntax(g); got != want {
+			t.Errorf("HasGroupClaimSyntax(%q) = %t, want %t", g, got, want)
+		}
 	}
 }
