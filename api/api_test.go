@@ -20,6 +20,7 @@ func TestLoad(t *testing.T) {
 		"POST /users/{email}/disable",
 		"POST /users/{email}/enable",
 		"POST /users/{email}/invitation",
+		"POST /users/{email}/sign-out",
 		"PUT /users/{email}/groups/{group}",
 	}
 	if got := spec.Keys(); !reflect.DeepEqual(got, want) {

@@ -276,9 +276,21 @@ func (c Config) Validate() error {
 	if len(c.AdminGroups) == 0 {
 		bad("AdminGroups", "at least one admin group is needed, or nobody can call the API")
 	}
+	// The Lambda reads the cognito:groups claim as "[a b]", "a,b" or a JSON
+	// array: a name holding that syntax could pass for another group ("[admins]" for admins).
+	for _, f := range []struct {
+		field  string
+		groups []string
+	}{{"AdminGroups", c.AdminGroups}, {"ExtraGroups", c.ExtraGroups}} {
+		for _, g := range f.groups {
+			if settings.HasGroupClaimSyntax(g) {
+				bad(f.field, "%q holds a character the group claim uses as syntax (brackets, double quotes, commas or whitespace)", g)
+			}
+		}
+	}
 	seen := map[string]string{}
 	for _, g := range c.ManagedGroups() {
-		if !groupRe.MatchString(g) || strings.Contains(g, ",") || pascal(g) == "" {
+		if !settings.HasGroupClaimSyntax(g) && (!groupRe.MatchString(g) || strings.Contains(g, ",") || pascal(g) == "") {
 			bad("AdminGroups/ExtraGroups", "%q is not a valid group name (1 to 128 printable characters with a letter or digit, no spaces or commas)", g)
 		}
 		// Groups' logical IDs come from their names, so two names must not map to one ID.

@@ -56,6 +56,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		},
 		"AdminGroups":             func(c *Config) { c.AdminGroups = nil },
 		"AdminGroups/ExtraGroups": func(c *Config) { c.ExtraGroups = []string{"Admins"} },
+		"ExtraGroups":             func(c *Config) { c.ExtraGroups = []string{`"support"`} },
 		"FirstAdminEmail":         func(c *Config) { c.FirstAdminEmail = "Boss@Example.org" },
 		"LambdaMemoryMB":          func(c *Config) { c.LambdaMemoryMB = 64 },
 		"AdminAccessTokenMinutes": func(c *Config) { c.AdminAccessTokenMinutes = 4 },
@@ -141,5 +142,35 @@ func TestValidateAdminClient(t *testing.T) {
 	c.AdminAPIClients = []string{"admin", "app"}
 	if err := c.Validate(); err != nil {
 		t.Errorf("both clients: %v", err)
+	}
+}
+
+// A group named "[admins]" must never pass the Lambda's claim check as admins:
+// names holding the claim's syntax are refused, with the field that holds them.
+func TestValidateRefusesGroupClaimSyntax(t *testing.T) {
+	for _, tc := range []struct {
+		field        string
+		admin, extra []string
+	}{
+		{"AdminGroups", []string{"[admins]"}, nil},
+		{"AdminGroups", []string{"admins]"}, nil},
+		{"AdminGroups", []string{`"admins"`}, nil},
+		{"AdminGroups", []string{"admins,ops"}, nil},
+		{"AdminGroups", []string{"site admins"}, nil},
+		{"AdminGroups", []string{"admins\u00a0"}, nil},
+		{"ExtraGroups", []string{"admins"}, []string{"[support"}},
+		{"ExtraGroups", []string{"admins"}, []string{"help\tdesk"}},
+	} {
+		c, _ := Environment("dev")
+		c.AdminGroups, c.ExtraGroups = tc.admin, tc.extra
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.field+": ") || !strings.Contains(err.Error(), "syntax") {
+			t.Errorf("groups %q %q: Validate() = %v, want an error naming %s and the claim syntax", tc.admin, tc.extra, err, tc.field)
+		}
+	}
+	c, _ := Environment("dev")
+	c.AdminGroups, c.ExtraGroups = []string{"admins", "owners"}, []string{"support-staff", "ops_2"}
+	if err := c.Validate(); err != nil {
+		t.Errorf("plain group names refused: %v", err)
 	}
 }

@@ -23,6 +23,7 @@ var CognitoActions = []string{
 	"cognito-idp:AdminGetUser",
 	"cognito-idp:AdminListGroupsForUser",
 	"cognito-idp:AdminRemoveUserFromGroup",
+	"cognito-idp:AdminUserGlobalSignOut",
 	"cognito-idp:ListUsers",
 }
 

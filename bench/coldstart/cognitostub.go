@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// newCognitoStub answers AdminCreateUser the way Cognito does (AWS JSON 1.1),
+// newCognitoStub answers the handler's caller check (AdminGetUser and
+// AdminListGroupsForUser for the admin) and AdminCreateUser the way Cognito does (AWS JSON 1.1),
 // so the first response crosses the real SDK: endpoint resolution, signing,
 // retry middleware and deserialisation are part of the measured path.
 func newCognitoStub() *httptest.Server {
@@ -24,10 +25,21 @@ func newCognitoStub() *httptest.Server {
 			Username       string
 			UserAttributes []map[string]string
 		}
-		if r.Header.Get("X-Amz-Target") != "AWSCognitoIdentityProviderService.AdminCreateUser" ||
-			json.NewDecoder(r.Body).Decode(&in) != nil || in.UserPoolId != poolID {
+		target := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSCognitoIdentityProviderService.")
+		if json.NewDecoder(r.Body).Decode(&in) != nil || in.UserPoolId != poolID {
+			target = ""
+		}
+		switch {
+		// The handler's caller check: the admin's account is enabled and in admins.
+		case target == "AdminGetUser" && in.Username == adminSub:
+			json.NewEncoder(w).Encode(map[string]any{"Username": adminSub, "Enabled": true, "UserStatus": "CONFIRMED"})
+			return
+		case target == "AdminListGroupsForUser" && in.Username == adminSub:
+			json.NewEncoder(w).Encode(map[string]any{"Groups": []map[string]any{{"GroupName": "admins"}}})
+			return
+		case target != "AdminCreateUser":
 			w.WriteHeader(http.StatusBadRequest)
-			w.Write([]byte(`{"__type":"InvalidParameterException","message":"the stub answers AdminCreateUser on ` + poolID + ` only"}`))
+			w.Write([]byte(`{"__type":"InvalidParameterException","message":"the stub answers the caller check and AdminCreateUser on ` + poolID + ` only"}`))
 			return
 		}
 		now := float64(time.Now().Unix())

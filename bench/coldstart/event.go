@@ -25,9 +25,12 @@ var functionSettings = settings.Settings{
 	APIClientIDs:   []string{clientID},
 }
 
+// adminSub is the caller's sub, which the Cognito stub knows as an enabled admin.
+const adminSub = "00000000-0000-0000-0000-00000000a001"
+
 // createEvent is what API Gateway sends for POST /users after its Cognito
 // authorizer accepted an admin's ID token: claims as strings, no groups in
-// the body, so the handler makes exactly one Cognito call (AdminCreateUser).
+// the body, so the handler makes the caller check's two reads and one AdminCreateUser.
 func createEvent(email string) []byte {
 	body, _ := json.Marshal(map[string]any{"email": email, "sendInvitation": false})
 	e := events.APIGatewayProxyRequest{
@@ -43,7 +46,7 @@ func createEvent(email string) []byte {
 			HTTPMethod:   "POST",
 			Path:         "/dev/users",
 			Authorizer: map[string]any{"claims": map[string]any{
-				"sub": "00000000-0000-0000-0000-00000000a001", "aud": clientID, "email": "admin@example.com",
+				"sub": adminSub, "aud": clientID, "email": "admin@example.com",
 				"cognito:groups": "admins", "token_use": "id",
 			}},
 		},

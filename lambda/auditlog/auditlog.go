@@ -12,7 +12,8 @@
 //	 "request_id":"…","requestId":"…"}
 //
 // group appears on group routes, groups on creates that name groups,
-// invitation_sent when an email went out;
+// invitation_sent when an email went out, reason on refusals, signed_out
+// when a disable could not end the user's sessions;
 // requestId is the Lambda invocation's, added by the runtime's logger.
 package auditlog
 
@@ -35,9 +36,13 @@ const (
 	// (a create that sends one, a resend), absent otherwise, even when a
 	// later step (adding a group, re-reading the user) failed.
 	InvitationSent = "invitation_sent"
-	Outcome        = "outcome"    // string: OutcomeSuccess or the API error code
-	Status         = "status"     // number: the HTTP status answered
-	RequestID      = "request_id" // string: API Gateway's request id, as in the error body
+	// Reason says why a caller was refused (Forbidden), e.g. caller_disabled, caller_not_admin.
+	Reason = "reason"
+	// SignedOut is false when a disable worked but ending the user's sessions failed; absent otherwise.
+	SignedOut = "signed_out"
+	Outcome   = "outcome"    // string: OutcomeSuccess or the API error code
+	Status    = "status"     // number: the HTTP status answered
+	RequestID = "request_id" // string: API Gateway's request id, as in the error body
 )
 
 // Outcomes the infrastructure counts. Any other error code of the API can

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -15,27 +16,36 @@ import (
 type caller struct {
 	sub   string
 	email string // normalised, or empty when the token has none
+	// username is the account the token names (cognito:username, else sub),
+	// looked up in the pool on every request.
+	username string
 }
 
-func forbidden(message string) *apiError {
-	return newError(http.StatusForbidden, "Forbidden", "%s", message)
+// forbidden refuses the caller. reason is a stable word for the audit line
+// (and the queries over it); message is what the client reads.
+func forbidden(reason, message string) *apiError {
+	e := newError(http.StatusForbidden, "Forbidden", "%s", message)
+	e.reason = reason
+	return e
 }
 
-// authorize admits only ID tokens of admin-group members. API Gateway's
-// Cognito authorizer has already checked the token; group membership is ours.
+// authorize admits only ID tokens of admin-group members whose account, in
+// the pool right now, still exists, is enabled and is in an admin group.
+// API Gateway's Cognito authorizer has already checked the token's signature.
 // The caller comes back even when refused, so the audit line names who tried.
-func (h *Handler) authorize(req events.APIGatewayProxyRequest) (caller, error) {
+func (h *Handler) authorize(ctx context.Context, req events.APIGatewayProxyRequest) (caller, error) {
 	claims := claimsOf(req)
 	if claims == nil {
-		return caller{}, forbidden("the request carries no token claims")
+		return caller{}, forbidden("no_claims", "the request carries no token claims")
 	}
 	c := caller{sub: claimString(claims["sub"])}
+	c.username = cmp.Or(claimString(claims["cognito:username"]), c.sub)
 	if e, err := NormalizeEmail(claimString(claims["email"])); err == nil {
 		c.email = e
 	}
 	// The authorizer also accepts access tokens; those carry no email, and this API is documented for ID tokens.
 	if use, ok := claims["token_use"]; ok && use != "id" {
-		return c, forbidden("the token must be a Cognito ID token")
+		return c, forbidden("not_id_token", "the token must be a Cognito ID token")
 	}
 	if err := h.checkClient(claims); err != nil {
 		return c, err
@@ -45,11 +55,15 @@ func (h *Handler) authorize(req events.APIGatewayProxyRequest) (caller, error) {
 		admin = admin || h.settings.IsAdminGroup(g)
 	}
 	if !admin {
-		return c, forbidden("caller is not in an admin group")
+		return c, forbidden("token_not_admin", "caller is not in an admin group")
 	}
 	if c.sub == "" {
 		// Without a sub, self-protection could not recognise the caller's own account.
-		return c, forbidden("the token has no sub claim")
+		return c, forbidden("no_sub", "the token has no sub claim")
+	}
+	// The token's claims are frozen when it is issued: the pool says whether they still hold.
+	if err := h.checkAccount(ctx, c.username); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -60,7 +74,7 @@ func (h *Handler) authorize(req events.APIGatewayProxyRequest) (caller, error) {
 // The ID token's aud claim is the client it was issued to.
 func (h *Handler) checkClient(claims map[string]any) error {
 	if !h.settings.IsAPIClient(claimString(claims["aud"])) {
-		return forbidden("the token was issued to an app client that may not call this API: sign in through the admin client")
+		return forbidden("wrong_client", "the token was issued to an app client that may not call this API: sign in through the admin client")
 	}
 	return nil
 }
@@ -114,17 +128,21 @@ func groupsClaim(v any) []string {
 }
 
 // refuseSelf resolves the target account and refuses to let admins disable,
-// delete or demote themselves, which could lock the last admin out. The
-// target's username is the caller's sub when it is the same account; the
-// email is a second key, so a token without the expected sub still matches.
+// delete or demote themselves, which could lock the last admin out.
 func (h *Handler) refuseSelf(ctx context.Context, c *call) error {
 	out, err := h.cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target})
 	if err != nil {
 		return err
 	}
-	target := newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, nil, nil, nil)
+	return c.refuseIfSelf(newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, nil, nil, nil))
+}
+
+// refuseIfSelf refuses when target is the caller's own account. The target's
+// username is the caller's sub (or the token's username) when it is the same
+// account; the email is a further key, so a token without the expected sub still matches.
+func (c *call) refuseIfSelf(target user) error {
 	email, _ := NormalizeEmail(target.Email)
-	if target.Username == c.caller.sub || (c.caller.email != "" && email == c.caller.email) {
+	if target.Username == c.caller.sub || target.Username == c.caller.username || (c.caller.email != "" && email == c.caller.email) {
 		return newError(http.StatusForbidden, "CannotModifySelf", "admins cannot disable, delete or remove an admin group from their own account")
 	}
 	return nil

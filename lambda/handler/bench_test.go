@@ -26,6 +26,15 @@ func (instantCognito) AdminAddUserToGroup(context.Context, *cip.AdminAddUserToGr
 	return &cip.AdminAddUserToGroupOutput{}, nil
 }
 
+// The caller check finds the caller enabled and in admins at once.
+func (instantCognito) AdminGetUser(_ context.Context, in *cip.AdminGetUserInput, _ ...func(*cip.Options)) (*cip.AdminGetUserOutput, error) {
+	return &cip.AdminGetUserOutput{Username: in.Username, Enabled: true, UserStatus: types.UserStatusTypeConfirmed}, nil
+}
+
+func (instantCognito) AdminListGroupsForUser(context.Context, *cip.AdminListGroupsForUserInput, ...func(*cip.Options)) (*cip.AdminListGroupsForUserOutput, error) {
+	return &cip.AdminListGroupsForUserOutput{Groups: []types.GroupType{{GroupName: aws.String("admins")}}}, nil
+}
+
 func BenchmarkCreate(b *testing.B) {
 	h := New(testSettings(), instantCognito{}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	req := createEvent(`{"email":"New.User@Example.com","temporaryPassword":"Kx9#mQ2!vLp7$wZ4","groups":["support"]}`).request(b)

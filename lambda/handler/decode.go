@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Request limits. Groups mirror the OpenAPI model, which API Gateway enforces
@@ -105,6 +106,9 @@ func rawBody(req events.APIGatewayProxyRequest) ([]byte, error) {
 // repeated field silently win, and both hide client mistakes.
 func decodeJSON(body []byte) (createFields, error) {
 	var f createFields
+	if hasLoneSurrogate(body) {
+		return f, badRequest("the body holds a string with an invalid \\u escape (a lone UTF-16 surrogate), which cannot stand for a character")
+	}
 	malformed := badRequest("the body is not a valid JSON object")
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -287,11 +291,13 @@ func decodeList(req events.APIGatewayProxyRequest, pool string) (listQuery, erro
 		case "email":
 			// UTF-8 is checked before lower-casing, which would quietly replace invalid bytes with U+FFFD.
 			valid := utf8.ValidString(v)
-			p := strings.ToLower(strings.TrimSpace(v))
+			// Normalised as emails are, so a prefix in either Unicode spelling finds the stored address.
+			p := norm.NFC.String(strings.ToLower(strings.TrimSpace(v)))
 			// The prefix goes inside a quoted filter string, which has no escapes Cognito documents.
-			if p == "" || len(p) > maxEmail || strings.ContainsAny(p, "\"\\") || !valid ||
+			// No address is longer than a username, and that keeps the filter within ListUsers' 256 characters.
+			if p == "" || utf16Len(p) > maxUsername || strings.ContainsAny(p, "\"\\") || !valid ||
 				strings.IndexFunc(p, unicode.IsControl) >= 0 {
-				return q, badRequest("email must be a non-empty prefix of at most %d characters without quotes, backslashes or control characters", maxEmail)
+				return q, badRequest("email must be a non-empty prefix of at most %d characters without quotes, backslashes or control characters", maxUsername)
 			}
 			prefix = &p
 		default:

@@ -5,14 +5,23 @@ import (
 	"net/mail"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // maxEmail is the longest address SMTP can carry (RFC 5321 path limit less the brackets).
 const maxEmail = 254
 
+// maxUsername is the longest username Cognito accepts, in characters; the
+// email is the username here, so no longer address can have an account.
+const maxUsername = 128
+
 // NormalizeEmail returns the canonical form of one plain email address:
-// trimmed and lower-cased, as the user pool compares usernames case-insensitively.
+// trimmed, lower-cased (the user pool compares usernames case-insensitively)
+// and in Unicode NFC, so that "é" and "e" followed by a combining accent are
+// one address, not two accounts that look the same.
 // It refuses anything but a bare address (display names, angle brackets,
 // lists, quoted or commented parts), because the result is the username and
 // the address Cognito sends the invitation to. The error says which rule broke.
@@ -21,12 +30,15 @@ func NormalizeEmail(s string) (string, error) {
 		// Checked first: lower-casing would silently replace the bad bytes.
 		return "", errors.New("is not valid UTF-8")
 	}
-	e := strings.ToLower(strings.TrimSpace(s))
+	// NFC before any length rule: composing (or, for a few characters, decomposing) changes the length.
+	e := norm.NFC.String(strings.ToLower(strings.TrimSpace(s)))
 	switch {
 	case e == "":
 		return "", errors.New("is empty")
 	case len(e) > maxEmail:
 		return "", errors.New("is longer than 254 characters")
+	case utf16Len(e) > maxUsername:
+		return "", errors.New("is longer than 128 characters, the most a Cognito username may hold")
 	case strings.IndexFunc(e, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
 		return "", errors.New("contains whitespace or a control character")
 	case strings.IndexFunc(e, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) >= 0:
@@ -59,4 +71,14 @@ func NormalizeEmail(s string) (string, error) {
 		return "", errors.New("must be one plain address like name@example.com")
 	}
 	return e, nil
+}
+
+// utf16Len counts s in UTF-16 code units: a character outside the Basic
+// Multilingual Plane counts twice, so the limit holds however the service counts.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }

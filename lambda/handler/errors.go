@@ -22,6 +22,9 @@ type apiError struct {
 	// allow lists the methods of a 405, for its Allow header.
 	allow string
 	cause error
+
+	// reason says, for the audit line only, why a caller was refused.
+	reason string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -63,7 +66,8 @@ func fromCognitoCode(err error, group bool) *apiError {
 	case is[*types.ResourceNotFoundException](err) && group:
 		return newError(http.StatusNotFound, "GroupNotFound", "group not found")
 	case is[*types.ResourceNotFoundException](err):
-		return newError(http.StatusNotFound, "NotFound", "resource not found")
+		// Outside a group call, the missing resource is the configured pool: the deployment is wrong, not the request.
+		return newError(http.StatusBadGateway, "UpstreamError", "the API's user pool could not be found")
 	case is[*types.UnsupportedUserStateException](err):
 		return newError(http.StatusConflict, "UnsupportedUserState", "the user's state does not allow this operation")
 	case is[*types.TooManyRequestsException](err):

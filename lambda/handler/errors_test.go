@@ -34,7 +34,9 @@ func TestCognitoErrors(t *testing.T) {
 		{"alias exists, untyped", "AdminCreateUser", &smithy.GenericAPIError{Code: "AliasExistsException", Message: "alias"}, create, 409, "UserExists", ""},
 		{"user not found", "AdminGetUser", &types.UserNotFoundException{}, get, 404, "UserNotFound", ""},
 		{"user not found, untyped", "AdminGetUser", &smithy.GenericAPIError{Code: "UserNotFoundException"}, get, 404, "UserNotFound", ""},
-		{"resource not found without a group", "AdminGetUser", &types.ResourceNotFoundException{}, get, 404, "NotFound", ""},
+		// Outside a group call, it is the configured pool that is missing: a server fault.
+		{"resource not found without a group", "AdminGetUser", &types.ResourceNotFoundException{}, get, 502, "UpstreamError", ""},
+		{"resource not found on a list", "ListUsers", &types.ResourceNotFoundException{}, ev{method: "GET", resource: "/users"}, 502, "UpstreamError", ""},
 		{"resource not found on a group", "AdminAddUserToGroup", &types.ResourceNotFoundException{}, groupEvent("PUT", "active@example.com", "support"), 404, "GroupNotFound", ""},
 		{"unsupported user state", "AdminCreateUser", &types.UnsupportedUserStateException{}, create, 409, "UnsupportedUserState", ""},
 		{"throttled", "AdminGetUser", &types.TooManyRequestsException{}, get, 429, "TooManyRequests", "1"},

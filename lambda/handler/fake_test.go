@@ -20,6 +20,12 @@ import (
 // email (case-insensitively), unknown users and groups fail with Cognito's
 // typed errors, and list calls page. It records every call and can be told to
 // fail a method.
+//
+// It knows the caller: each request opens with the live check of the
+// caller's account (one AdminGetUser and the AdminListGroupsForUser pages, on
+// the token's username). Those calls are told apart from the route's (see
+// record), so methods and recorded show the route's calls only, authCalls
+// the check's, errs fails the route's calls and authErrs the check's.
 type fakeCognito struct {
 	mu     sync.Mutex
 	pool   string
@@ -27,8 +33,11 @@ type fakeCognito struct {
 	groups map[string]bool      // the groups that exist in the pool
 	seq    int
 	calls  []fakeCall
-	// errs makes every call of a method fail with the error.
-	errs map[string]error
+	// errs makes every route call of a method fail with the error; authErrs
+	// the caller check's calls.
+	errs, authErrs map[string]error
+	// phase tells the caller check's calls from the route's; newRequest resets it.
+	phase authPhase
 	// groupPage is the page size of AdminListGroupsForUser, to exercise paging.
 	groupPage int
 	// delay, peak and vanish shape AdminListGroupsForUser for the concurrency and deleted-user tests.
@@ -41,6 +50,7 @@ type fakeUser struct {
 	sub, email string
 	status     types.UserStatusType
 	enabled    bool
+	signOuts   int
 	created    time.Time
 	groups     map[string]bool
 }
@@ -48,12 +58,24 @@ type fakeUser struct {
 type fakeCall struct {
 	method string
 	input  any
+	auth   bool // made by the caller check
+}
+
+// authPhase follows one request's calls: while checking is true, an
+// AdminGetUser (the first only) or AdminListGroupsForUser on the username
+// the check started with belongs to the check. Any other call is the
+// route's and ends the phase: every route's first call is another method or
+// names the target by email, never by the caller's token username.
+type authPhase struct {
+	done     bool
+	username string
+	got      bool // the check's AdminGetUser was seen
 }
 
 var fakeTime = time.Date(2025, 3, 4, 5, 6, 7, 0, time.FixedZone("CET", 3600))
 
 func newFake(pool string, groups ...string) *fakeCognito {
-	f := &fakeCognito{pool: pool, users: map[string]*fakeUser{}, groups: map[string]bool{}, errs: map[string]error{}, groupPage: 60}
+	f := &fakeCognito{pool: pool, users: map[string]*fakeUser{}, groups: map[string]bool{}, errs: map[string]error{}, authErrs: map[string]error{}, groupPage: 60}
 	for _, g := range groups {
 		f.groups[g] = true
 	}
@@ -77,28 +99,80 @@ func (f *fakeCognito) add(email string, status types.UserStatusType, groups ...s
 	return u
 }
 
+// newRequest marks the start of a request: its first calls are the caller check's.
+func (f *fakeCognito) newRequest() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.phase = authPhase{}
+}
+
 // record logs the call and returns the injected error, if any. Callers hold f.mu.
 func (f *fakeCognito) record(method string, input any) error {
-	f.calls = append(f.calls, fakeCall{method, input})
+	auth := f.isAuth(method, input)
+	f.calls = append(f.calls, fakeCall{method, input, auth})
+	if auth {
+		return f.authErrs[method]
+	}
 	return f.errs[method]
 }
 
+func (f *fakeCognito) isAuth(method string, input any) bool {
+	p := &f.phase
+	if p.done {
+		return false
+	}
+	var username string
+	switch in := input.(type) {
+	case *cip.AdminGetUserInput:
+		username = aws.ToString(in.Username)
+		if p.got {
+			p.done = true
+			return false
+		}
+	case *cip.AdminListGroupsForUserInput:
+		username = aws.ToString(in.Username)
+	default:
+		p.done = true
+		return false
+	}
+	if p.username == "" {
+		p.username = username
+	}
+	if username != p.username {
+		p.done = true
+		return false
+	}
+	p.got = p.got || method == "AdminGetUser"
+	return true
+}
+
+// methods are the route's calls, in order.
 func (f *fakeCognito) methods() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	var out []string
-	for _, c := range f.calls {
+	for _, c := range f.recorded() {
 		out = append(out, c.method)
 	}
 	return out
 }
 
-func (f *fakeCognito) lastInput(method string) any {
+// authCalls are the caller check's calls, in order.
+func (f *fakeCognito) authCalls() []fakeCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i := len(f.calls) - 1; i >= 0; i-- {
-		if f.calls[i].method == method {
-			return f.calls[i].input
+	var out []fakeCall
+	for _, c := range f.calls {
+		if c.auth {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *fakeCognito) lastInput(method string) any {
+	calls := f.recorded()
+	for i := len(calls) - 1; i >= 0; i-- {
+		if calls[i].method == method {
+			return calls[i].input
 		}
 	}
 	return nil
@@ -298,6 +372,16 @@ func (f *fakeCognito) AdminRemoveUserFromGroup(_ context.Context, in *cip.AdminR
 		return nil, err
 	}
 	return &cip.AdminRemoveUserFromGroupOutput{}, nil
+}
+
+func (f *fakeCognito) AdminUserGlobalSignOut(_ context.Context, in *cip.AdminUserGlobalSignOutInput, _ ...func(*cip.Options)) (*cip.AdminUserGlobalSignOutOutput, error) {
+	if err := f.update("AdminUserGlobalSignOut", in, in.UserPoolId, in.Username, func(u *fakeUser) error {
+		u.signOuts++
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return &cip.AdminUserGlobalSignOutOutput{}, nil
 }
 
 // update records a call on one existing user and applies change to it.

@@ -22,15 +22,18 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"golang.org/x/text/unicode/norm"
 )
 
 // checkNormalized fails unless e is what NormalizeEmail promises, checked
-// without calling into its rules: a lower-case, trimmed, single plain address.
+// without calling into its rules: a lower-case, trimmed, NFC, single plain
+// address that Cognito accepts as a username.
 func checkNormalized(t *testing.T, e string) {
 	t.Helper()
 	if !utf8.ValidString(e) {
@@ -44,6 +47,12 @@ func checkNormalized(t *testing.T, e string) {
 	}
 	if len(e) > maxEmail {
 		t.Fatalf("email %q is %d bytes, over %d", e, len(e), maxEmail)
+	}
+	if n := len(utf16.Encode([]rune(e))); n > 128 {
+		t.Fatalf("email %q is %d UTF-16 units, over Cognito's 128", e, n)
+	}
+	if !norm.NFC.IsNormalString(e) {
+		t.Fatalf("email %q is not in NFC", e)
 	}
 	if i := strings.IndexFunc(e, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
 		t.Fatalf("email %q holds whitespace or a control character at byte %d", e, i)
@@ -95,11 +104,11 @@ func checkAnswer(t *testing.T, hs *harness, resp events.APIGatewayProxyResponse)
 	return e
 }
 
-// recorded returns the calls the fake has seen.
+// recorded returns the route's calls the fake has seen (not the caller check's).
 func (f *fakeCognito) recorded() []fakeCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.calls)
+	return slices.DeleteFunc(slices.Clone(f.calls), func(c fakeCall) bool { return c.auth })
 }
 
 // adminRequest is a request built in Go, as the local gateway builds them,
@@ -114,7 +123,7 @@ func adminRequest(method, resource string) events.APIGatewayProxyRequest {
 }
 
 // FuzzNormalizeEmail checks the email rules on any string: a refusal says
-// why, and an accepted address is the input only trimmed and lower-cased,
+// why, and an accepted address is the input only trimmed, lower-cased and NFC-composed,
 // passes checkNormalized, and does not depend on surrounding whitespace.
 func FuzzNormalizeEmail(f *testing.F) {
 	for _, s := range []string{
@@ -129,6 +138,9 @@ func FuzzNormalizeEmail(f *testing.F) {
 		"\u0130@example.com", "\u212a@example.com", "\u023a@example.com", "a@\u0130.example", "\u1e9e@example.com",
 		"a@例え.jp", "=?utf-8?q?a?=@example.com", "a@example.com.", "a@-example.com", "a@b.c@d", "a%40b@example.com",
 		"a\\@b@example.com", "a@example.com;", "a:b@example.com", "group: a@example.com;",
+		// NFC: composed and decomposed spellings, and one that NFC lengthens (U+0958 decomposes).
+		"e\u0301lodie@exemple.fr", "E\u0301@example.com", "\u0958@example.com", strings.Repeat("\u0958", 100) + "@example.com",
+		strings.Repeat("a", 116) + "@example.com", strings.Repeat("a", 117) + "@example.com", strings.Repeat("a", 115) + "\U0001d49c@example.com",
 	} {
 		f.Add(s)
 	}
@@ -141,8 +153,8 @@ func FuzzNormalizeEmail(f *testing.F) {
 			return
 		}
 		checkNormalized(t, got)
-		// Normalising only trims and lower-cases: it never rewrites an address into another.
-		if want := strings.ToLower(strings.TrimSpace(s)); got != want {
+		// Normalising only trims, lower-cases and composes: it never rewrites an address into another.
+		if want := norm.NFC.String(strings.ToLower(strings.TrimSpace(s))); got != want {
 			t.Fatalf("NormalizeEmail(%q) = %q, want %q", s, got, want)
 		}
 		if again, err := NormalizeEmail(" \t" + s + "\r\n"); err != nil || again != got {
@@ -255,6 +267,8 @@ func FuzzDecodeCreate(f *testing.F) {
 		{"application/json", `{"email":"a@example.com","temporaryPassword":12345678}`, false},
 		{"application/json", `{"email":"\u00e9@example.com"}`, false},
 		{"application/json", `{"email":"a\ud800@example.com"}`, false},
+		{"application/json", `{"email":"a@example.com","temporaryPassword":"Kx9#mQ2!\udc00vLp7$wZ4"}`, false},
+		{"application/json", `{"email":"a@example.com","temporaryPassword":"Kx9#mQ2!\ud83d\ude00vLp7$wZ4","groups":["\\ud800"]}`, false},
 		{"application/json", `{"email":["a@example.com"]}`, false},
 		{"application/json", `{"email":null}`, false},
 		{"application/json", `{"email":"a@example.com","x":` + strings.Repeat("[", 10001) + `}`, false},
@@ -308,6 +322,15 @@ func FuzzDecodeCreate(f *testing.F) {
 		switch media, _, _ := mime.ParseMediaType(ct); media {
 		case "application/json":
 			m = modelJSON(t, raw)
+			// encoding/json turns a lone surrogate escape into U+FFFD: an
+			// accepted body may hold U+FFFD only where the client wrote it.
+			if !strings.Contains(strings.ToLower(string(raw)), `\ufffd`) && !strings.ContainsRune(string(raw), utf8.RuneError) {
+				for _, v := range append([]string{r.email, aws.ToString(r.temporaryPassword)}, r.groups...) {
+					if strings.ContainsRune(v, utf8.RuneError) {
+						t.Fatalf("accepted %q, which decoded to U+FFFD the client never sent", raw)
+					}
+				}
+			}
 		case "application/x-www-form-urlencoded":
 			m = modelForm(t, raw)
 		default:

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,6 +38,8 @@ func targetOf(in any) (username string, group *string) {
 		return aws.ToString(in.Username), in.GroupName
 	case *cip.AdminRemoveUserFromGroupInput:
 		return aws.ToString(in.Username), in.GroupName
+	case *cip.AdminUserGlobalSignOutInput:
+		return aws.ToString(in.Username), nil
 	}
 	// A new call the handler makes on a user must be added here, so the fuzzers check it too.
 	panic(fmt.Sprintf("targetOf: no case for %T", in))
@@ -241,6 +244,8 @@ func FuzzListQuery(f *testing.F) {
 		{"", true, false, "", "status", "confirmed", true},
 		{"", true, false, "", "Limit", "5", true},
 		{"", true, false, "99999999999999999999", "", "", true},
+		{"", true, false, "", "email", strings.Repeat("a", 128), true},
+		{"", true, false, "", "email", strings.Repeat("\U0001d49c", 65), true},
 	} {
 		f.Add(s.token, s.raw, s.otherPool, s.limit, s.key, s.value, s.viaJSON)
 	}
@@ -317,6 +322,9 @@ func FuzzListQuery(f *testing.F) {
 			inner, closed := strings.CutSuffix(prefix, `"`)
 			if !ok || !closed || strings.ContainsAny(inner, "\"\\") || !utf8.ValidString(f) || strings.IndexFunc(f, unicode.IsControl) >= 0 {
 				t.Fatalf("filter %q is not one quoted value", f)
+			}
+			if n := len(utf16.Encode([]rune(f))); n > 256 {
+				t.Fatalf("filter %q is %d characters, over ListUsers' 256", f, n)
 			}
 		}
 		if resp.StatusCode != http.StatusOK {

@@ -35,6 +35,7 @@ type Cognito interface {
 	AdminDeleteUser(context.Context, *cip.AdminDeleteUserInput, ...func(*cip.Options)) (*cip.AdminDeleteUserOutput, error)
 	AdminAddUserToGroup(context.Context, *cip.AdminAddUserToGroupInput, ...func(*cip.Options)) (*cip.AdminAddUserToGroupOutput, error)
 	AdminRemoveUserFromGroup(context.Context, *cip.AdminRemoveUserFromGroupInput, ...func(*cip.Options)) (*cip.AdminRemoveUserFromGroupOutput, error)
+	AdminUserGlobalSignOut(context.Context, *cip.AdminUserGlobalSignOutInput, ...func(*cip.Options)) (*cip.AdminUserGlobalSignOutOutput, error)
 }
 
 var _ Cognito = (*cip.Client)(nil)
@@ -64,6 +65,8 @@ type call struct {
 	failure *apiError
 	// deadline is the invocation's own, when it has one.
 	deadline time.Time
+	// signOutFailed marks a disable whose sessions could not be ended, for the audit line.
+	signOutFailed bool
 }
 
 // deadlineReserve is the time kept back from Cognito calls at the end of an
@@ -86,6 +89,7 @@ var routes = map[string]route{
 	"POST /users/{email}/enable":           {"enable", (*Handler).enable},
 	"PUT /users/{email}/groups/{group}":    {"group_add", (*Handler).addToGroup},
 	"DELETE /users/{email}/groups/{group}": {"group_remove", (*Handler).removeFromGroup},
+	"POST /users/{email}/sign-out":         {"sign_out", (*Handler).signOut},
 }
 
 // Routes returns the route keys ("METHOD /resource"), sorted, so tests can
@@ -115,10 +119,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 			h.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "route", req.HTTPMethod+" "+req.Resource)
 			resp = h.errorResponse(ctx, c, newError(http.StatusBadGateway, "UpstreamError", "the request could not be processed"))
 		}
-		if ok && r.action != "" {
+		switch {
+		case ok && r.action != "":
 			h.audit(ctx, c, r.action, resp.StatusCode)
-		} else if ok && c.failure != nil && c.failure.code == auditlog.OutcomeForbidden {
-			// Reads are not audited, but a refused one is: refusals are what the alarm counts.
+		case ok && c.failure != nil && c.failure.reason != "":
+			// Reads are not audited, but a refused caller is, whatever the route: refusals are what the alarm counts.
 			h.audit(ctx, c, auditlog.ActionRead, resp.StatusCode)
 		}
 		cors(h.settings, req, &resp)
@@ -127,7 +132,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		return h.errorResponse(ctx, c, notRouted(req)), nil
 	}
 	var err error
-	if c.caller, err = h.authorize(req); err != nil {
+	if c.caller, err = h.authorize(ctx, req); err != nil {
 		return h.errorResponse(ctx, c, asAPIError(err)), nil
 	}
 	resp, err = r.serve(h, ctx, c)
@@ -239,6 +244,12 @@ func (h *Handler) audit(ctx context.Context, c *call, action string, status int)
 	}
 	if c.invited {
 		attrs = append(attrs, slog.Bool(auditlog.InvitationSent, true))
+	}
+	if c.failure != nil && c.failure.reason != "" {
+		attrs = append(attrs, slog.String(auditlog.Reason, c.failure.reason))
+	}
+	if c.signOutFailed {
+		attrs = append(attrs, slog.Bool(auditlog.SignedOut, false))
 	}
 	attrs = append(attrs,
 		slog.String(auditlog.Outcome, outcome),

@@ -22,6 +22,7 @@ func TestRoutes(t *testing.T) {
 		"POST /users/{email}/disable",
 		"POST /users/{email}/enable",
 		"POST /users/{email}/invitation",
+		"POST /users/{email}/sign-out",
 		"PUT /users/{email}/groups/{group}",
 	}
 	if got := Routes(); !reflect.DeepEqual(got, want) {
@@ -60,17 +61,17 @@ func TestAuthorize(t *testing.T) {
 		name, claims string
 		admin        bool
 	}{
-		{"comma-separated groups", `{"sub":"s","aud":"5example0client0id","cognito:groups":"support,admins","token_use":"id"}`, true},
-		{"bracketed list as the REST authorizer renders it", `{"sub":"s","aud":"5example0client0id","cognito:groups":"[support admins]","token_use":"id"}`, true},
-		{"single group in brackets", `{"sub":"s","aud":"5example0client0id","cognito:groups":"[admins]"}`, true},
-		{"JSON array", `{"sub":"s","aud":"5example0client0id","cognito:groups":["support","admins"]}`, true},
-		{"JSON array inside a string", `{"sub":"s","aud":"5example0client0id","cognito:groups":"[\"admins\"]"}`, true},
-		{"no token_use claim", `{"sub":"s","aud":"5example0client0id","cognito:groups":"admins"}`, true},
-		{"not in an admin group", `{"sub":"s","aud":"5example0client0id","cognito:groups":"support","token_use":"id"}`, false},
-		{"admin as a prefix only", `{"sub":"s","aud":"5example0client0id","cognito:groups":"admins-old,xadmins"}`, false},
-		{"no groups claim", `{"sub":"s","aud":"5example0client0id","token_use":"id"}`, false},
-		{"groups of the wrong type", `{"sub":"s","aud":"5example0client0id","cognito:groups":7}`, false},
-		{"access token", `{"sub":"s","aud":"5example0client0id","cognito:groups":"admins","token_use":"access"}`, false},
+		{"comma-separated groups", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":"support,admins","token_use":"id"}`, true},
+		{"bracketed list as the REST authorizer renders it", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":"[support admins]","token_use":"id"}`, true},
+		{"single group in brackets", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":"[admins]"}`, true},
+		{"JSON array", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":["support","admins"]}`, true},
+		{"JSON array inside a string", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":"[\"admins\"]"}`, true},
+		{"no token_use claim", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":"admins"}`, true},
+		{"not in an admin group", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":"support","token_use":"id"}`, false},
+		{"admin as a prefix only", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":"admins-old,xadmins"}`, false},
+		{"no groups claim", `{"sub":"sub-0001","aud":"5example0client0id","token_use":"id"}`, false},
+		{"groups of the wrong type", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":7}`, false},
+		{"access token", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":"admins","token_use":"access"}`, false},
 		{"no sub", `{"aud":"5example0client0id","cognito:groups":"admins","token_use":"id"}`, false},
 		{"empty claims", `{}`, false},
 		{"claims not an object", `"admins"`, false},

@@ -62,6 +62,7 @@ func newHarness(t testing.TB) *harness {
 
 func (hs *harness) do(t testing.TB, e ev) events.APIGatewayProxyResponse {
 	t.Helper()
+	hs.fake.newRequest()
 	resp, err := hs.h.Handle(context.Background(), e.request(t))
 	if err != nil {
 		t.Fatalf("Handle returned an error: %v", err)

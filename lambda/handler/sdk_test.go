@@ -19,6 +19,14 @@ type stubHTTP func(*http.Request) (*http.Response, error)
 
 func (f stubHTTP) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
+// callerAnswers are what Cognito answers the caller check (the admin exists,
+// is enabled, and is in admins); sdkHandler answers those calls itself and
+// records only the route's.
+var callerAnswers = map[string]string{
+	"AWSCognitoIdentityProviderService.AdminGetUser":           `{"Username":"sub-0001","Enabled":true,"UserStatus":"CONFIRMED","UserAttributes":[{"Name":"email","Value":"admin@example.com"}]}`,
+	"AWSCognitoIdentityProviderService.AdminListGroupsForUser": `{"Groups":[{"GroupName":"admins"}]}`,
+}
+
 // sdkHandler is a Handler over the real SDK client, whose HTTP exchanges go to answer.
 func sdkHandler(t *testing.T, status int, body string) (*Handler, *[]*http.Request, *[]map[string]any) {
 	t.Helper()
@@ -38,6 +46,14 @@ func sdkHandler(t *testing.T, status int, body string) (*Handler, *[]*http.Reque
 			var m map[string]any
 			if err := json.Unmarshal(b, &m); err != nil {
 				t.Errorf("request body is not JSON: %s", b)
+			}
+			if answer, ok := callerAnswers[r.Header.Get("X-Amz-Target")]; ok && m["Username"] == "sub-0001" {
+				return &http.Response{
+					StatusCode: http.StatusOK,
+					Header:     http.Header{"Content-Type": {"application/x-amz-json-1.1"}},
+					Body:       io.NopCloser(strings.NewReader(answer)),
+					Request:    r,
+				}, nil
 			}
 			reqs, bodies = append(reqs, r), append(bodies, m)
 			return &http.Response{

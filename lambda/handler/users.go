@@ -1,8 +1,10 @@
 package handler
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -117,20 +119,24 @@ func (h *Handler) list(ctx context.Context, c *call) (events.APIGatewayProxyResp
 
 // resend emails a new temporary password. Cognito allows it only while the
 // user has not set a password; checking first gives a clear 409 instead of
-// Cognito's UnsupportedUserStateException.
+// Cognito's UnsupportedUserStateException. The user is read before the
+// change and not after: a failed re-read would report a sent invitation as
+// failed, and the client's retry would send a second temporary password.
 func (h *Handler) resend(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	out, err := h.cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target})
+	u, err := h.readBefore(ctx, c, func(u user) error {
+		if u.Status != string(types.UserStatusTypeForceChangePassword) {
+			return newError(http.StatusConflict, "UserAlreadyActive",
+				"the user has already set a password (status %s); only users who have not signed in yet can be invited again", u.Status)
+		}
+		return nil
+	})
 	if err != nil {
 		return none, err
 	}
-	if out.UserStatus != types.UserStatusTypeForceChangePassword {
-		return none, newError(http.StatusConflict, "UserAlreadyActive",
-			"the user has already set a password (status %s); only users who have not signed in yet can be invited again", out.UserStatus)
-	}
-	_, err = h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+	out, err := h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
 		UserPoolId:             &h.settings.UserPoolID,
 		Username:               &c.target,
 		MessageAction:          types.MessageActionTypeResend,
@@ -140,30 +146,99 @@ func (h *Handler) resend(ctx context.Context, c *call) (events.APIGatewayProxyRe
 		return none, err
 	}
 	c.invited = true
-	return h.answerUser(ctx, c)
+	// The answer is what the change returned; the user read before stands in for anything it left out.
+	if out.User != nil && aws.ToString(out.User.Username) != "" {
+		sent := fromUserType(out.User, u.Groups)
+		sent.Email = cmp.Or(sent.Email, u.Email)
+		sent.Status = cmp.Or(sent.Status, u.Status)
+		sent.CreatedAt = cmp.Or(sent.CreatedAt, u.CreatedAt)
+		sent.UpdatedAt = cmp.Or(sent.UpdatedAt, u.UpdatedAt)
+		u = sent
+	}
+	return jsonResponse(http.StatusOK, userBody{User: u}), nil
 }
 
+// disable blocks sign-in and ends the user's sessions. Its answer is the
+// user as read before the change, now disabled (see resend for why not after).
 func (h *Handler) disable(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	if err := h.refuseSelf(ctx, c); err != nil {
+	u, err := h.readBefore(ctx, c, c.refuseIfSelf)
+	if err != nil {
 		return none, err
 	}
 	if _, err := h.cognito.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
 		return none, err
 	}
-	return h.answerUser(ctx, c)
+	// A disabled user can neither sign in nor refresh tokens, so the disable
+	// is done even if this fails: it is logged and audited, not answered as a failure.
+	if err := h.endSessions(ctx, c.target); err != nil {
+		c.signOutFailed = true
+		h.log.ErrorContext(ctx, "global sign-out after disable failed: the user is disabled, but Cognito may still hold their refresh tokens",
+			"target", c.target, "request_id", c.req.RequestContext.RequestID, "error", err.Error())
+	}
+	u.Enabled = false
+	u.UpdatedAt = timestamp(aws.Time(time.Now()))
+	return jsonResponse(http.StatusOK, userBody{User: u}), nil
 }
 
+// enable lets the user sign in again, answering as disable does.
 func (h *Handler) enable(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	if err := c.readTarget(); err != nil {
+		return none, err
+	}
+	u, err := h.readBefore(ctx, c, nil)
+	if err != nil {
 		return none, err
 	}
 	if _, err := h.cognito.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
 		return none, err
 	}
-	return h.answerUser(ctx, c)
+	u.Enabled = true
+	u.UpdatedAt = timestamp(aws.Time(time.Now()))
+	return jsonResponse(http.StatusOK, userBody{User: u}), nil
+}
+
+// signOut ends all of the user's sessions, for a stolen one: Cognito revokes
+// their refresh and access tokens. Admins may sign themselves out, which
+// cannot lock anyone out: they sign in again. An ID token already issued
+// stays valid at API Gateway until it expires; disabling the account is what
+// stops it at this API at once.
+func (h *Handler) signOut(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if err := c.readTarget(); err != nil {
+		return none, err
+	}
+	if err := h.endSessions(ctx, c.target); err != nil {
+		return none, err
+	}
+	return noContent(), nil
+}
+
+func (h *Handler) endSessions(ctx context.Context, username string) error {
+	_, err := h.cognito.AdminUserGlobalSignOut(ctx, &cip.AdminUserGlobalSignOutInput{UserPoolId: &h.settings.UserPoolID, Username: &username})
+	return err
+}
+
+// readBefore reads the target and its groups ahead of a change. check, when
+// given, runs between the two reads, so a refusal costs one call.
+func (h *Handler) readBefore(ctx context.Context, c *call, check func(user) error) (user, error) {
+	out, err := h.cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target})
+	if err != nil {
+		return user{}, err
+	}
+	u := newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, out.UserCreateDate, out.UserLastModifiedDate, nil)
+	if check != nil {
+		if err := check(u); err != nil {
+			return user{}, err
+		}
+	}
+	// By the username Cognito resolved, not the alias the caller gave.
+	groups, err := h.groupsOf(ctx, cmp.Or(u.Username, c.target))
+	if err != nil {
+		return user{}, err
+	}
+	return newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, out.UserCreateDate, out.UserLastModifiedDate, groups), nil
 }
 
 func (h *Handler) delete(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {

@@ -97,7 +97,8 @@ func TestNotFound(t *testing.T) {
 		{userEvent("POST", "/users/{email}/disable", "nobody@example.com"), []string{"AdminGetUser"}},
 		{userEvent("DELETE", "/users/{email}", "nobody@example.com"), []string{"AdminGetUser"}},
 		{groupEvent("DELETE", "nobody@example.com", "admins"), []string{"AdminGetUser"}},
-		{userEvent("POST", "/users/{email}/enable", "nobody@example.com"), []string{"AdminEnableUser"}},
+		{userEvent("POST", "/users/{email}/enable", "nobody@example.com"), []string{"AdminGetUser"}},
+		{userEvent("POST", "/users/{email}/sign-out", "nobody@example.com"), []string{"AdminUserGlobalSignOut"}},
 		{groupEvent("PUT", "nobody@example.com", "support"), []string{"AdminAddUserToGroup"}},
 		{groupEvent("DELETE", "nobody@example.com", "support"), []string{"AdminRemoveUserFromGroup"}},
 	} {
@@ -115,7 +116,8 @@ func TestResend(t *testing.T) {
 	if u.Email != "pending@example.com" || u.Status != "FORCE_CHANGE_PASSWORD" {
 		t.Errorf("user = %+v", u)
 	}
-	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminCreateUser", "AdminGetUser", "AdminListGroupsForUser"}) {
+	// Read before the change, never after: see TestDoneChangeAnsweredAsDone.
+	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser", "AdminCreateUser"}) {
 		t.Errorf("calls = %v", got)
 	}
 	in := hs.fake.lastInput("AdminCreateUser").(*cip.AdminCreateUserInput)
@@ -146,8 +148,14 @@ func TestDisableEnable(t *testing.T) {
 	if u.Enabled || u.Email != "active@example.com" || !reflect.DeepEqual(u.Groups, []string{"readonly", "support"}) {
 		t.Errorf("after disable: %+v", u)
 	}
-	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminDisableUser", "AdminGetUser", "AdminListGroupsForUser"}) {
+	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser", "AdminDisableUser", "AdminUserGlobalSignOut"}) {
 		t.Errorf("disable calls = %v", got)
+	}
+	if out := hs.fake.lastInput("AdminUserGlobalSignOut").(*cip.AdminUserGlobalSignOutInput); aws.ToString(out.Username) != "active@example.com" || aws.ToString(out.UserPoolId) != testPool {
+		t.Errorf("AdminUserGlobalSignOut input = %+v", out)
+	}
+	if hs.fake.users["active@example.com"].enabled || hs.fake.users["active@example.com"].signOuts != 1 {
+		t.Errorf("the user is not disabled and signed out: %+v", hs.fake.users["active@example.com"])
 	}
 	u = wantUser(t, hs.do(t, userEvent("POST", "/users/{email}/enable", "active@example.com")), http.StatusOK)
 	if !u.Enabled {
@@ -243,7 +251,7 @@ func TestCannotModifySelf(t *testing.T) {
 		{"delete self", "", userEvent("DELETE", "/users/{email}", "ADMIN@example.com")},
 		{"remove own admin group", "", groupEvent("DELETE", "admin@example.com", "admins")},
 		{"matched by sub alone", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":"admins","token_use":"id"}`, userEvent("DELETE", "/users/{email}", "admin@example.com")},
-		{"matched by email alone", `{"sub":"another-sub","aud":"5example0client0id","email":"Admin@Example.com","cognito:groups":"admins","token_use":"id"}`, userEvent("POST", "/users/{email}/disable", "admin@example.com")},
+		{"matched by email alone", `{"sub":"another-sub","aud":"5example0client0id","cognito:username":"admin@example.com","email":"Admin@Example.com","cognito:groups":"admins","token_use":"id"}`, userEvent("POST", "/users/{email}/disable", "admin@example.com")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t)
@@ -353,9 +361,15 @@ func TestListFilters(t *testing.T) {
 		{"status", url.Values{"status": {"FORCE_CHANGE_PASSWORD"}}, `cognito:user_status = "FORCE_CHANGE_PASSWORD"`, []string{"pending@example.com"}},
 		{"email prefix, normalised", url.Values{"email": {" ACT "}}, `email ^= "act"`, []string{"active@example.com"}},
 		{"email prefix with a dot", url.Values{"email": {"other.ad"}}, `email ^= "other.ad"`, []string{"other.admin@example.com"}},
+		{"email prefix in NFC", url.Values{"email": {"E\u0301l"}}, "email ^= \"\u00e9l\"", []string{"\u00e9lodie@example.com"}},
+		{"longest email prefix", url.Values{"email": {strings.Repeat("a", 128)}}, `email ^= "` + strings.Repeat("a", 128) + `"`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t)
+			hs.fake.seed("\u00e9lodie@example.com", types.UserStatusTypeConfirmed)
+			if len(tc.filter) > 256 {
+				t.Fatalf("filter of %d characters: over ListUsers' limit", len(tc.filter))
+			}
 			resp := hs.do(t, listEvent(tc.query))
 			var body listResponse
 			decodeStrict(t, resp.Body, &body)
@@ -395,6 +409,9 @@ func TestListRefused(t *testing.T) {
 		{"email with a control character", url.Values{"email": {"a\nb"}}, "InvalidRequest", "email"},
 		{"email with a C1 control character", url.Values{"email": {"a\u0085b"}}, "InvalidRequest", "email"},
 		{"empty email", url.Values{"email": {" "}}, "InvalidRequest", "email"},
+		// Longer than any username, and the filter would pass ListUsers' 256-character limit.
+		{"email prefix of 129 characters", url.Values{"email": {strings.Repeat("a", 129)}}, "InvalidRequest", "128"},
+		{"email prefix of 250 characters", url.Values{"email": {strings.Repeat("a", 250)}}, "InvalidRequest", "128"},
 		{"unknown parameter", url.Values{"filter": {"x"}}, "InvalidRequest", `"filter"`},
 		{"parameter in the wrong case", url.Values{"Limit": {"5"}}, "InvalidRequest", `"Limit"`},
 		{"token not base64", url.Values{"nextToken": {"!!!"}}, "InvalidNextToken", "nextToken"},

@@ -156,6 +156,18 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	if len(s.APIClientIDs) == 0 {
 		return s, fmt.Errorf("%s is not set: without an allowed client nobody could call the API", EnvAPIClientIDs)
 	}
+	// Checked again here, though the CDK config refuses them, because a group
+	// named "[admins]" would otherwise pass the claim check as admins.
+	for _, env := range []struct {
+		name   string
+		groups []string
+	}{{EnvAdminGroups, s.AdminGroups}, {EnvManagedGroups, s.ManagedGroups}} {
+		for _, g := range env.groups {
+			if HasGroupClaimSyntax(g) {
+				return s, fmt.Errorf("%s: group %q holds a character the group claim uses as syntax (brackets, double quotes, commas or whitespace)", env.name, g)
+			}
+		}
+	}
 	n, err := strconv.Atoi(getenv(EnvPasswordMinLength))
 	if err != nil {
 		return s, fmt.Errorf("%s: %q is not a number", EnvPasswordMinLength, getenv(EnvPasswordMinLength))
@@ -179,6 +191,13 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		return s, fmt.Errorf("password policy: %w", err)
 	}
 	return s, nil
+}
+
+// HasGroupClaimSyntax reports whether a group name holds a character the
+// cognito:groups claim is written with ("[a b]", "a,b", ["a"]): such a name
+// could be read as another group, or as two.
+func HasGroupClaimSyntax(g string) bool {
+	return strings.ContainsAny(g, `[]",`) || strings.IndexFunc(g, unicode.IsSpace) >= 0
 }
 
 // IsAdminGroup reports whether g is one of the admin groups.

@@ -34,6 +34,12 @@ func TestFromEnvErrors(t *testing.T) {
 		"short policy":   {EnvPasswordMinLength, "4", "MinLength"},
 		"bad rule":       {EnvPasswordRequire, "digits,emoji", "emoji"},
 		"no API client":  {EnvAPIClientIDs, " , ", EnvAPIClientIDs},
+		// Names the group claim parser reads as syntax: "[admins]" would pass as admins.
+		"bracketed admin group":    {EnvAdminGroups, "[admins]", EnvAdminGroups},
+		"admin group with quotes":  {EnvAdminGroups, `"admins"`, EnvAdminGroups},
+		"admin group with a space": {EnvAdminGroups, "site admins", EnvAdminGroups},
+		"admin group with a tab":   {EnvAdminGroups, "admins,ops\tteam", `"ops\tteam"`},
+		"managed group bracket":    {EnvManagedGroups, "admins,support]", EnvManagedGroups},
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := map[string]string{}
@@ -85,5 +91,17 @@ func TestIsAPIClient(t *testing.T) {
 	s := Settings{APIClientIDs: []string{"4adminclient"}}
 	if !s.IsAPIClient("4adminclient") || s.IsAPIClient("5appclient") || s.IsAPIClient("") {
 		t.Error("IsAPIClient admits exactly the listed client ids")
+	}
+}
+
+func TestHasGroupClaimSyntax(t *testing.T) {
+	for g, want := range map[string]bool{
+		"admins": false, "support-staff": false, "ops_2": false, "été": false,
+		"[admins]": true, "admins]": true, "[": true, `"admins"`: true, "a,b": true,
+		"a b": true, "a\tb": true, "a\u00a0b": true, "a\nb": true,
+	} {
+		if got := HasGroupClaimSyntax(g); got != want {
+			t.Errorf("HasGroupClaimSyntax(%q) = %t, want %t", g, got, want)
+		}
 	}
 }
