@@ -69,6 +69,14 @@ func (a *app) usersCommand() *cobra.Command {
 				}
 				return a.printer().user(body)
 			}),
+		a.apiCommand("sign-out EMAIL", "End all of a user's sessions (their refresh tokens stop working)", "signOutUser", cobra.ExactArgs(1),
+			func(cmd *cobra.Command, x *API, args []string) error {
+				if _, err := x.Do(x.Client.SignOutUser(cmd.Context(), args[0])); err != nil {
+					return err
+				}
+				a.printer().done("signed out %s everywhere", args[0])
+				return nil
+			}),
 		a.usersDeleteCommand(),
 	)
 	return users

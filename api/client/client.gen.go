@@ -245,6 +245,9 @@ type ClientInterface interface {
 
 	// ResendInvitation request
 	ResendInvitation(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SignOutUser request
+	SignOutUser(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 func (c *Client) ListUsers(ctx context.Context, params *ListUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -369,6 +372,18 @@ func (c *Client) AddUserToGroup(ctx context.Context, email Email, group string, 
 
 func (c *Client) ResendInvitation(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewResendInvitationRequest(c.Server, email)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) SignOutUser(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSignOutUserRequest(c.Server, email)
 	if err != nil {
 		return nil, err
 	}
@@ -779,6 +794,40 @@ func NewResendInvitationRequest(server string, email Email) (*http.Request, erro
 	return req, nil
 }
 
+// NewSignOutUserRequest generates requests for SignOutUser
+func NewSignOutUserRequest(server string, email Email) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "email", runtime.ParamLocationPath, email)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/sign-out", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -852,6 +901,9 @@ type ClientWithResponsesInterface interface {
 
 	// ResendInvitationWithResponse request
 	ResendInvitationWithResponse(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*ResendInvitationResponse, error)
+
+	// SignOutUserWithResponse request
+	SignOutUserWithResponse(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*SignOutUserResponse, error)
 }
 
 type ListUsersResponse struct {
@@ -1114,6 +1166,34 @@ func (r ResendInvitationResponse) StatusCode() int {
 	return 0
 }
 
+type SignOutUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON400      *BadRequest
+	JSON401      *Unauthorized
+	JSON403      *Forbidden
+	JSON404      *NotFound
+	JSON429      *TooManyRequests
+	JSON502      *BadGateway
+	JSON504      *GatewayTimeout
+}
+
+// Status returns HTTPResponse.Status
+func (r SignOutUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SignOutUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 // ListUsersWithResponse request returning *ListUsersResponse
 func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, params *ListUsersParams, reqEditors ...RequestEditorFn) (*ListUsersResponse, error) {
 	rsp, err := c.ListUsers(ctx, params, reqEditors...)
@@ -1209,6 +1289,15 @@ func (c *ClientWithResponses) ResendInvitationWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseResendInvitationResponse(rsp)
+}
+
+// SignOutUserWithResponse request returning *SignOutUserResponse
+func (c *ClientWithResponses) SignOutUserWithResponse(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*SignOutUserResponse, error) {
+	rsp, err := c.SignOutUser(ctx, email, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSignOutUserResponse(rsp)
 }
 
 // ParseListUsersResponse parses an HTTP response from a ListUsersWithResponse call
@@ -1852,6 +1941,74 @@ func ParseResendInvitationResponse(rsp *http.Response) (*ResendInvitationRespons
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSignOutUserResponse parses an HTTP response from a SignOutUserWithResponse call
+func ParseSignOutUserResponse(rsp *http.Response) (*SignOutUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SignOutUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests

@@ -48,8 +48,8 @@ func TestAuditLineFormat(t *testing.T) {
 		{name: "group add", e: groupEvent("PUT", "active@example.com", "support"),
 			want: with(field{auditlog.Group, "string"}), action: "group_add", outcome: auditlog.OutcomeSuccess, status: 204,
 			wantGroup: "support", wantCallerEm: "admin@example.com"},
-		{name: "refused read", e: ev{method: "GET", resource: "/users", claims: `{"sub":"s-9","email":"x@example.com","cognito:groups":"support","token_use":"id"}`},
-			want: with(), action: auditlog.ActionRead, outcome: auditlog.OutcomeForbidden, status: http.StatusForbidden, wantCallerEm: "x@example.com"},
+		{name: "refused read", e: ev{method: "GET", resource: "/users", claims: `{"sub":"s-9","aud":"5example0client0id","email":"x@example.com","cognito:groups":"support","token_use":"id"}`},
+			want: with(field{auditlog.Reason, "string"}), action: auditlog.ActionRead, outcome: auditlog.OutcomeForbidden, status: http.StatusForbidden, wantCallerEm: "x@example.com"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t)

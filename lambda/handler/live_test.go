@@ -91,8 +91,8 @@ func TestLiveAuthorizationRefuses(t *testing.T) {
 func TestLiveAuthorizationReads(t *testing.T) {
 	for _, tc := range []struct{ name, claims, username string }{
 		{"by cognito:username", "", "sub-0001"},
-		{"by sub without cognito:username", `{"sub":"sub-0001","email":"admin@example.com","cognito:groups":"admins","token_use":"id"}`, "sub-0001"},
-		{"by cognito:username over sub", `{"sub":"sub-0004","cognito:username":"sub-0001","cognito:groups":"admins","token_use":"id"}`, "sub-0001"},
+		{"by sub without cognito:username", `{"sub":"sub-0001","aud":"5example0client0id","email":"admin@example.com","cognito:groups":"admins","token_use":"id"}`, "sub-0001"},
+		{"by cognito:username over sub", `{"sub":"sub-0004","aud":"5example0client0id","cognito:username":"sub-0001","cognito:groups":"admins","token_use":"id"}`, "sub-0001"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t)
