@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/spf13/cobra"
 
+	"github.com/useradmin/cognito-user-admin/cli/srp"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
@@ -43,7 +44,7 @@ var errChallenge = errors.New("unsupported challenge")
 
 // run signs email in with password and returns the tokens.
 func (s *signIn) run(ctx context.Context, email, password string) (*types.AuthenticationResultType, error) {
-	srp, err := newSRPClient(s.profile.UserPoolID)
+	exchange, err := srp.New(s.profile.UserPoolID)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +52,7 @@ func (s *signIn) run(ctx context.Context, email, password string) (*types.Authen
 	out, err := s.idp.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		AuthFlow:       types.AuthFlowTypeUserSrpAuth,
 		ClientId:       aws.String(s.profile.ClientID),
-		AuthParameters: map[string]string{"USERNAME": email, "SRP_A": srp.srpA()},
+		AuthParameters: map[string]string{"USERNAME": email, "SRP_A": exchange.A()},
 	})
 	if err != nil {
 		return nil, err
@@ -64,7 +65,7 @@ func (s *signIn) run(ctx context.Context, email, password string) (*types.Authen
 		var responses map[string]string
 		switch name {
 		case types.ChallengeNameTypePasswordVerifier:
-			if responses, err = srp.passwordVerifier(params, password, s.now()); err != nil {
+			if responses, err = exchange.PasswordVerifier(params, password, s.now()); err != nil {
 				return nil, err
 			}
 		case types.ChallengeNameTypeNewPasswordRequired:

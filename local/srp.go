@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"time"
 
-	cognitosrp "github.com/alexrudd/cognito-srp/v4"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/cli/srp"
 )
 
 // SRPSignIn signs username in through clientID with USER_SRP_AUTH, the flow
@@ -18,14 +19,14 @@ import (
 // next challenge (NEW_PASSWORD_REQUIRED, MFA_SETUP, SOFTWARE_TOKEN_MFA).
 // Against the emulator the SRP proof is not checked (see srpNote).
 func SRPSignIn(ctx context.Context, c *cip.Client, poolID, clientID, username, password string) (*cip.RespondToAuthChallengeOutput, error) {
-	srp, err := cognitosrp.NewCognitoSRP(username, password, poolID, clientID, nil)
+	exchange, err := srp.New(poolID)
 	if err != nil {
 		return nil, err
 	}
 	init, err := c.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		AuthFlow:       types.AuthFlowTypeUserSrpAuth,
 		ClientId:       aws.String(clientID),
-		AuthParameters: srp.GetAuthParams(),
+		AuthParameters: map[string]string{"USERNAME": username, "SRP_A": exchange.A()},
 	})
 	if err != nil {
 		return nil, err
@@ -33,7 +34,7 @@ func SRPSignIn(ctx context.Context, c *cip.Client, poolID, clientID, username, p
 	if init.ChallengeName != types.ChallengeNameTypePasswordVerifier {
 		return nil, fmt.Errorf("USER_SRP_AUTH answered %q, want the PASSWORD_VERIFIER challenge", init.ChallengeName)
 	}
-	answer, err := srp.PasswordVerifierChallenge(init.ChallengeParameters, time.Now())
+	answer, err := exchange.PasswordVerifier(init.ChallengeParameters, password, time.Now())
 	if err != nil {
 		return nil, err
 	}

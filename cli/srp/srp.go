@@ -1,4 +1,7 @@
-package cli
+// Package srp is Cognito's SRP-6a client for USER_SRP_AUTH, shared by
+// useradmin's sign-in and local mode's test sign-ins, so both speak the
+// protocol the same way.
+package srp
 
 import (
 	"crypto/hmac"
@@ -37,43 +40,44 @@ var (
 	srpMultiplier = new(big.Int).SetBytes(srpHash(srpPad(srpGroupN), srpPad(srpGroupG)))
 )
 
-// srpTimestampLayout is Cognito's "EEE MMM d HH:mm:ss z yyyy", in UTC.
-const srpTimestampLayout = "Mon Jan 2 15:04:05 MST 2006"
+// timestampLayout is Cognito's "EEE MMM d HH:mm:ss z yyyy", in UTC.
+const timestampLayout = "Mon Jan 2 15:04:05 MST 2006"
 
-// srpClient is one SRP exchange: a fresh secret a and its public A.
-type srpClient struct {
+// Client is one SRP exchange: a fresh secret a and its public A.
+type Client struct {
 	poolName string // the part of the pool ID after "_"
-	a, A     *big.Int
+	a, pubA  *big.Int
 }
 
-func newSRPClient(poolID string) (*srpClient, error) {
+// New starts an exchange with the pool poolID ("<region>_<id>").
+func New(poolID string) (*Client, error) {
 	_, name, ok := strings.Cut(poolID, "_")
 	if !ok || name == "" {
 		return nil, fmt.Errorf("user pool id %q is not <region>_<id>", poolID)
 	}
-	c := &srpClient{poolName: name}
+	c := &Client{poolName: name}
 	for {
 		b := make([]byte, 128)
 		if _, err := rand.Read(b); err != nil {
 			return nil, err
 		}
 		c.a = new(big.Int).Mod(new(big.Int).SetBytes(b), srpGroupN)
-		c.A = new(big.Int).Exp(srpGroupG, c.a, srpGroupN)
-		if c.a.Sign() != 0 && c.A.Sign() != 0 {
+		c.pubA = new(big.Int).Exp(srpGroupG, c.a, srpGroupN)
+		if c.a.Sign() != 0 && c.pubA.Sign() != 0 {
 			return c, nil
 		}
 	}
 }
 
-// srpA is SRP_A for InitiateAuth.
-func (c *srpClient) srpA() string { return c.A.Text(16) }
+// A is SRP_A for InitiateAuth.
+func (c *Client) A() string { return c.pubA.Text(16) }
 
 // key derives the 16-byte key from the server's B and salt, and the password.
-func (c *srpClient) key(userID, password string, B, salt *big.Int) ([]byte, error) {
+func (c *Client) key(userID, password string, B, salt *big.Int) ([]byte, error) {
 	if new(big.Int).Mod(B, srpGroupN).Sign() == 0 {
 		return nil, errors.New("SRP_B is zero modulo N")
 	}
-	u := new(big.Int).SetBytes(srpHash(srpPad(c.A), srpPad(B)))
+	u := new(big.Int).SetBytes(srpHash(srpPad(c.pubA), srpPad(B)))
 	if u.Sign() == 0 {
 		return nil, errors.New("SRP: u is zero")
 	}
@@ -87,26 +91,21 @@ func (c *srpClient) key(userID, password string, B, salt *big.Int) ([]byte, erro
 	return srpHMAC(prk, []byte("Caldera Derived Key"), []byte{1})[:16], nil
 }
 
-// passwordVerifier answers the PASSWORD_VERIFIER challenge.
-func (c *srpClient) passwordVerifier(params map[string]string, password string, now time.Time) (map[string]string, error) {
+// PasswordVerifier answers the PASSWORD_VERIFIER challenge, signing the claim at now.
+func (c *Client) PasswordVerifier(params map[string]string, password string, now time.Time) (map[string]string, error) {
 	userID := params["USER_ID_FOR_SRP"]
 	B, okB := new(big.Int).SetString(params["SRP_B"], 16)
 	salt, okS := new(big.Int).SetString(params["SALT"], 16)
+	// Cognito's block is base64 (local mode's proxy gives moto's the same form).
 	block, err := base64.StdEncoding.DecodeString(params["SECRET_BLOCK"])
-	if err != nil {
-		// Cognito's block is base64; moto (local mode) sends an opaque
-		// string and checks no signature. Signing its bytes as they are
-		// costs nothing: a server that checks would refuse the claim.
-		block = []byte(params["SECRET_BLOCK"])
-	}
-	if !okB || !okS || params["SECRET_BLOCK"] == "" || userID == "" {
+	if err != nil || !okB || !okS || len(block) == 0 || userID == "" {
 		return nil, errors.New("malformed PASSWORD_VERIFIER challenge from Cognito")
 	}
 	key, err := c.key(userID, password, B, salt)
 	if err != nil {
 		return nil, err
 	}
-	ts := now.UTC().Format(srpTimestampLayout)
+	ts := now.UTC().Format(timestampLayout)
 	sig := srpHMAC(key, []byte(c.poolName), []byte(userID), block, []byte(ts))
 	return map[string]string{
 		"TIMESTAMP":                   ts,
