@@ -23,7 +23,13 @@ var CognitoActions = []string{
 	"cognito-idp:AdminGetUser",
 	"cognito-idp:AdminListGroupsForUser",
 	"cognito-idp:AdminRemoveUserFromGroup",
+	"cognito-idp:AdminResetUserPassword",
+	"cognito-idp:AdminSetUserMFAPreference",
+	"cognito-idp:AdminSetUserPassword",
+	"cognito-idp:AdminUpdateUserAttributes",
+	"cognito-idp:ListGroups",
 	"cognito-idp:ListUsers",
+	"cognito-idp:ListUsersInGroup",
 }
 
 // AdminFunctionProps configures NewAdminFunction.

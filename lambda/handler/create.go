@@ -54,6 +54,7 @@ func (h *Handler) create(ctx context.Context, c *call) (events.APIGatewayProxyRe
 		return none, err
 	}
 	u := fromUserType(out.User, r.groups)
+	u.MFAEnabled = aws.Bool(false) // a user just created has set nothing up yet
 	if u.Email == "" {
 		u.Email = r.email
 	}

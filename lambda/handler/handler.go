@@ -34,6 +34,12 @@ type Cognito interface {
 	AdminDeleteUser(context.Context, *cip.AdminDeleteUserInput, ...func(*cip.Options)) (*cip.AdminDeleteUserOutput, error)
 	AdminAddUserToGroup(context.Context, *cip.AdminAddUserToGroupInput, ...func(*cip.Options)) (*cip.AdminAddUserToGroupOutput, error)
 	AdminRemoveUserFromGroup(context.Context, *cip.AdminRemoveUserFromGroupInput, ...func(*cip.Options)) (*cip.AdminRemoveUserFromGroupOutput, error)
+	ListGroups(context.Context, *cip.ListGroupsInput, ...func(*cip.Options)) (*cip.ListGroupsOutput, error)
+	ListUsersInGroup(context.Context, *cip.ListUsersInGroupInput, ...func(*cip.Options)) (*cip.ListUsersInGroupOutput, error)
+	AdminResetUserPassword(context.Context, *cip.AdminResetUserPasswordInput, ...func(*cip.Options)) (*cip.AdminResetUserPasswordOutput, error)
+	AdminSetUserPassword(context.Context, *cip.AdminSetUserPasswordInput, ...func(*cip.Options)) (*cip.AdminSetUserPasswordOutput, error)
+	AdminSetUserMFAPreference(context.Context, *cip.AdminSetUserMFAPreferenceInput, ...func(*cip.Options)) (*cip.AdminSetUserMFAPreferenceOutput, error)
+	AdminUpdateUserAttributes(context.Context, *cip.AdminUpdateUserAttributesInput, ...func(*cip.Options)) (*cip.AdminUpdateUserAttributesOutput, error)
 }
 
 var _ Cognito = (*cip.Client)(nil)
@@ -61,6 +67,8 @@ type call struct {
 	failure *apiError
 	// deadline is the invocation's own, when it has one.
 	deadline time.Time
+	// extra are route-specific audit attributes: names and modes, never values or passwords.
+	extra []slog.Attr
 }
 
 // deadlineReserve is the time kept back from Cognito calls at the end of an
@@ -83,6 +91,11 @@ var routes = map[string]route{
 	"POST /users/{email}/enable":           {"enable", (*Handler).enable},
 	"PUT /users/{email}/groups/{group}":    {"group_add", (*Handler).addToGroup},
 	"DELETE /users/{email}/groups/{group}": {"group_remove", (*Handler).removeFromGroup},
+	"GET /groups":                          {"", (*Handler).listGroups},
+	"GET /groups/{group}/users":            {"", (*Handler).listMembers},
+	"POST /users/{email}/password":         {"password", (*Handler).password},
+	"DELETE /users/{email}/mfa":            {"mfa_remove", (*Handler).removeMFA},
+	"PATCH /users/{email}":                 {"update", (*Handler).update},
 }
 
 // Routes returns the route keys ("METHOD /resource"), sorted, so tests can
@@ -230,6 +243,7 @@ func (h *Handler) audit(ctx context.Context, c *call, action string, status int)
 	if len(c.groups) > 0 {
 		attrs = append(attrs, slog.Any("groups", c.groups))
 	}
+	attrs = append(attrs, c.extra...)
 	attrs = append(attrs,
 		slog.String("outcome", outcome),
 		slog.Int("status", status),

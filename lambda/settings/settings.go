@@ -35,6 +35,8 @@ type Settings struct {
 	// Password is the pool's password policy, so a given temporary password
 	// is refused with a precise message before Cognito sees it.
 	Password PasswordPolicy
+	// CustomAttributes are the pool's custom attributes that admins may set.
+	CustomAttributes []CustomAttribute
 }
 
 // PasswordPolicy mirrors the user pool's password policy.
@@ -122,7 +124,7 @@ func (s Settings) Env() map[string]string {
 			req = append(req, c.name)
 		}
 	}
-	return map[string]string{
+	env := map[string]string{
 		EnvUserPoolID:        s.UserPoolID,
 		EnvAdminGroups:       strings.Join(s.AdminGroups, ","),
 		EnvManagedGroups:     strings.Join(s.ManagedGroups, ","),
@@ -130,6 +132,11 @@ func (s Settings) Env() map[string]string {
 		EnvPasswordMinLength: strconv.Itoa(s.Password.MinLength),
 		EnvPasswordRequire:   strings.Join(req, ","),
 	}
+	// Only when declared, so a deployment without custom attributes has no such variable.
+	if a := encodeAttributes(s.CustomAttributes); a != "" {
+		env[EnvCustomAttributes] = a
+	}
+	return env
 }
 
 // FromEnv decodes the settings written by Env. getenv is os.Getenv in the
@@ -168,6 +175,9 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	}
 	if err := s.Password.Validate(); err != nil {
 		return s, fmt.Errorf("password policy: %w", err)
+	}
+	if s.CustomAttributes, err = decodeAttributes(getenv(EnvCustomAttributes)); err != nil {
+		return s, err
 	}
 	return s, nil
 }
