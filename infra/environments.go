@@ -48,6 +48,10 @@ func Environments() []Config {
 	// environments share an account until Account is set: dev, deployed first,
 	// owns it. Turn it on for stg or prd once they have accounts of their own.
 	dev.APIGatewayCloudWatchRole = true
+	// An example custom attribute, in dev only: once deployed, a custom
+	// attribute can be added to but never removed from a pool without
+	// replacing it, so declare stg's and prd's on purpose.
+	dev.CustomAttributes = []settings.CustomAttribute{{Name: "department", Type: settings.AttributeString, MaxLength: 64}}
 
 	stg := base("stg")
 

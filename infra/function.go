@@ -51,6 +51,8 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		ManagedGroups:  c.ManagedGroups(),
 		AllowedOrigins: c.CORSOrigins,
 		Password:       c.Password,
+		// The same declaration as the pool's schema, so the Lambda allows exactly those.
+		CustomAttributes: c.CustomAttributes,
 	}.Env()
 	// The function's own role, not AWSLambdaBasicExecutionRole: that managed
 	// policy lets a function write to every log group in the account.
