@@ -158,7 +158,7 @@ func decodePassword(req events.APIGatewayProxyRequest) (passwordRequest, error) 
 	}
 	r.sendInvitation = send == nil || *send
 	if r.mode == "temporary" && r.temporaryPassword == nil && !r.sendInvitation {
-		return r, badRequest("a generated temporary password must be emailed: give temporaryPassword, or leave sendInvitation true")
+		return r, badRequest("a generated temporary password that is not emailed would be known to nobody: give temporaryPassword, or leave sendInvitation true")
 	}
 	return r, nil
 }
