@@ -65,6 +65,7 @@ func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, e
 	}
 	logger := slog.New(newLogHandler(log))
 	env.Notes = append(env.Notes, resendNote)
+	env.Notes = append(env.Notes, mfaNote)
 	h := handler.New(env.Settings, emulatedCognito{env.Cognito}, logger)
 	env.Gateway, err = NewGateway(t, auth, h.Handle, logger)
 	return env, err
