@@ -306,4 +306,3 @@ func TestUpdateUser(t *testing.T) {
 		t.Errorf("unknown user: %d %s", r.status, r.raw)
 	}
 }
-
