@@ -104,8 +104,8 @@ func TestListMembers(t *testing.T) {
 }
 
 func TestListMembersRefusals(t *testing.T) {
-	listToken := encodeToken(testPool, "page:1")                       // GET /users's
-	otherGroup := encodeToken(testPool+" group admins", "members:1")     // another group's
+	listToken := encodeToken(testPool, "page:1")                           // GET /users's
+	otherGroup := encodeToken(testPool+" group admins", "members:1")       // another group's
 	otherPool := encodeToken("eu-west-1_Other group support", "members:1") // another pool's
 	for _, tc := range []struct {
 		name, group string
