@@ -14,12 +14,17 @@ func TestLoad(t *testing.T) {
 	want := []string{
 		"DELETE /users/{email}",
 		"DELETE /users/{email}/groups/{group}",
+		"DELETE /users/{email}/mfa",
+		"GET /groups",
+		"GET /groups/{group}/users",
 		"GET /users",
 		"GET /users/{email}",
+		"PATCH /users/{email}",
 		"POST /users",
 		"POST /users/{email}/disable",
 		"POST /users/{email}/enable",
 		"POST /users/{email}/invitation",
+		"POST /users/{email}/password",
 		"POST /users/{email}/sign-out",
 		"PUT /users/{email}/groups/{group}",
 	}
@@ -66,6 +71,45 @@ func TestCreateUserModel(t *testing.T) {
 	for name, typ := range map[string]string{"email": "string", "temporaryPassword": "string", "sendInvitation": "boolean", "groups": "array"} {
 		if got := props[name].(map[string]any)["type"]; got != typ {
 			t.Errorf("%s type = %v, want %s", name, got, typ)
+		}
+	}
+}
+
+// The password body is closed, like create's; the PATCH body leaves unknown
+// fields and attributes to the Lambda, which names each in its 400.
+func TestPasswordAndUpdateModels(t *testing.T) {
+	spec, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	models := map[string]string{}
+	for _, r := range spec.Routes {
+		models[r.Key()] = r.BodyModel
+	}
+	if models["POST /users/{email}/password"] != "PasswordRequest" || models["PATCH /users/{email}"] != "UpdateUserRequest" {
+		t.Fatalf("body models = %v", models)
+	}
+	pw := spec.Models["PasswordRequest"]
+	if pw["additionalProperties"] != false || !reflect.DeepEqual(pw["required"], []any{"mode"}) {
+		t.Errorf("PasswordRequest = %v", pw)
+	}
+	if mode := pw["properties"].(map[string]any)["mode"].(map[string]any); !reflect.DeepEqual(mode["enum"], []any{"reset", "temporary"}) {
+		t.Errorf("mode = %v", mode)
+	}
+	if _, bounded := pw["properties"].(map[string]any)["temporaryPassword"].(map[string]any)["maxLength"]; bounded {
+		t.Error("temporaryPassword has length bounds: API Gateway's validator would quote the password back")
+	}
+	up := spec.Models["UpdateUserRequest"]
+	if _, ok := up["additionalProperties"]; ok {
+		t.Errorf("UpdateUserRequest sets additionalProperties: unknown fields would get API Gateway's generic 400, not one naming them")
+	}
+	attrs := up["properties"].(map[string]any)["attributes"].(map[string]any)
+	if attrs["type"] != "object" || !reflect.DeepEqual(attrs["additionalProperties"], map[string]any{"type": "string"}) {
+		t.Errorf("attributes = %v", attrs)
+	}
+	for _, r := range spec.Routes {
+		if r.OperationID == "" {
+			t.Errorf("%s has no operationId", r.Key())
 		}
 	}
 }

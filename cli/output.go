@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,7 +44,16 @@ func (p printer) user(body []byte) error {
 	fmt.Fprintf(w, "email\t%s\n", u.Email)
 	fmt.Fprintf(w, "status\t%s\n", u.Status)
 	fmt.Fprintf(w, "enabled\t%t\n", u.Enabled)
+	if u.GivenName != nil || u.FamilyName != nil {
+		fmt.Fprintf(w, "name\t%s\n", strings.TrimSpace(deref(u.GivenName)+" "+deref(u.FamilyName)))
+	}
 	fmt.Fprintf(w, "groups\t%s\n", strings.Join(u.Groups, ", "))
+	if u.MfaEnabled != nil {
+		fmt.Fprintf(w, "mfa\t%t\n", *u.MfaEnabled)
+	}
+	for _, k := range slices.Sorted(maps.Keys(u.Attributes)) {
+		fmt.Fprintf(w, "%s\t%s\n", k, u.Attributes[k])
+	}
 	fmt.Fprintf(w, "created\t%s\n", u.CreatedAt.Format(time.RFC3339))
 	fmt.Fprintf(w, "updated\t%s\n", u.UpdatedAt.Format(time.RFC3339))
 	fmt.Fprintf(w, "username\t%s\n", u.Username)
@@ -74,6 +85,30 @@ func (p printer) users(l client.UserList) error {
 		fmt.Fprintf(p.w, "(more: --next-token %s, or --all)\n", *l.NextToken)
 	}
 	return nil
+}
+
+// groups prints a {"groups": […]} body.
+func (p printer) groups(body []byte) error {
+	if p.json {
+		return p.raw(body)
+	}
+	var l client.GroupList
+	if err := json.Unmarshal(body, &l); err != nil {
+		return failErr("the API's answer: %v", err)
+	}
+	w := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "GROUP\tADMIN\tDESCRIPTION")
+	for _, g := range l.Groups {
+		fmt.Fprintf(w, "%s\t%t\t%s\n", g.Name, g.Admin, g.Description)
+	}
+	return w.Flush()
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // done reports a change with no body (204) in table mode; JSON prints nothing.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -77,6 +76,16 @@ func (a *app) usersCommand() *cobra.Command {
 				a.printer().done("signed out %s everywhere", args[0])
 				return nil
 			}),
+		a.usersPasswordCommand(),
+		a.usersUpdateCommand(),
+		a.apiCommand("remove-mfa EMAIL", "Turn off a user's TOTP, so they set it up again (a lost authenticator)", "removeUserMfa", cobra.ExactArgs(1),
+			func(cmd *cobra.Command, x *API, args []string) error {
+				body, err := x.Do(x.Client.RemoveUserMfa(cmd.Context(), args[0]))
+				if err != nil {
+					return err
+				}
+				return a.printer().user(body)
+			}),
 		a.usersDeleteCommand(),
 	)
 	return users
@@ -134,27 +143,10 @@ func (a *app) usersListCommand() *cobra.Command {
 			if next != "" {
 				params.NextToken = &next
 			}
-			var list client.UserList
-			for {
-				body, err := x.Do(x.Client.ListUsers(cmd.Context(), &params))
-				if err != nil {
-					return err
-				}
-				if !all && a.output == "json" {
-					return a.printer().raw(body)
-				}
-				var page client.UserList
-				if err := json.Unmarshal(body, &page); err != nil {
-					return failErr("the API's answer: %v", err)
-				}
-				list.Users = append(list.Users, page.Users...)
-				list.NextToken = page.NextToken
-				if !all || page.NextToken == nil {
-					break
-				}
-				params.NextToken = page.NextToken
-			}
-			return a.printer().users(list)
+			return a.pages(all, params.NextToken, func(next *string) ([]byte, error) {
+				params.NextToken = next
+				return x.Do(x.Client.ListUsers(cmd.Context(), &params))
+			})
 		})
 	f := cmd.Flags()
 	f.StringVar(&status, "status", "", "only users in this status (e.g. FORCE_CHANGE_PASSWORD, CONFIRMED)")
@@ -190,8 +182,17 @@ func (a *app) usersDeleteCommand() *cobra.Command {
 }
 
 func (a *app) groupsCommand() *cobra.Command {
-	groups := &cobra.Command{Use: "groups", Short: "Add users to and remove them from groups"}
+	groups := &cobra.Command{Use: "groups", Short: "List the managed groups and their members; add users to and remove them from groups"}
 	groups.AddCommand(
+		a.apiCommand("list", "List the groups admins may manage", "listGroups", cobra.NoArgs,
+			func(cmd *cobra.Command, x *API, _ []string) error {
+				body, err := x.Do(x.Client.ListGroups(cmd.Context()))
+				if err != nil {
+					return err
+				}
+				return a.printer().groups(body)
+			}),
+		a.groupsMembersCommand(),
 		a.apiCommand("add EMAIL GROUP", "Add a user to a group", "addUserToGroup", cobra.ExactArgs(2),
 			func(cmd *cobra.Command, x *API, args []string) error {
 				if _, err := x.Do(x.Client.AddUserToGroup(cmd.Context(), args[0], args[1])); err != nil {

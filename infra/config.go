@@ -55,6 +55,11 @@ type Config struct {
 	TempPasswordValidityDays int
 	// FeaturePlan is LITE, ESSENTIALS or PLUS.
 	FeaturePlan string
+	// CustomAttributes are the pool's custom attributes, which admins set
+	// with PATCH /users/{email}. Adding one later updates the pool in place;
+	// removing or changing one would replace the pool (every user lost), so
+	// the snapshot tests refuse that.
+	CustomAttributes []settings.CustomAttribute
 
 	// AllowPasswordAuth enables the client's plain username/password flow
 	// (USER_PASSWORD_AUTH): handy for scripts in dev, off in prd where SRP is required.
@@ -245,6 +250,9 @@ func (c Config) Validate() error {
 	}
 	if c.TempPasswordValidityDays < 1 || c.TempPasswordValidityDays > 365 {
 		bad("TempPasswordValidityDays", "must be between 1 and 365, got %d", c.TempPasswordValidityDays)
+	}
+	if err := settings.ValidateAttributes(c.CustomAttributes); err != nil {
+		bad("CustomAttributes", "%v", err)
 	}
 	if !slices.Contains([]string{"LITE", "ESSENTIALS", "PLUS"}, c.FeaturePlan) {
 		bad("FeaturePlan", "%q is not one of LITE, ESSENTIALS, PLUS", c.FeaturePlan)

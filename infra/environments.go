@@ -54,6 +54,10 @@ func Environments() []Config {
 	// end-to-end tests run, against local mode's copy of this throttling.
 	dev.ThrottleRate = 50
 	dev.ThrottleBurst = 100
+	// An example custom attribute, in dev only: once deployed, a custom
+	// attribute can be added to but never removed from a pool without
+	// replacing it, so declare stg's and prd's on purpose.
+	dev.CustomAttributes = []settings.CustomAttribute{{Name: "department", Type: settings.AttributeString, MaxLength: 64}}
 
 	stg := base("stg")
 	stg.Alarms = DefaultAlarms()

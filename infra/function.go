@@ -23,8 +23,14 @@ var CognitoActions = []string{
 	"cognito-idp:AdminGetUser",
 	"cognito-idp:AdminListGroupsForUser",
 	"cognito-idp:AdminRemoveUserFromGroup",
+	"cognito-idp:AdminResetUserPassword",
+	"cognito-idp:AdminSetUserMFAPreference",
+	"cognito-idp:AdminSetUserPassword",
+	"cognito-idp:AdminUpdateUserAttributes",
 	"cognito-idp:AdminUserGlobalSignOut",
+	"cognito-idp:ListGroups",
 	"cognito-idp:ListUsers",
+	"cognito-idp:ListUsersInGroup",
 }
 
 // AdminFunctionProps configures NewAdminFunction.
@@ -49,6 +55,8 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		AllowedOrigins: c.CORSOrigins,
 		Password:       c.Password,
 		APIClientIDs:   clientIDs(props.APIClients),
+		// The same declaration as the pool's schema, so the Lambda allows exactly those.
+		CustomAttributes: c.CustomAttributes,
 	}.Env()
 	// The function's own role, not AWSLambdaBasicExecutionRole: that managed
 	// policy lets a function write to every log group in the account.

@@ -1,5 +1,10 @@
 package infra
 
+import (
+	"maps"
+	"slices"
+)
+
 // ApprovedReplacements lists stateful resources that a change may replace or
 // remove, as "<stack>/<logical ID>" → the reason and who approved it.
 //
@@ -23,7 +28,7 @@ var PoolIdentity = map[string]any{
 		"Properties": map[string]any{
 			"UsernameAttributes":    []any{"email"},
 			"UsernameConfiguration": map[string]any{"CaseSensitive": false},
-			"Schema":                []any{map[string]any{"Name": "email"}},
+			"Schema":                []any{map[string]any{"Name": "email", "Required": true, "Mutable": true}},
 		},
 	},
 	"UserPoolClient": map[string]any{
@@ -40,4 +45,28 @@ var PoolIdentity = map[string]any{
 			"GenerateSecret": false,
 		},
 	},
+}
+
+// PinnedAttributes are, per stack, the custom attributes its pool holds, as
+// template schema entries, written out like PoolIdentity: a custom attribute
+// removed or changed in the configuration would replace the pool, and
+// pinning it here keeps a hand-edited snapshot from hiding that. Add an
+// entry once an attribute is deployed; adding one to the configuration is an
+// in-place update and needs nothing here.
+var PinnedAttributes = map[string][]any{
+	"UserAdmin-dev": {
+		map[string]any{"AttributeDataType": "String", "Mutable": true, "Name": "department", "StringAttributeConstraints": map[string]any{"MaxLength": "64"}},
+	},
+}
+
+// PoolIdentityOf is PoolIdentity with the stack's pinned custom attributes in the pool's schema.
+func PoolIdentityOf(stack string) map[string]any {
+	pool := PoolIdentity["UserPool"].(map[string]any)
+	props := maps.Clone(pool["Properties"].(map[string]any))
+	props["Schema"] = append(slices.Clone(props["Schema"].([]any)), PinnedAttributes[stack]...)
+	pool = maps.Clone(pool)
+	pool["Properties"] = props
+	out := maps.Clone(PoolIdentity)
+	out["UserPool"] = pool
+	return out
 }

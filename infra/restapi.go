@@ -33,7 +33,7 @@ func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) aw
 	if len(c.CORSOrigins) > 0 {
 		cors = &awsapigateway.CorsOptions{
 			AllowOrigins: jsii.Strings(c.CORSOrigins...),
-			AllowMethods: jsii.Strings("GET", "POST", "PUT", "DELETE", "OPTIONS"),
+			AllowMethods: jsii.Strings("GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"),
 			AllowHeaders: jsii.Strings("Authorization", "Content-Type"),
 			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
 		}
@@ -203,6 +203,10 @@ func decodeSchema(v any) *awsapigateway.JsonSchema {
 	}
 	if s.Items != nil {
 		s.Items = decodeSchema(s.Items)
+	}
+	// A schema here, not a bool: jsii needs the typed struct for it too.
+	if m, ok := s.AdditionalProperties.(map[string]any); ok {
+		s.AdditionalProperties = decodeSchema(m)
 	}
 	if s.Properties != nil {
 		for name, p := range *s.Properties {

@@ -31,6 +31,7 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 	if err != nil {
 		return nil, err
 	}
+	spec = withAttributes(spec, c.CustomAttributes)
 	moduleDir := props.ModuleDir
 	if moduleDir == "" {
 		if moduleDir, err = ModuleDir(); err != nil {

@@ -66,7 +66,7 @@ func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, e
 		return env, err
 	}
 	logger := slog.New(newLogHandler(log))
-	env.Notes = append(env.Notes, resendNote, srpNote)
+	env.Notes = append(env.Notes, resendNote, srpNote, mfaNote)
 	h := handler.New(env.Settings, emulatedCognito{env.Cognito}, logger)
 	env.newGateway = func() (*Gateway, error) { return NewGateway(t, auth, h.Handle, logger) }
 	env.Gateway, err = env.newGateway()

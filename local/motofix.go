@@ -1,12 +1,16 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/useradmin/cognito-user-admin/lambda/handler"
 )
@@ -44,4 +48,43 @@ func (c emulatedCognito) AdminCreateUser(ctx context.Context, in *cip.AdminCreat
 		UserCreateDate:       u.UserCreateDate,
 		UserLastModifiedDate: u.UserLastModifiedDate,
 	}}, nil
+}
+
+// mfaNote is reported at start with the properties the emulator does not enforce.
+const mfaNote = "AdminSetUserMFAPreference: moto 5.2 ignores a TOTP disable sent as the SDKs send it (an empty settings object); local mode sends Enabled: false explicitly"
+
+// AdminSetUserMFAPreference turning TOTP off: the SDK leaves false booleans
+// out, so the settings reach the emulator as {}, which moto takes for "no
+// change" (moto/cognitoidp/models.py, admin_set_user_mfa_preference) where
+// Cognito reads the defaults, false. Spell the false out on the wire.
+func (c emulatedCognito) AdminSetUserMFAPreference(ctx context.Context, in *cip.AdminSetUserMFAPreferenceInput, opts ...func(*cip.Options)) (*cip.AdminSetUserMFAPreferenceOutput, error) {
+	if s := in.SoftwareTokenMfaSettings; s != nil && !s.Enabled && !s.PreferredMfa {
+		opts = append(opts, func(o *cip.Options) {
+			o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+				return stack.Build.Add(middleware.BuildMiddlewareFunc("MotoExplicitTOTPDisable", explicitTOTPDisable), middleware.Before)
+			})
+		})
+	}
+	return c.Client.AdminSetUserMFAPreference(ctx, in, opts...)
+}
+
+func explicitTOTPDisable(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+	req, ok := in.Request.(*smithyhttp.Request)
+	if !ok {
+		return next.HandleBuild(ctx, in)
+	}
+	var body []byte
+	if s := req.GetStream(); s != nil {
+		var err error
+		if body, err = io.ReadAll(s); err != nil {
+			return middleware.BuildOutput{}, middleware.Metadata{}, err
+		}
+	}
+	body = bytes.Replace(body, []byte(`"SoftwareTokenMfaSettings":{}`), []byte(`"SoftwareTokenMfaSettings":{"Enabled":false}`), 1)
+	r, err := req.SetStream(bytes.NewReader(body))
+	if err != nil {
+		return middleware.BuildOutput{}, middleware.Metadata{}, err
+	}
+	in.Request = r
+	return next.HandleBuild(ctx, in)
 }

@@ -3,6 +3,8 @@ package test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 )
 
@@ -60,6 +62,11 @@ func Replacements(stack string, before, after []byte, approved map[string]string
 			for _, name := range removedAttributes(was.Properties["Schema"], now.Properties["Schema"]) {
 				out = append(out, fmt.Sprintf("%s/%s (%s): replacement: Schema attribute %q is removed", stack, id, was.Type, name))
 			}
+			// Cognito cannot change an attribute once the pool has it (type,
+			// constraints, mutability, required): only a new pool can.
+			for _, c := range changedAttributes(was.Properties["Schema"], now.Properties["Schema"]) {
+				out = append(out, fmt.Sprintf("%s/%s (%s): replacement: Schema attribute %q changes from %s to %s", stack, id, was.Type, c[0], c[1], c[2]))
+			}
 		}
 	}
 	sort.Strings(out)
@@ -86,6 +93,29 @@ func removedAttributes(before, after any) []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// changedAttributes lists, as [name, before, after], the schema attributes
+// both lists hold with different definitions.
+func changedAttributes(before, after any) [][3]string {
+	defs := func(v any) map[string]string {
+		m := map[string]string{}
+		list, _ := v.([]any)
+		for _, a := range list {
+			if attr, ok := a.(map[string]any); ok {
+				m[fmt.Sprint(attr["Name"])] = canonical(attr)
+			}
+		}
+		return m
+	}
+	was, now := defs(before), defs(after)
+	var out [][3]string
+	for _, n := range slices.Sorted(maps.Keys(was)) {
+		if d, ok := now[n]; ok && d != was[n] {
+			out = append(out, [3]string{n, was[n], d})
+		}
+	}
 	return out
 }
 

@@ -92,11 +92,11 @@ func TestSnapshots(t *testing.T) {
 			}
 			// First the pinned identity of the pool and client, which no snapshot edit can move.
 			if slices.Contains([]string{"UserAdmin-dev", "UserAdmin-stg", "UserAdmin-prd"}, stack) {
-				pinned, err := json.Marshal(map[string]any{"Resources": infra.PoolIdentity})
+				pinned, err := json.Marshal(map[string]any{"Resources": infra.PoolIdentityOf(stack)})
 				if err != nil {
 					t.Fatal(err)
 				}
-				refuseReplacements(t, stack, "infra.PoolIdentity", pinned, cur)
+				refuseReplacements(t, stack, "infra.PoolIdentity and PinnedAttributes", pinned, cur)
 			}
 
 			file := filepath.Join("snapshots", stack+".template.json")

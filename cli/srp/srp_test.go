@@ -52,7 +52,6 @@ func TestSRPTimestamp(t *testing.T) {
 	}
 }
 
-
 // A malformed challenge is refused, never signed: Cognito's SECRET_BLOCK is base64.
 func TestSRPMalformedChallenge(t *testing.T) {
 	c, err := New("eu-west-1_Ab12Cd34")

@@ -55,6 +55,7 @@ func (h *Handler) create(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	}
 	c.invited = r.sendInvitation
 	u := fromUserType(out.User, r.groups)
+	u.MFAEnabled = aws.Bool(false) // a user just created has set nothing up yet
 	if u.Email == "" {
 		u.Email = r.email
 	}

@@ -48,7 +48,8 @@ func TestCreateFromRawEvent(t *testing.T) {
 	}
 	u := wantUser(t, resp, http.StatusCreated)
 	want := user{Username: "sub-0005", Email: "jane.doe+ops@example.com", Status: "FORCE_CHANGE_PASSWORD", Enabled: true,
-		CreatedAt: "2025-03-04T04:06:07Z", UpdatedAt: "2025-03-04T04:06:07Z", Groups: []string{"support"}}
+		CreatedAt: "2025-03-04T04:06:07Z", UpdatedAt: "2025-03-04T04:06:07Z", Groups: []string{"support"},
+		Attributes: map[string]string{}, MFAEnabled: aws.Bool(false)}
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("user =\n%+v\nwant\n%+v", u, want)
 	}

@@ -31,6 +31,7 @@ type fakeCognito struct {
 	pool   string
 	users  map[string]*fakeUser // by lower-case email
 	groups map[string]bool      // the groups that exist in the pool
+	schema map[string]bool      // the pool's custom attributes, by Cognito name
 	seq    int
 	calls  []fakeCall
 	// errs makes every route call of a method fail with the error; authErrs
@@ -53,6 +54,10 @@ type fakeUser struct {
 	signOuts   int
 	created    time.Time
 	groups     map[string]bool
+	// profile holds the attributes besides sub and email, by Cognito name; mfa is TOTP's state.
+	profile  map[string]string
+	mfa      bool
+	password string
 }
 
 type fakeCall struct {
@@ -91,7 +96,7 @@ func (f *fakeCognito) seed(email string, status types.UserStatusType, groups ...
 
 func (f *fakeCognito) add(email string, status types.UserStatusType, groups ...string) *fakeUser {
 	f.seq++
-	u := &fakeUser{sub: fmt.Sprintf("sub-%04d", f.seq), email: strings.ToLower(email), status: status, enabled: true, created: fakeTime, groups: map[string]bool{}}
+	u := &fakeUser{sub: fmt.Sprintf("sub-%04d", f.seq), email: strings.ToLower(email), status: status, enabled: true, created: fakeTime, groups: map[string]bool{}, profile: map[string]string{}}
 	for _, g := range groups {
 		u.groups[g] = true
 	}
@@ -195,11 +200,15 @@ func (f *fakeCognito) find(pool, username *string) (*fakeUser, error) {
 }
 
 func (u *fakeUser) attrs() []types.AttributeType {
-	return []types.AttributeType{
+	attrs := []types.AttributeType{
 		{Name: aws.String("sub"), Value: aws.String(u.sub)},
 		{Name: aws.String("email"), Value: aws.String(u.email)},
 		{Name: aws.String("email_verified"), Value: aws.String("true")},
 	}
+	for _, name := range slices.Sorted(maps.Keys(u.profile)) {
+		attrs = append(attrs, types.AttributeType{Name: aws.String(name), Value: aws.String(u.profile[name])})
+	}
+	return attrs
 }
 
 func (u *fakeUser) userType() *types.UserType {
@@ -217,6 +226,12 @@ func (f *fakeCognito) AdminCreateUser(_ context.Context, in *cip.AdminCreateUser
 		u, err := f.find(in.UserPoolId, in.Username)
 		if err != nil {
 			return nil, err
+		}
+		if u.status != types.UserStatusTypeForceChangePassword {
+			return nil, &types.UnsupportedUserStateException{Message: aws.String("Resend not possible. " + u.sub + " status is not FORCE_CHANGE_PASSWORD")}
+		}
+		if in.TemporaryPassword != nil {
+			u.password = *in.TemporaryPassword
 		}
 		return &cip.AdminCreateUserOutput{User: u.userType()}, nil
 	}
@@ -238,7 +253,12 @@ func (f *fakeCognito) AdminGetUser(_ context.Context, in *cip.AdminGetUserInput,
 		return nil, err
 	}
 	t := u.userType()
-	return &cip.AdminGetUserOutput{Username: t.Username, UserAttributes: t.Attributes, UserStatus: t.UserStatus, Enabled: t.Enabled, UserCreateDate: t.UserCreateDate, UserLastModifiedDate: t.UserLastModifiedDate}, nil
+	out := &cip.AdminGetUserOutput{Username: t.Username, UserAttributes: t.Attributes, UserStatus: t.UserStatus, Enabled: t.Enabled, UserCreateDate: t.UserCreateDate, UserLastModifiedDate: t.UserLastModifiedDate}
+	if u.mfa {
+		out.UserMFASettingList = []string{"SOFTWARE_TOKEN_MFA"}
+		out.PreferredMfaSetting = aws.String("SOFTWARE_TOKEN_MFA")
+	}
+	return out, nil
 }
 
 func (f *fakeCognito) AdminListGroupsForUser(_ context.Context, in *cip.AdminListGroupsForUserInput, _ ...func(*cip.Options)) (*cip.AdminListGroupsForUserOutput, error) {

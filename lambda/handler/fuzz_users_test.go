@@ -40,6 +40,14 @@ func targetOf(in any) (username string, group *string) {
 		return aws.ToString(in.Username), in.GroupName
 	case *cip.AdminUserGlobalSignOutInput:
 		return aws.ToString(in.Username), nil
+	case *cip.AdminResetUserPasswordInput:
+		return aws.ToString(in.Username), nil
+	case *cip.AdminSetUserPasswordInput:
+		return aws.ToString(in.Username), nil
+	case *cip.AdminSetUserMFAPreferenceInput:
+		return aws.ToString(in.Username), nil
+	case *cip.AdminUpdateUserAttributesInput:
+		return aws.ToString(in.Username), nil
 	}
 	// A new call the handler makes on a user must be added here, so the fuzzers check it too.
 	panic(fmt.Sprintf("targetOf: no case for %T", in))

@@ -36,6 +36,12 @@ type Cognito interface {
 	AdminAddUserToGroup(context.Context, *cip.AdminAddUserToGroupInput, ...func(*cip.Options)) (*cip.AdminAddUserToGroupOutput, error)
 	AdminRemoveUserFromGroup(context.Context, *cip.AdminRemoveUserFromGroupInput, ...func(*cip.Options)) (*cip.AdminRemoveUserFromGroupOutput, error)
 	AdminUserGlobalSignOut(context.Context, *cip.AdminUserGlobalSignOutInput, ...func(*cip.Options)) (*cip.AdminUserGlobalSignOutOutput, error)
+	ListGroups(context.Context, *cip.ListGroupsInput, ...func(*cip.Options)) (*cip.ListGroupsOutput, error)
+	ListUsersInGroup(context.Context, *cip.ListUsersInGroupInput, ...func(*cip.Options)) (*cip.ListUsersInGroupOutput, error)
+	AdminResetUserPassword(context.Context, *cip.AdminResetUserPasswordInput, ...func(*cip.Options)) (*cip.AdminResetUserPasswordOutput, error)
+	AdminSetUserPassword(context.Context, *cip.AdminSetUserPasswordInput, ...func(*cip.Options)) (*cip.AdminSetUserPasswordOutput, error)
+	AdminSetUserMFAPreference(context.Context, *cip.AdminSetUserMFAPreferenceInput, ...func(*cip.Options)) (*cip.AdminSetUserMFAPreferenceOutput, error)
+	AdminUpdateUserAttributes(context.Context, *cip.AdminUpdateUserAttributesInput, ...func(*cip.Options)) (*cip.AdminUpdateUserAttributesOutput, error)
 }
 
 var _ Cognito = (*cip.Client)(nil)
@@ -67,6 +73,8 @@ type call struct {
 	deadline time.Time
 	// signOutFailed marks a disable whose sessions could not be ended, for the audit line.
 	signOutFailed bool
+	// extra are route-specific audit attributes: names and modes, never values or passwords.
+	extra []slog.Attr
 }
 
 // deadlineReserve is the time kept back from Cognito calls at the end of an
@@ -90,6 +98,11 @@ var routes = map[string]route{
 	"PUT /users/{email}/groups/{group}":    {"group_add", (*Handler).addToGroup},
 	"DELETE /users/{email}/groups/{group}": {"group_remove", (*Handler).removeFromGroup},
 	"POST /users/{email}/sign-out":         {"sign_out", (*Handler).signOut},
+	"GET /groups":                          {"", (*Handler).listGroups},
+	"GET /groups/{group}/users":            {"", (*Handler).listMembers},
+	"POST /users/{email}/password":         {"password", (*Handler).password},
+	"DELETE /users/{email}/mfa":            {"mfa_remove", (*Handler).removeMFA},
+	"PATCH /users/{email}":                 {"update", (*Handler).update},
 }
 
 // Routes returns the route keys ("METHOD /resource"), sorted, so tests can
@@ -251,6 +264,7 @@ func (h *Handler) audit(ctx context.Context, c *call, action string, status int)
 	if c.signOutFailed {
 		attrs = append(attrs, slog.Bool(auditlog.SignedOut, false))
 	}
+	attrs = append(attrs, c.extra...)
 	attrs = append(attrs,
 		slog.String(auditlog.Outcome, outcome),
 		slog.Int(auditlog.Status, status),

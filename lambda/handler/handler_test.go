@@ -16,12 +16,17 @@ func TestRoutes(t *testing.T) {
 	want := []string{
 		"DELETE /users/{email}",
 		"DELETE /users/{email}/groups/{group}",
+		"DELETE /users/{email}/mfa",
+		"GET /groups",
+		"GET /groups/{group}/users",
 		"GET /users",
 		"GET /users/{email}",
+		"PATCH /users/{email}",
 		"POST /users",
 		"POST /users/{email}/disable",
 		"POST /users/{email}/enable",
 		"POST /users/{email}/invitation",
+		"POST /users/{email}/password",
 		"POST /users/{email}/sign-out",
 		"PUT /users/{email}/groups/{group}",
 	}
@@ -36,9 +41,10 @@ func TestNotRouted(t *testing.T) {
 		status                 int
 		code, allow            string
 	}{
-		{"unknown resource", "GET", "/groups", http.StatusNotFound, "NotFound", ""},
+		{"unknown resource", "GET", "/teams", http.StatusNotFound, "NotFound", ""},
 		{"unknown method on /users", "PATCH", "/users", http.StatusMethodNotAllowed, "MethodNotAllowed", "GET, POST"},
-		{"unknown method on a user", "PUT", "/users/{email}", http.StatusMethodNotAllowed, "MethodNotAllowed", "DELETE, GET"},
+		{"unknown method on a user", "PUT", "/users/{email}", http.StatusMethodNotAllowed, "MethodNotAllowed", "DELETE, GET, PATCH"},
+		{"unknown method on the groups", "POST", "/groups", http.StatusMethodNotAllowed, "MethodNotAllowed", "GET"},
 		{"GET on a membership", "GET", "/users/{email}/groups/{group}", http.StatusMethodNotAllowed, "MethodNotAllowed", "DELETE, PUT"},
 		{"preflight reaching the Lambda", "OPTIONS", "/users", http.StatusMethodNotAllowed, "MethodNotAllowed", "GET, POST"},
 	} {

@@ -32,8 +32,14 @@ func testSettings() settings.Settings {
 		AllowedOrigins: []string{testOrigin},
 		Password:       settings.DefaultPasswordPolicy(),
 		APIClientIDs:   []string{testClient},
+		CustomAttributes: []settings.CustomAttribute{
+			{Name: "department", Type: settings.AttributeString, MaxLength: 16},
+			{Name: "level", Type: settings.AttributeNumber, Min: intPtr(1), Max: intPtr(10)},
+		},
 	}
 }
+
+func intPtr(n int) *int { return &n }
 
 // harness is a handler over a fake pool holding an admin (the caller), a
 // pending user, an active user in support, and a second admin.
@@ -47,6 +53,7 @@ type harness struct {
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	f := newFake(testPool, "admins", "support", "readonly")
+	f.schema = map[string]bool{"custom:department": true, "custom:level": true}
 	admin := f.seed("admin@example.com", types.UserStatusTypeConfirmed, "admins") // sub-0001, as in adminClaims
 	f.seed("pending@example.com", types.UserStatusTypeForceChangePassword)
 	f.seed("active@example.com", types.UserStatusTypeConfirmed, "support", "readonly")

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,6 +22,17 @@ type user struct {
 	CreatedAt string   `json:"createdAt"`
 	UpdatedAt string   `json:"updatedAt"`
 	Groups    []string `json:"groups"`
+
+	// GivenName and FamilyName are Cognito's given_name and family_name; absent when unset.
+	GivenName  string `json:"givenName,omitempty"`
+	FamilyName string `json:"familyName,omitempty"`
+	// Attributes are the user's custom attributes, without the "custom:"
+	// prefix, as the strings Cognito stores; always an object.
+	Attributes map[string]string `json:"attributes"`
+	// MFAEnabled says whether the user has an MFA method turned on. Only
+	// answers built from AdminGetUser know it: list pages leave it out
+	// rather than guess (ListUsers does not report TOTP).
+	MFAEnabled *bool `json:"mfaEnabled,omitempty"`
 }
 
 type userBody struct {
@@ -38,13 +50,42 @@ func newUser(username *string, attrs []types.AttributeType, status types.UserSta
 		UpdatedAt: timestamp(updated),
 		Groups:    append([]string{}, groups...),
 	}
+	u.Attributes = map[string]string{}
 	slices.Sort(u.Groups)
 	for _, a := range attrs {
 		if aws.ToString(a.Name) == "email" {
 			u.Email = aws.ToString(a.Value)
 		}
+		u.readProfile(aws.ToString(a.Name), aws.ToString(a.Value))
 	}
 	return u
+}
+
+// readProfile keeps the attributes the API manages besides the email.
+func (u *user) readProfile(name, value string) {
+	switch name {
+	case "given_name":
+		u.GivenName = value
+	case "family_name":
+		u.FamilyName = value
+	default:
+		if custom, ok := strings.CutPrefix(name, "custom:"); ok {
+			u.Attributes[custom] = value
+		}
+	}
+}
+
+// fromGetUser builds the answer from AdminGetUser, the one read that reports MFA.
+func fromGetUser(out *cip.AdminGetUserOutput, groups []string) user {
+	u := newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, out.UserCreateDate, out.UserLastModifiedDate, groups)
+	u.MFAEnabled = aws.Bool(mfaEnabled(out))
+	return u
+}
+
+// mfaEnabled: UserMFASettingList names the MFA methods turned on (TOTP here;
+// SMS is never configured); MFAOptions is its legacy, SMS-only predecessor.
+func mfaEnabled(out *cip.AdminGetUserOutput) bool {
+	return len(out.UserMFASettingList) > 0 || len(out.MFAOptions) > 0
 }
 
 func fromUserType(t *types.UserType, groups []string) user {
@@ -72,7 +113,7 @@ func (h *Handler) getUser(ctx context.Context, username string) (user, error) {
 	if err != nil {
 		return user{}, err
 	}
-	return newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, out.UserCreateDate, out.UserLastModifiedDate, groups), nil
+	return fromGetUser(out, groups), nil
 }
 
 // groupsOf follows every page: a user can be in more groups than one page holds.

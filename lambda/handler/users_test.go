@@ -24,9 +24,13 @@ func TestGet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t)
 			hs.fake.groupPage = 1 // the user's two groups come on two pages
+			active := hs.fake.users["active@example.com"]
+			active.profile = map[string]string{"given_name": "Ada", "family_name": "Lovelace", "custom:department": "R&D", "locale": "en"}
+			active.mfa = true
 			u := wantUser(t, hs.do(t, userEvent("GET", "/users/{email}", tc.param)), http.StatusOK)
 			want := user{Username: "sub-0003", Email: "active@example.com", Status: "CONFIRMED", Enabled: true,
-				CreatedAt: "2025-03-04T04:06:07Z", UpdatedAt: "2025-03-04T04:06:07Z", Groups: []string{"readonly", "support"}}
+				CreatedAt: "2025-03-04T04:06:07Z", UpdatedAt: "2025-03-04T04:06:07Z", Groups: []string{"readonly", "support"},
+				GivenName: "Ada", FamilyName: "Lovelace", Attributes: map[string]string{"department": "R&D"}, MFAEnabled: aws.Bool(true)}
 			if !reflect.DeepEqual(u, want) {
 				t.Errorf("user =\n%+v\nwant\n%+v", u, want)
 			}

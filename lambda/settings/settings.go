@@ -39,6 +39,8 @@ type Settings struct {
 	// APIClientIDs are the app clients whose ID tokens may call the API
 	// (their aud claim); by default only the admin client's.
 	APIClientIDs []string
+	// CustomAttributes are the pool's custom attributes that admins may set.
+	CustomAttributes []CustomAttribute
 }
 
 // PasswordPolicy mirrors the user pool's password policy.
@@ -126,7 +128,7 @@ func (s Settings) Env() map[string]string {
 			req = append(req, c.name)
 		}
 	}
-	return map[string]string{
+	env := map[string]string{
 		EnvUserPoolID:        s.UserPoolID,
 		EnvAdminGroups:       strings.Join(s.AdminGroups, ","),
 		EnvManagedGroups:     strings.Join(s.ManagedGroups, ","),
@@ -135,6 +137,11 @@ func (s Settings) Env() map[string]string {
 		EnvPasswordRequire:   strings.Join(req, ","),
 		EnvAPIClientIDs:      strings.Join(s.APIClientIDs, ","),
 	}
+	// Only when declared, so a deployment without custom attributes has no such variable.
+	if a := encodeAttributes(s.CustomAttributes); a != "" {
+		env[EnvCustomAttributes] = a
+	}
+	return env
 }
 
 // FromEnv decodes the settings written by Env. getenv is os.Getenv in the
@@ -189,6 +196,9 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	}
 	if err := s.Password.Validate(); err != nil {
 		return s, fmt.Errorf("password policy: %w", err)
+	}
+	if s.CustomAttributes, err = decodeAttributes(getenv(EnvCustomAttributes)); err != nil {
+		return s, err
 	}
 	return s, nil
 }

@@ -1,0 +1,168 @@
+package handler
+
+import (
+	"context"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"golang.org/x/sync/errgroup"
+)
+
+// group is one managed group as the API shows it.
+type group struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Admin says whether members may call this API.
+	Admin bool `json:"admin"`
+	// Precedence is Cognito's: the lower, the stronger when a user is in several groups.
+	Precedence *int32 `json:"precedence,omitempty"`
+}
+
+type groupsBody struct {
+	Groups []group `json:"groups"`
+}
+
+// listGroups answers the managed groups that exist in the pool, in the
+// configuration's order. It reads them with ListGroups rather than one
+// GetGroup per managed group: one call (a page holds 60) whatever the number
+// of managed groups, and a managed group missing from the pool (renamed by
+// hand, say) is simply not listed instead of failing the whole answer.
+func (h *Handler) listGroups(ctx context.Context, _ *call) (events.APIGatewayProxyResponse, error) {
+	found := map[string]types.GroupType{}
+	in := &cip.ListGroupsInput{UserPoolId: &h.settings.UserPoolID, Limit: aws.Int32(60)}
+	for {
+		out, err := h.cognito.ListGroups(ctx, in)
+		if err != nil {
+			return none, err
+		}
+		for _, g := range out.Groups {
+			if name := aws.ToString(g.GroupName); h.settings.IsManagedGroup(name) {
+				found[name] = g
+			}
+		}
+		if aws.ToString(out.NextToken) == "" {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	body := groupsBody{Groups: []group{}}
+	for _, name := range h.settings.ManagedGroups {
+		g, ok := found[name]
+		if !ok {
+			continue
+		}
+		delete(found, name) // a name listed twice in the settings is answered once
+		body.Groups = append(body.Groups, group{
+			Name:        name,
+			Description: aws.ToString(g.Description),
+			Admin:       h.settings.IsAdminGroup(name),
+			Precedence:  g.Precedence,
+		})
+	}
+	return jsonResponse(http.StatusOK, body), nil
+}
+
+// listMembers answers one page of a managed group's members, each with all
+// their groups, like GET /users.
+func (h *Handler) listMembers(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if err := h.readGroup(c); err != nil {
+		return none, err
+	}
+	// The token is bound to the group as well as the pool: Cognito's tokens
+	// are per listing, and another listing's would fail there obscurely.
+	scope := h.settings.UserPoolID + " group " + c.group
+	limit, token, err := decodeMembers(c.req, scope)
+	if err != nil {
+		return none, err
+	}
+	in := &cip.ListUsersInGroupInput{UserPoolId: &h.settings.UserPoolID, GroupName: &c.group, Limit: &limit}
+	if token != "" {
+		in.NextToken = &token
+	}
+	out, err := h.cognito.ListUsersInGroup(ctx, in)
+	if err != nil {
+		return none, fromCognito(err, true)
+	}
+	users, err := h.withGroups(ctx, out.Users)
+	if err != nil {
+		return none, err
+	}
+	body := listBody{Users: users}
+	if t := aws.ToString(out.NextToken); t != "" {
+		body.NextToken = encodeToken(scope, t)
+	}
+	return jsonResponse(http.StatusOK, body), nil
+}
+
+// decodeMembers reads ?limit= (1 to 60, default 25) and ?nextToken=, and nothing else.
+func decodeMembers(req events.APIGatewayProxyRequest, scope string) (limit int32, token string, _ error) {
+	params := req.MultiValueQueryStringParameters
+	if len(params) == 0 {
+		params = map[string][]string{}
+		for k, v := range req.QueryStringParameters {
+			params[k] = []string{v}
+		}
+	}
+	limit = 25
+	for _, key := range slices.Sorted(maps.Keys(params)) {
+		vals := params[key]
+		if len(vals) != 1 {
+			return 0, "", badRequest("query parameter %q is repeated", key)
+		}
+		switch key {
+		case "limit":
+			n, err := strconv.Atoi(vals[0])
+			if err != nil || n < 1 || n > 60 {
+				return 0, "", badRequest("limit must be a whole number from 1 to 60")
+			}
+			limit = int32(n)
+		case "nextToken":
+			t, err := decodeToken(scope, vals[0])
+			if err != nil {
+				return 0, "", newError(http.StatusBadRequest, "InvalidNextToken", "nextToken is not a token this API issued for this group's members")
+			}
+			token = t
+		default:
+			return 0, "", badRequest("unknown query parameter %q", key)
+		}
+	}
+	return limit, token, nil
+}
+
+// withGroups turns a page of users into answers with their groups, read
+// concurrently; a user deleted since the page was read is left out.
+func (h *Handler) withGroups(ctx context.Context, page []types.UserType) ([]user, error) {
+	users := make([]*user, len(page))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(groupFetches)
+	for i, t := range page {
+		g.Go(func() error {
+			groups, err := h.groupsOf(gctx, aws.ToString(t.Username))
+			if is[*types.UserNotFoundException](err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			u := fromUserType(&t, groups)
+			users[i] = &u
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := []user{}
+	for _, u := range users {
+		if u != nil {
+			out = append(out, *u)
+		}
+	}
+	return out, nil
+}

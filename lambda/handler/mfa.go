@@ -1,0 +1,34 @@
+package handler
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/events"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+)
+
+// removeMFA handles DELETE /users/{email}/mfa: it turns the user's TOTP off
+// (AdminSetUserMFAPreference, enabled and preferred false), for a user who
+// lost their authenticator. Where the pool makes MFA optional they then sign
+// in with their password alone and may set TOTP up again; where it is
+// required, Cognito asks them to set it up at their next sign-in. It is
+// idempotent: a user without MFA is answered as is.
+//
+// An admin may do this to their own account: it weakens the account but
+// cannot lock anyone out, and it is how an admin who lost their own device
+// is helped by another (or by themselves from a still-open session).
+func (h *Handler) removeMFA(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if err := c.readTarget(); err != nil {
+		return none, err
+	}
+	_, err := h.cognito.AdminSetUserMFAPreference(ctx, &cip.AdminSetUserMFAPreferenceInput{
+		UserPoolId:               &h.settings.UserPoolID,
+		Username:                 &c.target,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: false, PreferredMfa: false},
+	})
+	if err != nil {
+		return none, err
+	}
+	return h.answerUser(ctx, c)
+}
