@@ -37,8 +37,11 @@ func TestCustomAttributesFromOnePlace(t *testing.T) {
 		env = props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any)
 	}
 	s, err := settings.FromEnv(func(k string) string {
-		if k == settings.EnvUserPoolID {
+		switch k {
+		case settings.EnvUserPoolID:
 			return "the pool's Ref"
+		case settings.EnvAPIClientIDs:
+			return "the admin client's Ref"
 		}
 		v, _ := env[k].(string)
 		return v
