@@ -144,19 +144,6 @@ func cognitoUser(t *testing.T, c *cip.Client, poolID, email string) *cip.AdminGe
 	return u
 }
 
-func groupsOf(t *testing.T, email string) []string {
-	t.Helper()
-	out, err := env.Cognito.AdminListGroupsForUser(context.Background(), &cip.AdminListGroupsForUserInput{UserPoolId: &env.Pool.ID, Username: &email})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gs []string
-	for _, g := range out.Groups {
-		gs = append(gs, *g.GroupName)
-	}
-	return gs
-}
-
 func assertPrivate(t *testing.T, confDir string) {
 	t.Helper()
 	err := filepath.WalkDir(confDir, func(path string, d fs.DirEntry, err error) error {
@@ -227,7 +214,7 @@ func TestUseradminAdmin(t *testing.T) {
 	if u := cognitoUser(t, env.Cognito, env.Pool.ID, newUser); u.UserStatus != types.UserStatusTypeForceChangePassword {
 		t.Errorf("in the pool: %s", u.UserStatus)
 	}
-	if gs := groupsOf(t, newUser); !slices.Equal(gs, []string{"admins"}) {
+	if gs := poolGroups(t, newUser); !slices.Equal(gs, []string{"admins"}) {
 		t.Errorf("groups in the pool: %v", gs)
 	}
 
@@ -299,11 +286,11 @@ func TestUseradminAdmin(t *testing.T) {
 	}
 
 	useradmin(t, conf, nil, "groups", "remove", newUser, "admins").want(t, 0, "groups remove")
-	if gs := groupsOf(t, newUser); len(gs) != 0 {
+	if gs := poolGroups(t, newUser); len(gs) != 0 {
 		t.Errorf("groups after remove: %v", gs)
 	}
 	added := useradmin(t, conf, nil, "groups", "add", newUser, "admins", "-o", "table").want(t, 0, "groups add")
-	if gs := groupsOf(t, newUser); !slices.Equal(gs, []string{"admins"}) || !strings.Contains(added.stdout, "added") {
+	if gs := poolGroups(t, newUser); !slices.Equal(gs, []string{"admins"}) || !strings.Contains(added.stdout, "added") {
 		t.Errorf("groups after add: %v; printed %q", gs, added.stdout)
 	}
 	useradmin(t, conf, nil, "groups", "add", newUser, "no-such-group").want(t, 1, "groups add to an unmanaged group")

@@ -145,7 +145,7 @@ func (h *Handler) withGroups(ctx context.Context, page []types.UserType) ([]user
 		g.Go(func() error {
 			groups, err := h.groupsOf(gctx, aws.ToString(t.Username))
 			if is[*types.UserNotFoundException](err) {
-				return nil
+				return nil // deleted since the page was read: leave it out rather than fail the page
 			}
 			if err != nil {
 				return err

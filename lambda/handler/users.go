@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"golang.org/x/sync/errgroup"
 )
 
 // groupFetches bounds the concurrent AdminListGroupsForUser calls of a list
@@ -84,33 +83,11 @@ func (h *Handler) list(ctx context.Context, c *call) (events.APIGatewayProxyResp
 		return none, err
 	}
 
-	users := make([]*user, len(out.Users))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(groupFetches)
-	for i, t := range out.Users {
-		g.Go(func() error {
-			groups, err := h.groupsOf(gctx, aws.ToString(t.Username))
-			if is[*types.UserNotFoundException](err) {
-				return nil // deleted since the page was read: leave it out rather than fail the page
-			}
-			if err != nil {
-				return err
-			}
-			u := fromUserType(&t, groups)
-			users[i] = &u
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	users, err := h.withGroups(ctx, out.Users)
+	if err != nil {
 		return none, err
 	}
-
-	body := listBody{Users: []user{}}
-	for _, u := range users {
-		if u != nil {
-			body.Users = append(body.Users, *u)
-		}
-	}
+	body := listBody{Users: users}
 	if t := aws.ToString(out.PaginationToken); t != "" {
 		body.NextToken = encodeToken(h.settings.UserPoolID, t)
 	}
