@@ -119,3 +119,16 @@ func WritePlan(w io.Writer, rows []Row, j *Journal) {
 	}
 	fmt.Fprintf(w, "dry run: %d rows, %d to send, %d done earlier, %d invalid; nothing sent\n", len(rows), send, done, invalid)
 }
+
+// WriteInterrupted says what an interrupted import left and how to resume:
+// the same command again, which reads the journal and skips what is done.
+func WriteInterrupted(w io.Writer, s Summary, journal, command string) {
+	left := 0
+	for _, r := range s.Results {
+		if r.Code == NotSent {
+			left++
+		}
+	}
+	fmt.Fprintf(w, "interrupted: %d rows not finished; every answer received is in the journal %s\n", left, journal)
+	fmt.Fprintf(w, "to resume, run the same command again (the finished rows are skipped): %s\n", command)
+}
