@@ -27,7 +27,7 @@ func buildApp(root string) (string, error) {
 			return
 		}
 		appBin = filepath.Join(dir, "app")
-		out, err := exec.Command("go", "build", "-o", appBin, filepath.Join(root, "infra", "cmd", "useradmin")).CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", appBin, filepath.Join(root, "infra", "cmd", "app")).CombinedOutput()
 		if err != nil {
 			appErr = fmt.Errorf("building the CDK app: %v\n%s", err, out)
 		}

@@ -16,7 +16,7 @@ import (
 // assembly directory, whose dev template the end-to-end part runs on.
 func synthTime(ctx context.Context, r *report, root, tmp string, n int) (string, error) {
 	apps := []struct{ name, pkg string }{
-		{"useradmin", "./infra/cmd/useradmin"},
+		{"useradmin", "./infra/cmd/app"},
 		{"emptyapp", "./bench/emptyapp"},
 	}
 	var medians, cpus [2]time.Duration

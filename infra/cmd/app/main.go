@@ -1,4 +1,4 @@
-// Command useradmin is the CDK app: one UserAdmin-<env> stack per environment,
+// Command app is the CDK app: one UserAdmin-<env> stack per environment,
 // and UserAdmin-ci for GitHub Actions once a repository is configured.
 package main
 

@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/useradmin/cognito-user-admin/api"
+)
+
+// walk calls f for every command of the tree.
+func walk(c *cobra.Command, f func(*cobra.Command)) {
+	f(c)
+	for _, sub := range c.Commands() {
+		walk(sub, f)
+	}
+}
+
+// TestEveryOperationHasACommand holds the command to the API document: an
+// operation added to api/openapi.yaml fails here until a command calls it
+// (annotated with its operationId, see apiCommand).
+func TestEveryOperationHasACommand(t *testing.T) {
+	spec, err := api.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	commands := map[string]string{}
+	walk(newApp(IO{}).rootCommand(), func(c *cobra.Command) {
+		if id := c.Annotations[operationKey]; id != "" {
+			if prev, dup := commands[id]; dup {
+				t.Errorf("operation %s has two commands: %q and %q", id, prev, c.CommandPath())
+			}
+			commands[id] = c.CommandPath()
+		}
+	})
+	ops := map[string]bool{}
+	for _, r := range spec.Routes {
+		ops[r.OperationID] = true
+		if _, ok := commands[r.OperationID]; !ok {
+			t.Errorf("operation %s (%s) has no useradmin command", r.OperationID, r.Key())
+		}
+	}
+	for id, path := range commands {
+		if !ops[id] {
+			t.Errorf("%q calls operation %s, which api/openapi.yaml does not have", path, id)
+		}
+	}
+}
+
+// TestNoSecretFlags: passwords and tokens never come from the command
+// line (where ps and shell history would show them). Any flag named like a
+// secret may only be a switch that says to read it from standard input.
+func TestNoSecretFlags(t *testing.T) {
+	secretish := regexp.MustCompile(`(?i)pass|token|secret|session|key|credential`)
+	// A page's nextToken is an opaque cursor, not a credential.
+	allowed := map[string]bool{"next-token": true}
+	n := 0
+	walk(newApp(IO{}).rootCommand(), func(c *cobra.Command) {
+		visit := func(f *pflag.Flag) {
+			if !secretish.MatchString(f.Name) || allowed[f.Name] {
+				return
+			}
+			n++
+			if f.Value.Type() != "bool" {
+				t.Errorf("%s --%s takes a %s value: a secret must not come from a flag", c.CommandPath(), f.Name, f.Value.Type())
+			}
+		}
+		c.LocalFlags().VisitAll(visit)
+	})
+	if n < 2 { // --password-stdin, --temporary-password-stdin
+		t.Fatalf("found %d secret-related flags; the walk is broken", n)
+	}
+}
+
+// run runs the command in-process.
+func run(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, IO{
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
+		Getenv: func(k string) string { return env[k] },
+	})
+	return code, out.String(), errb.String()
+}
+
+func TestConfigureFilesArePrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "conf")
+	// An existing, too-open directory is tightened.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	code, _, stderr := run(t, env, "", "configure", "--profile", "prd", "--api-url", "https://api.example.com/prd",
+		"--region", "eu-west-1", "--user-pool-id", "eu-west-1_abc", "--client-id", "client123")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	assertMode(t, dir, 0o700)
+	assertMode(t, filepath.Join(dir, "config.json"), 0o600)
+	b, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	for _, want := range []string{`"prd"`, "https://api.example.com/prd", "eu-west-1_abc", "client123"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("config.json lacks %s:\n%s", want, b)
+		}
+	}
+}
+
+func assertMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != want {
+		t.Errorf("%s: mode %o, want %o", path, got, want)
+	}
+}
+
+func TestProfileFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir, "USERADMIN_PROFILE": "stg"}
+	if code, _, stderr := run(t, env, "", "configure", "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", "c"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	c := (&app{confDir: dir})
+	cfg, err := c.loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg.Profiles["stg"]; !ok || len(cfg.Profiles) != 1 {
+		t.Errorf("profiles %v, want only stg (from USERADMIN_PROFILE)", cfg.Profiles)
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	for _, tc := range [][]string{
+		{"no-such-command"},
+		{"users", "get"},
+		{"users", "get", "a@example.com", "extra"},
+		{"groups", "add", "a@example.com"},
+		{"users", "list", "--limit", "many"},
+		{"--output", "yaml", "whoami"},
+		{"--profile", "../etc", "whoami"},
+		{"configure", "--api-url", "https://a.example.com"},
+		{"configure", "--local", "--from-stack", "UserAdmin-prd"},
+		{"configure", "--api-url", "ftp://a", "--region", "r", "--user-pool-id", "r_1", "--client-id", "c"},
+		{"login", "--password-stdin"},
+		{"login", "--password", "x"},
+	} {
+		code, _, stderr := run(t, env, "", tc...)
+		if code != ExitUsage {
+			t.Errorf("%v: exit %d, want 2 (stderr %q)", tc, code, stderr)
+		}
+		if !strings.HasPrefix(stderr, "useradmin: ") {
+			t.Errorf("%v: stderr %q does not say what is wrong", tc, stderr)
+		}
+	}
+}
+
+func TestNoSessionExits3(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	for _, tc := range [][]string{{"whoami"}, {"users", "list"}, {"users", "get", "a@example.com"}} {
+		code, _, stderr := run(t, env, "", tc...)
+		if code != ExitNoSession || !strings.Contains(stderr, "run useradmin login") {
+			t.Errorf("%v: exit %d, stderr %q; want 3 and 'run useradmin login'", tc, code, stderr)
+		}
+	}
+	if code, _, _ := run(t, env, "", "configure", "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", "c"); code != 0 {
+		t.Fatal("configure failed")
+	}
+	if code, _, stderr := run(t, env, "", "users", "list"); code != ExitNoSession || !strings.Contains(stderr, "not signed in") {
+		t.Errorf("configured, not signed in: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestConfigureLineQuotes(t *testing.T) {
+	got := configureLine("prd", Profile{APIURL: "https://x.example.com/prd", Region: "eu-west-1", UserPoolID: "eu-west-1_a", ClientID: "c1"})
+	want := "useradmin configure --profile prd --api-url https://x.example.com/prd --region eu-west-1 --user-pool-id eu-west-1_a --client-id c1"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if got := configureLine("a b", Profile{APIURL: "u", Region: "r", UserPoolID: "p", ClientID: "c"}); !strings.Contains(got, "'a b'") {
+		t.Errorf("unquoted: %s", got)
+	}
+}

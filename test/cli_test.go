@@ -1,0 +1,659 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/useradmin/cognito-user-admin/cli"
+	"github.com/useradmin/cognito-user-admin/local"
+)
+
+// adminClientID is the app client administrators sign in through: the one
+// place the useradmin tests take it from.
+func adminClientID() string { return env.Pool.ClientID }
+
+// writeDevFile writes .local/dev.json as make dev does, in a fresh working
+// directory, and moves the test there (configure --local reads it from the
+// working directory).
+func writeDevFile(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	d := map[string]any{
+		"apiUrl": gateway.URL, "region": local.Region, "userPoolId": env.Pool.ID,
+		"userPoolClientId": env.Pool.ClientID, "adminClientId": adminClientID(),
+		"cognitoEndpoint": env.Emulator.Endpoint,
+		"admin":           map[string]string{"email": adminEmail, "password": password},
+		"user":            map[string]string{"email": userEmail, "password": password},
+	}
+	b, _ := json.Marshal(d)
+	if err := os.MkdirAll(filepath.Join(dir, ".local"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".local", "dev.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+}
+
+type cliResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// useradmin runs the command in-process with its configuration in confDir.
+func useradmin(t *testing.T, confDir string, stdin io.Reader, args ...string) cliResult {
+	t.Helper()
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	var out bytes.Buffer
+	errb := &syncBuffer{}
+	if l, ok := stdin.(*lazyLines); ok {
+		l.stderr = errb
+	}
+	code := cli.Main(context.Background(), args, cli.IO{
+		Stdin: stdin, Stdout: &out, Stderr: errb,
+		Getenv: func(k string) string {
+			if k == "USERADMIN_CONFIG_DIR" {
+				return confDir
+			}
+			return ""
+		},
+	})
+	return cliResult{code, out.String(), errb.String()}
+}
+
+func (r cliResult) want(t *testing.T, code int, what string) cliResult {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", what, r.code, code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// lazyLines is standard input whose lines are made when read: a TOTP code
+// can only be computed once the command has shown the secret on stderr.
+type lazyLines struct {
+	lines  []func(stderr string) string
+	stderr *syncBuffer
+}
+
+func (l *lazyLines) Read(p []byte) (int, error) {
+	if len(l.lines) == 0 {
+		return 0, io.EOF
+	}
+	s := l.lines[0](l.stderr.String()) + "\n"
+	l.lines = l.lines[1:]
+	return copy(p, s), nil
+}
+
+func line(s string) func(string) string { return func(string) string { return s } }
+
+var secretLine = regexp.MustCompile(`(?m)^Secret: (\S+)$`)
+
+// codeFromShownSecret computes the current TOTP code of the secret the
+// command printed.
+func codeFromShownSecret(t *testing.T) func(string) string {
+	return func(stderr string) string {
+		m := secretLine.FindStringSubmatch(stderr)
+		if m == nil {
+			t.Errorf("no secret shown on stderr: %s", stderr)
+			return ""
+		}
+		return currentCode(t, m[1])
+	}
+}
+
+func currentCode(t *testing.T, secret string) string {
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func cognitoUser(t *testing.T, c *cip.Client, poolID, email string) *cip.AdminGetUserOutput {
+	t.Helper()
+	u, err := c.AdminGetUser(context.Background(), &cip.AdminGetUserInput{UserPoolId: &poolID, Username: &email})
+	if err != nil {
+		t.Fatalf("AdminGetUser %s: %v", email, err)
+	}
+	return u
+}
+
+func groupsOf(t *testing.T, email string) []string {
+	t.Helper()
+	out, err := env.Cognito.AdminListGroupsForUser(context.Background(), &cip.AdminListGroupsForUserInput{UserPoolId: &env.Pool.ID, Username: &email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gs []string
+	for _, g := range out.Groups {
+		gs = append(gs, *g.GroupName)
+	}
+	return gs
+}
+
+func assertPrivate(t *testing.T, confDir string) {
+	t.Helper()
+	err := filepath.WalkDir(confDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, _ := d.Info()
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %o, want %o", path, fi.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUseradminAdmin drives every command as the seeded admin, checking
+// each effect in the pool and each exit code.
+func TestUseradminAdmin(t *testing.T) {
+	needEnv(t)
+	writeDevFile(t)
+	conf := filepath.Join(t.TempDir(), "useradmin")
+	ctx := context.Background()
+
+	useradmin(t, conf, nil, "configure", "--local").want(t, 0, "configure --local")
+	useradmin(t, conf, nil, "users", "list").want(t, cli.ExitNoSession, "before login")
+	login := useradmin(t, conf, strings.NewReader(password+"\n"), "login", "--email", adminEmail, "--password-stdin").want(t, 0, "login")
+	assertPrivate(t, conf)
+
+	who := useradmin(t, conf, nil, "whoami").want(t, 0, "whoami")
+	var w struct {
+		Email   string   `json:"email"`
+		Groups  []string `json:"groups"`
+		Profile string   `json:"profile"`
+	}
+	// moto puts the username (for email pools, the sub) in the email claim,
+	// where Cognito puts the email: compare with what the token carries.
+	claimEmail := adminEmail
+	if u := cognitoUser(t, env.Cognito, env.Pool.ID, adminEmail); aws.ToString(u.Username) != adminEmail {
+		claimEmail = aws.ToString(u.Username)
+	}
+	if err := json.Unmarshal([]byte(who.stdout), &w); err != nil || w.Email != claimEmail || !slices.Contains(w.Groups, "admins") || w.Profile != "default" {
+		t.Fatalf("whoami: %s (%v)", who.stdout, err)
+	}
+	table := useradmin(t, conf, nil, "whoami", "--output", "table").want(t, 0, "whoami table")
+	if !regexp.MustCompile(`email\s+`+regexp.QuoteMeta(claimEmail)).MatchString(table.stdout) || !regexp.MustCompile(`groups\s+admins`).MatchString(table.stdout) {
+		t.Errorf("whoami table: %s", table.stdout)
+	}
+
+	// create, with a + in the address (paths carry it escaped once)
+	const newUser = "cli.new+tag@example.com"
+	created := useradmin(t, conf, nil, "users", "create", newUser, "--group", "admins", "--no-invitation").want(t, 0, "users create")
+	var cu struct {
+		User struct {
+			Email  string   `json:"email"`
+			Status string   `json:"status"`
+			Groups []string `json:"groups"`
+		} `json:"user"`
+	}
+	if err := json.Unmarshal([]byte(created.stdout), &cu); err != nil || cu.User.Email != newUser || cu.User.Status != "FORCE_CHANGE_PASSWORD" {
+		t.Fatalf("create printed %s (%v)", created.stdout, err)
+	}
+	if u := cognitoUser(t, env.Cognito, env.Pool.ID, newUser); u.UserStatus != types.UserStatusTypeForceChangePassword {
+		t.Errorf("in the pool: %s", u.UserStatus)
+	}
+	if gs := groupsOf(t, newUser); !slices.Equal(gs, []string{"admins"}) {
+		t.Errorf("groups in the pool: %v", gs)
+	}
+
+	// an API error: exit 1, code, message and request id on stderr
+	dup := useradmin(t, conf, nil, "users", "create", "CLI.New+tag@Example.com").want(t, 1, "duplicate create")
+	if !strings.Contains(dup.stderr, "UserExists") || !regexp.MustCompile(`request id \S+`).MatchString(dup.stderr) || dup.stdout != "" {
+		t.Errorf("duplicate create: stderr %q stdout %q", dup.stderr, dup.stdout)
+	}
+	missing := useradmin(t, conf, nil, "users", "get", "nobody@example.com").want(t, 1, "get a missing user")
+	if !strings.Contains(missing.stderr, "UserNotFound") || !strings.Contains(missing.stderr, "HTTP 404") {
+		t.Errorf("missing user: %q", missing.stderr)
+	}
+
+	// get: --output json prints exactly the API's JSON
+	got := useradmin(t, conf, nil, "users", "get", newUser).want(t, 0, "users get")
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(got.stdout), &raw); err != nil || len(raw) != 1 || raw["user"] == nil {
+		t.Errorf("users get: %s", got.stdout)
+	}
+	getTable := useradmin(t, conf, nil, "users", "get", newUser, "-o", "table").want(t, 0, "users get table")
+	if !regexp.MustCompile(`status\s+FORCE_CHANGE_PASSWORD`).MatchString(getTable.stdout) {
+		t.Errorf("users get table: %s", getTable.stdout)
+	}
+
+	// list: one page, filters, every page
+	page := useradmin(t, conf, nil, "users", "list", "--limit", "1").want(t, 0, "users list")
+	var l struct {
+		Users []struct {
+			Email string `json:"email"`
+		} `json:"users"`
+		NextToken *string `json:"nextToken"`
+	}
+	if err := json.Unmarshal([]byte(page.stdout), &l); err != nil || len(l.Users) != 1 || l.NextToken == nil {
+		t.Fatalf("one page: %s", page.stdout)
+	}
+	all := useradmin(t, conf, nil, "users", "list", "--limit", "1", "--all").want(t, 0, "users list --all")
+	l.Users, l.NextToken = nil, nil
+	if err := json.Unmarshal([]byte(all.stdout), &l); err != nil || l.NextToken != nil {
+		t.Fatalf("all pages: %s", all.stdout)
+	}
+	var emails []string
+	for _, u := range l.Users {
+		emails = append(emails, u.Email)
+	}
+	for _, e := range []string{adminEmail, userEmail, newUser} {
+		if !slices.Contains(emails, e) {
+			t.Errorf("--all lacks %s: %v", e, emails)
+		}
+	}
+	prefixed := useradmin(t, conf, nil, "users", "list", "--email-prefix", "cli.new").want(t, 0, "list --email-prefix")
+	if !strings.Contains(prefixed.stdout, newUser) || strings.Contains(prefixed.stdout, adminEmail) {
+		t.Errorf("--email-prefix: %s", prefixed.stdout)
+	}
+	byStatus := useradmin(t, conf, nil, "users", "list", "--status", "FORCE_CHANGE_PASSWORD", "-o", "table").want(t, 0, "list --status")
+	if !strings.Contains(byStatus.stdout, newUser) || strings.Contains(byStatus.stdout, adminEmail) || !strings.HasPrefix(byStatus.stdout, "EMAIL") {
+		t.Errorf("--status table: %s", byStatus.stdout)
+	}
+	useradmin(t, conf, nil, "users", "list", "--status", "CONFIRMED", "--email-prefix", "a").want(t, 1, "status and prefix together")
+
+	useradmin(t, conf, nil, "users", "resend", newUser).want(t, 0, "users resend")
+
+	useradmin(t, conf, nil, "users", "disable", newUser).want(t, 0, "users disable")
+	if u := cognitoUser(t, env.Cognito, env.Pool.ID, newUser); u.Enabled {
+		t.Error("still enabled after users disable")
+	}
+	useradmin(t, conf, nil, "users", "enable", newUser).want(t, 0, "users enable")
+	if u := cognitoUser(t, env.Cognito, env.Pool.ID, newUser); !u.Enabled {
+		t.Error("still disabled after users enable")
+	}
+
+	useradmin(t, conf, nil, "groups", "remove", newUser, "admins").want(t, 0, "groups remove")
+	if gs := groupsOf(t, newUser); len(gs) != 0 {
+		t.Errorf("groups after remove: %v", gs)
+	}
+	added := useradmin(t, conf, nil, "groups", "add", newUser, "admins", "-o", "table").want(t, 0, "groups add")
+	if gs := groupsOf(t, newUser); !slices.Equal(gs, []string{"admins"}) || !strings.Contains(added.stdout, "added") {
+		t.Errorf("groups after add: %v; printed %q", gs, added.stdout)
+	}
+	useradmin(t, conf, nil, "groups", "add", newUser, "no-such-group").want(t, 1, "groups add to an unmanaged group")
+
+	// delete asks first; with no terminal and no --yes it refuses, and nothing is deleted
+	useradmin(t, conf, nil, "users", "delete", newUser).want(t, cli.ExitUsage, "delete without --yes")
+	cognitoUser(t, env.Cognito, env.Pool.ID, newUser)
+	useradmin(t, conf, nil, "users", "delete", newUser, "--yes").want(t, 0, "users delete --yes")
+	if _, err := env.Cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &env.Pool.ID, Username: aws.String(newUser)}); err == nil {
+		t.Error("the user is still in the pool after delete")
+	}
+
+	// Secrets stay out of every output and of the profile file.
+	sess := readSession(t, conf, "default")
+	for _, r := range []cliResult{login, who, created, dup, got, all} {
+		for _, secret := range []string{password, sess.IDToken, sess.RefreshToken, sess.AccessToken} {
+			if strings.Contains(r.stdout+r.stderr, secret) {
+				t.Fatal("a password or token was printed")
+			}
+		}
+	}
+	cfg, _ := os.ReadFile(filepath.Join(conf, "config.json"))
+	if strings.Contains(string(cfg), password) || strings.Contains(string(cfg), sess.RefreshToken) {
+		t.Error("config.json holds a secret")
+	}
+}
+
+type sessionFile struct {
+	IDToken      string    `json:"idToken"`
+	AccessToken  string    `json:"accessToken"`
+	RefreshToken string    `json:"refreshToken"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+	ClientID     string    `json:"clientId"`
+}
+
+func sessionPath(conf, profile string) string {
+	return filepath.Join(conf, "sessions", profile+".json")
+}
+
+func readSession(t *testing.T, conf, profile string) sessionFile {
+	t.Helper()
+	b, err := os.ReadFile(sessionPath(conf, profile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s sessionFile
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// editSession rewrites the cached session, as time passing would.
+func editSession(t *testing.T, conf, profile string, edit func(map[string]any)) {
+	t.Helper()
+	p := sessionPath(conf, profile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	b, _ = json.Marshal(m)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUseradminSession: an expired ID token is renewed with the refresh
+// token without asking; a refused renewal asks to log in again (exit 3).
+func TestUseradminSession(t *testing.T) {
+	needEnv(t)
+	writeDevFile(t)
+	conf := t.TempDir()
+	useradmin(t, conf, nil, "configure", "--local", "--profile", "s").want(t, 0, "configure")
+	useradmin(t, conf, strings.NewReader(password+"\n"), "--profile", "s", "login", "--email", adminEmail, "--password-stdin").want(t, 0, "login")
+	before := readSession(t, conf, "s")
+	if before.ClientID != adminClientID() || time.Until(before.ExpiresAt) < 5*time.Minute {
+		t.Fatalf("session: client %s, expires %s", before.ClientID, before.ExpiresAt)
+	}
+
+	editSession(t, conf, "s", func(m map[string]any) { m["expiresAt"] = time.Now().Add(-time.Minute).Format(time.RFC3339) })
+	useradmin(t, conf, nil, "--profile", "s", "users", "get", adminEmail).want(t, 0, "a call with an expired session")
+	after := readSession(t, conf, "s")
+	if time.Until(after.ExpiresAt) < 5*time.Minute || after.RefreshToken != before.RefreshToken {
+		t.Fatalf("not renewed: expires %s", after.ExpiresAt)
+	}
+	assertPrivate(t, conf)
+
+	editSession(t, conf, "s", func(m map[string]any) {
+		m["expiresAt"] = time.Now().Add(-time.Minute).Format(time.RFC3339)
+		m["refreshToken"] = "revoked-or-expired"
+	})
+	r := useradmin(t, conf, nil, "--profile", "s", "users", "list").want(t, cli.ExitNoSession, "a refused renewal")
+	if !strings.Contains(r.stderr, "run useradmin login") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	useradmin(t, conf, nil, "--profile", "s", "whoami").want(t, cli.ExitNoSession, "after a refused renewal")
+}
+
+// cognitoFix stands in front of moto where moto departs from Cognito in
+// what the command relies on: it answers RevokeToken (moto 5.2 fails it
+// with a 500) and records it, and it sends MFAS_CAN_SETUP as Cognito does,
+// a JSON-encoded string (moto sends a list, which the SDK cannot decode).
+type cognitoFix struct {
+	*httptest.Server
+	mu      sync.Mutex
+	revoked []map[string]string
+}
+
+func newCognitoFix(t *testing.T, endpoint string) *cognitoFix {
+	target, _ := url.Parse(endpoint)
+	f := &cognitoFix{}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ModifyResponse = func(r *http.Response) error {
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return err
+		}
+		var m map[string]any
+		if json.Unmarshal(b, &m) == nil {
+			if params, ok := m["ChallengeParameters"].(map[string]any); ok {
+				for k, v := range params {
+					if list, ok := v.([]any); ok {
+						enc, _ := json.Marshal(list)
+						params[k] = string(enc)
+					}
+				}
+				b, _ = json.Marshal(m)
+			}
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.ContentLength = int64(len(b))
+		r.Header.Set("Content-Length", fmt.Sprint(len(b)))
+		return nil
+	}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Target") == "AWSCognitoIdentityProviderService.RevokeToken" {
+			var in map[string]string
+			_ = json.NewDecoder(r.Body).Decode(&in)
+			f.mu.Lock()
+			f.revoked = append(f.revoked, in)
+			f.mu.Unlock()
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			fmt.Fprint(w, "{}")
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *cognitoFix) revokedTokens() []map[string]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.revoked)
+}
+
+// TestUseradminLogout: logout revokes the refresh token with Cognito and
+// forgets the session.
+func TestUseradminLogout(t *testing.T) {
+	needEnv(t)
+	writeDevFile(t)
+	proxy := newCognitoFix(t, env.Emulator.Endpoint)
+	conf := t.TempDir()
+	useradmin(t, conf, nil, "configure", "--api-url", gateway.URL, "--region", local.Region, "--user-pool-id", env.Pool.ID,
+		"--client-id", adminClientID(), "--cognito-endpoint", proxy.URL).want(t, 0, "configure")
+	useradmin(t, conf, strings.NewReader(password+"\n"), "login", "--email", adminEmail, "--password-stdin").want(t, 0, "login")
+	s := readSession(t, conf, "default")
+	useradmin(t, conf, nil, "logout").want(t, 0, "logout")
+	revoked := proxy.revokedTokens()
+	if len(revoked) != 1 || revoked[0]["Token"] != s.RefreshToken || revoked[0]["ClientId"] != adminClientID() {
+		t.Fatalf("RevokeToken calls: %d (token match %v)", len(revoked), len(revoked) == 1 && revoked[0]["Token"] == s.RefreshToken)
+	}
+	if _, err := os.Stat(sessionPath(conf, "default")); !os.IsNotExist(err) {
+		t.Errorf("the session file remains: %v", err)
+	}
+	useradmin(t, conf, nil, "whoami").want(t, cli.ExitNoSession, "after logout")
+	useradmin(t, conf, nil, "logout").want(t, 0, "logout when signed out")
+}
+
+// TestUseradminFirstSignIn: a user created with a temporary password sets
+// their own with the command (any user of the pool, not only admins).
+func TestUseradminFirstSignIn(t *testing.T) {
+	needEnv(t)
+	writeDevFile(t)
+	conf := t.TempDir()
+	const email, temp, newPassword = "cli.first@example.com", "Temp-Passw0rd-1!", "My-Own-Passw0rd-2!"
+	useradmin(t, conf, nil, "configure", "--local").want(t, 0, "configure admin")
+	useradmin(t, conf, strings.NewReader(password+"\n"), "login", "--email", adminEmail, "--password-stdin").want(t, 0, "admin login")
+	create := useradmin(t, conf, strings.NewReader(temp+"\n"), "users", "create", email, "--no-invitation", "--temporary-password-stdin").want(t, 0, "create")
+	if strings.Contains(create.stdout+create.stderr, temp) {
+		t.Fatal("the temporary password was printed")
+	}
+
+	useradmin(t, conf, nil, "--profile", "me", "configure", "--local").want(t, 0, "configure user")
+	// A new password that breaks the policy: refused before Cognito sees it, rule named.
+	weak := useradmin(t, conf, strings.NewReader(temp+"\nNo-Digits-In-It!\n"), "--profile", "me", "login", "--email", email, "--password-stdin").want(t, 1, "weak new password")
+	if !strings.Contains(weak.stderr, "must contain a digit") || strings.Contains(weak.stderr, "No-Digits-In-It!") {
+		t.Errorf("weak password: %q", weak.stderr)
+	}
+	if u := cognitoUser(t, env.Cognito, env.Pool.ID, email); u.UserStatus != types.UserStatusTypeForceChangePassword {
+		t.Fatalf("after a refused new password: %s", u.UserStatus)
+	}
+	// No second line: the command says what is missing.
+	useradmin(t, conf, strings.NewReader(temp+"\n"), "--profile", "me", "login", "--email", email, "--password-stdin").want(t, 1, "no new password")
+
+	ok := useradmin(t, conf, strings.NewReader(temp+"\n"+newPassword+"\n"), "--profile", "me", "login", "--email", email, "--password-stdin").want(t, 0, "first sign-in")
+	if u := cognitoUser(t, env.Cognito, env.Pool.ID, email); u.UserStatus != types.UserStatusTypeConfirmed {
+		t.Fatalf("after the first sign-in: %s", u.UserStatus)
+	}
+	if _, err := env.IDToken(context.Background(), email, newPassword); err != nil {
+		t.Fatalf("the new password does not sign in: %v", err)
+	}
+	for _, s := range []string{temp, newPassword} {
+		if strings.Contains(ok.stdout+ok.stderr, s) {
+			t.Fatal("a password was printed")
+		}
+	}
+	who := useradmin(t, conf, nil, "--profile", "me", "whoami").want(t, 0, "whoami")
+	if !strings.Contains(who.stdout, `"profile":"me"`) || !strings.Contains(who.stdout, `"groups":[]`) {
+		t.Errorf("whoami: %s", who.stdout)
+	}
+	// Not an admin: the API refuses with 403, exit 1.
+	forbidden := useradmin(t, conf, nil, "--profile", "me", "users", "list").want(t, 1, "a non-admin")
+	if !strings.Contains(forbidden.stderr, "Forbidden") || !strings.Contains(forbidden.stderr, "HTTP 403") {
+		t.Errorf("non-admin: %q", forbidden.stderr)
+	}
+	// Passwords are never on disk.
+	_ = filepath.WalkDir(conf, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(path)
+			for _, s := range []string{temp, newPassword, password} {
+				if bytes.Contains(b, []byte(s)) {
+					t.Errorf("%s holds a password", path)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// mfaPool creates, in an emulator that checks TOTP codes, a pool with TOTP
+// required ("ON") or optional, and its app client.
+func mfaPool(t *testing.T, c *cip.Client, mode types.UserPoolMfaType) (poolID, clientID string) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{
+		PoolName: aws.String("mfa-" + string(mode)), UsernameAttributes: []types.UsernameAttributeType{types.UsernameAttributeTypeEmail},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolID = *p.UserPool.Id
+	if _, err := c.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{
+		UserPoolId: &poolID, MfaConfiguration: mode,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
+		UserPoolId: &poolID, ClientName: aws.String("admins"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return poolID, *cl.UserPoolClient.ClientId
+}
+
+// TestUseradminMFA: TOTP set up at the first sign-in where the pool
+// requires it, set up with mfa setup where it is optional, and asked for
+// at every later sign-in. It needs moto with TOTP checks on, so it runs
+// its own emulator.
+func TestUseradminMFA(t *testing.T) {
+	needEnv(t)
+	t.Setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
+	ctx := context.Background()
+	emu, err := local.StartEmulator(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Stop()
+	c := local.NewCognitoClient(emu.Endpoint)
+	fix := newCognitoFix(t, emu.Endpoint)
+	conf := t.TempDir()
+	configure := func(profile, poolID, clientID string) {
+		useradmin(t, conf, nil, "--profile", profile, "configure", "--api-url", gateway.URL, "--region", local.Region,
+			"--user-pool-id", poolID, "--client-id", clientID, "--cognito-endpoint", fix.URL).want(t, 0, "configure "+profile)
+	}
+
+	t.Run("required", func(t *testing.T) {
+		poolID, clientID := mfaPool(t, c, types.UserPoolMfaTypeOn)
+		const email, temp, pw = "mfa.required@example.com", "Temp-Passw0rd-1!", "Chosen-Passw0rd-2!"
+		if _, err := c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+			UserPoolId: &poolID, Username: aws.String(email), TemporaryPassword: aws.String(temp),
+			MessageAction: types.MessageActionTypeSuppress,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		configure("req", poolID, clientID)
+		in := &lazyLines{lines: []func(string) string{line(temp), line(pw), codeFromShownSecret(t)}}
+		r := useradmin(t, conf, in, "--profile", "req", "login", "--email", email, "--password-stdin").want(t, 0, "first sign-in with MFA setup")
+		m := secretLine.FindStringSubmatch(r.stderr)
+		if m == nil || !strings.Contains(r.stderr, "otpauth://totp/") || !strings.Contains(r.stderr, "secret="+m[1]) {
+			t.Fatalf("the secret and its otpauth URI were not shown: %s", r.stderr)
+		}
+		if u := cognitoUser(t, c, poolID, email); u.UserStatus != types.UserStatusTypeConfirmed {
+			t.Fatalf("status %s", u.UserStatus)
+		}
+
+		// Later sign-ins ask for a code: a wrong one is refused, the right one passes.
+		good := currentCode(t, m[1])
+		bad := fmt.Sprintf("%06d", (atoi(good)+1)%1000000)
+		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp", bad).want(t, 1, "wrong code")
+		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp", currentCode(t, m[1])).want(t, 0, "sign-in with --otp")
+		useradmin(t, conf, nil, "--profile", "req", "whoami").want(t, 0, "whoami")
+	})
+
+	t.Run("optional", func(t *testing.T) {
+		poolID, clientID := mfaPool(t, c, types.UserPoolMfaTypeOptional)
+		const email, pw = "mfa.optional@example.com", "Chosen-Passw0rd-3!"
+		if _, err := c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &poolID, Username: aws.String(email), MessageAction: types.MessageActionTypeSuppress}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &poolID, Username: aws.String(email), Password: aws.String(pw), Permanent: true}); err != nil {
+			t.Fatal(err)
+		}
+		configure("opt", poolID, clientID)
+		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "opt", "login", "--email", email, "--password-stdin").want(t, 0, "sign-in without MFA")
+		in := &lazyLines{lines: []func(string) string{codeFromShownSecret(t)}}
+		r := useradmin(t, conf, in, "--profile", "opt", "mfa", "setup", "--code-stdin").want(t, 0, "mfa setup")
+		u := cognitoUser(t, c, poolID, email)
+		if !slices.Contains(u.UserMFASettingList, "SOFTWARE_TOKEN_MFA") || aws.ToString(u.PreferredMfaSetting) != "SOFTWARE_TOKEN_MFA" {
+			t.Fatalf("MFA settings after mfa setup: %v, preferred %v", u.UserMFASettingList, aws.ToString(u.PreferredMfaSetting))
+		}
+		secret := secretLine.FindStringSubmatch(r.stderr)[1]
+		// Now a code is needed: without one, the sign-in stops.
+		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "opt", "login", "--email", email, "--password-stdin").want(t, 1, "no code")
+		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "opt", "login", "--email", email, "--password-stdin", "--otp", currentCode(t, secret)).want(t, 0, "sign-in with --otp")
+	})
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
