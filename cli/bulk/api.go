@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -102,3 +103,20 @@ func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 
 // RealClock is the wall clock.
 var RealClock Clock = realClock{}
+
+// ManagedGroups returns the managed-group rule for Parse when api can list
+// the managed groups, and nil (the API judges each row) when it cannot.
+func ManagedGroups(ctx context.Context, api API) (func(string) bool, error) {
+	gl, ok := api.(GroupLister)
+	if !ok {
+		return nil, nil
+	}
+	groups, a, err := gl.ManagedGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status != http.StatusOK {
+		return nil, &APIError{Answer: a}
+	}
+	return func(g string) bool { return slices.Contains(groups, g) }, nil
+}

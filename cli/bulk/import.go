@@ -59,6 +59,9 @@ type Summary struct {
 	// earlier, invalid, or not sent).
 	Sent        int
 	Interrupted bool
+	// Unauthorized: the API answered 401 (the session expired and could not
+	// be renewed) and the import stopped; a re-run after signing in resumes it.
+	Unauthorized bool
 	Elapsed     time.Duration
 	// Rate is the pacer's final rate, requests per second.
 	Rate float64
@@ -92,6 +95,9 @@ type importer struct {
 	pace *pacer
 	// skew is the API's clock minus ours, in nanoseconds, from the last Date header.
 	skew atomic.Int64
+	// halt stops the sending after a 401: every later request would get one too.
+	halt         context.CancelFunc
+	unauthorized atomic.Bool
 }
 
 // Import sends the valid rows not finished by an earlier run and returns
@@ -138,6 +144,7 @@ func Import(ctx context.Context, api API, rows []Row, j *Journal, opt Options) (
 	// that cannot be recorded must not go out.
 	sendCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	im.halt = stop
 	for range opt.Concurrency {
 		wg.Go(func() {
 			for i := range next {
@@ -177,7 +184,8 @@ func Import(ctx context.Context, api API, rows []Row, j *Journal, opt Options) (
 			results[i].Message = "not sent: the import stopped first"
 		}
 	}
-	s := Summary{Results: results, Sent: sent, Interrupted: ctx.Err() != nil, Elapsed: opt.Clock.Now().Sub(start), Rate: im.pace.current()}
+	s := Summary{Results: results, Sent: sent, Interrupted: ctx.Err() != nil, Unauthorized: im.unauthorized.Load(),
+		Elapsed: opt.Clock.Now().Sub(start), Rate: im.pace.current()}
 	return s, jerr
 }
 
@@ -308,6 +316,9 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 			// The first attempt of this import met the user: it existed before.
 			res.Outcome = Exists
 			return finish(res)
+		case a.Status == http.StatusUnauthorized:
+			im.unauthorize()
+			return stopped(fmt.Sprintf("not sent: the API refused the session (401 %s); sign in again and re-run", a.Code)), false, nil
 		case a.Status == http.StatusTooManyRequests:
 			im.pace.throttled(sentAt)
 			throttles++
@@ -371,6 +382,9 @@ func (im *importer) reconcile(ctx context.Context, r Row, since time.Time, why s
 			if !im.sleep(ctx, min(a.RetryAfter, im.opt.MaxRetryAfter)) {
 				return base, false, false
 			}
+		case err == nil && a.Status == http.StatusUnauthorized:
+			im.unauthorize()
+			return base, false, false
 		case ambiguous(a, err) && attempt < im.opt.MaxAttempts:
 			if !im.backoff(ctx, attempt) {
 				return base, false, false
@@ -383,6 +397,11 @@ func (im *importer) reconcile(ctx context.Context, r Row, since time.Time, why s
 			return res, true, true
 		}
 	}
+}
+
+func (im *importer) unauthorize() {
+	im.unauthorized.Store(true)
+	im.halt()
 }
 
 func missingGroups(want, have []string) []string {
