@@ -70,6 +70,16 @@ test: go-deps cdk-cli check-moto check-cfn-lint ## run every test: handler, infr
 fuzz: go-deps ## fuzz each request decoder of the handler for FUZZTIME (default 5m)
 	@targets=$$($(FUZZ_TARGETS)); for t in $$targets; do echo "fuzz $$t for $(FUZZTIME)"; go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $(FUZZ_PKG); done
 
+.PHONY: cli outputs
+
+cli: go-deps ## build the administrators' command into bin/useradmin
+	go build -trimpath -o bin/useradmin ./cli/cmd/useradmin
+
+# Runs the command itself (no AWS CLI needed): it reads the stack's outputs
+# with the default AWS credential chain and prints, without saving anything.
+outputs: check-env cli ## print the `useradmin configure …` line for ENV's deployed stack (AWS credentials; REGION= or AWS_REGION)
+	@bin/useradmin configure --profile $(ENV) --from-stack UserAdmin-$(ENV) --print $(if $(REGION),--region $(REGION))
+
 bench: go-deps check-node check-moto ## cold start, binary size, handler overhead, end to end and synth times as one table (a minute or more)
 	go run ./bench/cmd/bench
 

@@ -133,13 +133,12 @@ func (a *app) fromStack(ctx context.Context, stack, region string) (Profile, err
 	if region != "" {
 		opts = append(opts, awsconfig.WithRegion(region))
 	}
-	opts = append(opts, awsconfig.WithHTTPClient(a.io.HTTPClient))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return Profile{}, failErr("loading AWS configuration: %v", err)
 	}
 	if cfg.Region == "" {
-		return Profile{}, usageErr("no AWS region: pass --region with the stack's region")
+		return Profile{}, usageErr("no AWS region: set AWS_REGION, or pass --region with the stack's region")
 	}
 	out, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
 	if err != nil {

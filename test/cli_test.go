@@ -12,6 +12,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -26,6 +27,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/useradmin/cognito-user-admin/cli"
+	"github.com/useradmin/cognito-user-admin/infra"
 	"github.com/useradmin/cognito-user-admin/local"
 )
 
@@ -656,4 +658,64 @@ func atoi(s string) int {
 		n = n*10 + int(r-'0')
 	}
 	return n
+}
+
+// TestUseradminBinary runs the built command as a user would: exit codes
+// from a real process, and a whole session (configure, login, a call, an
+// API error) whose arguments carry no password or token: they travel on
+// standard input and in the 0600 session file only.
+func TestUseradminBinary(t *testing.T) {
+	needEnv(t)
+	root, err := infra.ModuleDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeDevFile(t)
+	bin := filepath.Join(t.TempDir(), "useradmin")
+	build := exec.Command("go", "build", "-o", bin, "./cli/cmd/useradmin")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	conf := t.TempDir()
+	var argv [][]string
+	runBin := func(stdin string, want int, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "USERADMIN_CONFIG_DIR="+conf, "USERADMIN_PROFILE=bin")
+		cmd.Stdin = strings.NewReader(stdin)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		argv = append(argv, cmd.Args)
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != want {
+			t.Fatalf("useradmin %v: exit %d, want %d\n%s%s", args, code, want, out.String(), errb.String())
+		}
+		return out.String() + errb.String()
+	}
+	runBin("", 2, "no-such-command")
+	runBin("", 2, "users", "create")
+	runBin("", 3, "users", "list")
+	runBin("", 0, "configure", "--local")
+	runBin(password+"\n", 0, "login", "--email", adminEmail, "--password-stdin")
+	runBin("", 0, "users", "get", adminEmail)
+	errOut := runBin("", 1, "users", "get", "nobody@example.com")
+	if !strings.Contains(errOut, "UserNotFound") || !strings.Contains(errOut, "request id") {
+		t.Errorf("API error output: %q", errOut)
+	}
+	s := readSession(t, conf, "bin")
+	for _, args := range argv {
+		joined := strings.Join(args, " ")
+		for _, secret := range []string{password, s.IDToken, s.AccessToken, s.RefreshToken} {
+			if strings.Contains(joined, secret) {
+				t.Fatalf("a secret in the process's arguments: %v", args[0])
+			}
+		}
+	}
 }
