@@ -64,6 +64,13 @@ type Config struct {
 	// HostedUI, when set, adds a Cognito domain and the OAuth code flow.
 	HostedUI *HostedUI
 
+	// The admin client's token lifetimes (the client `useradmin` signs in
+	// through): short, so a stolen admin session is worth little.
+	AdminAccessTokenMinutes, AdminIDTokenMinutes, AdminRefreshTokenHours int
+	// AdminAPIClients names the clients whose ID tokens the admin API
+	// accepts: "admin" (the admin client), "app" (the application's client).
+	AdminAPIClients []string
+
 	// AdminGroups: members may call the API. The stack creates each.
 	AdminGroups []string
 	// ExtraGroups are further groups the stack creates and admins may manage.
@@ -236,6 +243,7 @@ func (c Config) Validate() error {
 	if c.RefreshTokenDays < 1 || c.RefreshTokenDays > 3650 {
 		bad("RefreshTokenDays", "must be between 1 and 3650, got %d", c.RefreshTokenDays)
 	}
+	checkAdminClient(bad, c)
 	if h := c.HostedUI; h != nil {
 		if !domainRe.MatchString(h.DomainPrefix) || strings.Contains(h.DomainPrefix, "aws") ||
 			strings.Contains(h.DomainPrefix, "amazon") || strings.Contains(h.DomainPrefix, "cognito") {
@@ -271,6 +279,39 @@ func (c Config) Validate() error {
 		bad("LambdaMemoryMB", "must be between 128 and 10240, got %d", c.LambdaMemoryMB)
 	}
 	return errors.Join(errs...)
+}
+
+// adminAPIClients are the values AdminAPIClients may hold.
+var adminAPIClients = []string{"admin", "app"}
+
+// checkAdminClient checks the admin client's lifetimes (within Cognito's
+// bounds, refresh tokens outliving the others, as Cognito requires) and
+// AdminAPIClients.
+func checkAdminClient(bad func(field, format string, args ...any), c Config) {
+	if c.AdminAccessTokenMinutes < 5 || c.AdminAccessTokenMinutes > 24*60 {
+		bad("AdminAccessTokenMinutes", "must be between 5 and 1440, got %d", c.AdminAccessTokenMinutes)
+	}
+	if c.AdminIDTokenMinutes < 5 || c.AdminIDTokenMinutes > 24*60 {
+		bad("AdminIDTokenMinutes", "must be between 5 and 1440, got %d", c.AdminIDTokenMinutes)
+	}
+	if c.AdminRefreshTokenHours < 1 || c.AdminRefreshTokenHours > 3650*24 {
+		bad("AdminRefreshTokenHours", "must be between 1 and 87600, got %d", c.AdminRefreshTokenHours)
+	} else if m := c.AdminRefreshTokenHours * 60; m <= c.AdminAccessTokenMinutes || m <= c.AdminIDTokenMinutes {
+		bad("AdminRefreshTokenHours", "refresh tokens must outlive the admin client's ID and access tokens")
+	}
+	if len(c.AdminAPIClients) == 0 {
+		bad("AdminAPIClients", "at least one client is needed, or nobody can call the API (use \"admin\")")
+	}
+	seen := map[string]bool{}
+	for _, name := range c.AdminAPIClients {
+		if !slices.Contains(adminAPIClients, name) {
+			bad("AdminAPIClients", "%q is not one of %s", name, strings.Join(adminAPIClients, ", "))
+		}
+		if seen[name] {
+			bad("AdminAPIClients", "%q is listed twice", name)
+		}
+		seen[name] = true
+	}
 }
 
 // checkPlacement reports an Account or Region that is set but malformed.

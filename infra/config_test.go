@@ -58,6 +58,10 @@ func TestValidateNamesTheField(t *testing.T) {
 		"AdminGroups/ExtraGroups": func(c *Config) { c.ExtraGroups = []string{"Admins"} },
 		"FirstAdminEmail":         func(c *Config) { c.FirstAdminEmail = "Boss@Example.org" },
 		"LambdaMemoryMB":          func(c *Config) { c.LambdaMemoryMB = 64 },
+		"AdminAccessTokenMinutes": func(c *Config) { c.AdminAccessTokenMinutes = 4 },
+		"AdminIDTokenMinutes":     func(c *Config) { c.AdminIDTokenMinutes = 1441 },
+		"AdminRefreshTokenHours":  func(c *Config) { c.AdminRefreshTokenHours = 0 },
+		"AdminAPIClients":         func(c *Config) { c.AdminAPIClients = nil },
 	} {
 		t.Run(field, func(t *testing.T) {
 			c, _ := Environment("dev")
@@ -98,5 +102,31 @@ func TestOneLoggingRoleOwnerPerAccount(t *testing.T) {
 	envs[2].Account, envs[2].Region = "123456789012", "eu-west-1" // prd in its own account
 	if err := ValidateEnvironments(envs); err != nil {
 		t.Fatalf("separate accounts: %v", err)
+	}
+}
+
+// The admin client's settings: refresh tokens must outlive the others, and
+// AdminAPIClients holds known, distinct names.
+func TestValidateAdminClient(t *testing.T) {
+	for name, tc := range map[string]struct {
+		mutate func(*Config)
+		want   string
+	}{
+		"refresh shorter than ID token": {func(c *Config) { c.AdminIDTokenMinutes, c.AdminRefreshTokenHours = 120, 1 }, "AdminRefreshTokenHours: refresh tokens must outlive"},
+		"unknown client":                {func(c *Config) { c.AdminAPIClients = []string{"admin", "web"} }, `AdminAPIClients: "web" is not one of admin, app`},
+		"listed twice":                  {func(c *Config) { c.AdminAPIClients = []string{"admin", "admin"} }, `AdminAPIClients: "admin" is listed twice`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, _ := Environment("prd")
+			tc.mutate(&c)
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	c, _ := Environment("prd")
+	c.AdminAPIClients = []string{"admin", "app"}
+	if err := c.Validate(); err != nil {
+		t.Errorf("both clients: %v", err)
 	}
 }

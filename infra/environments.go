@@ -30,6 +30,10 @@ func base(name string) Config {
 		AccessTokenMinutes:       60,
 		IDTokenMinutes:           60,
 		RefreshTokenDays:         30,
+		AdminAccessTokenMinutes:  15,
+		AdminIDTokenMinutes:      15,
+		AdminRefreshTokenHours:   12,
+		AdminAPIClients:          []string{"admin"},
 		AdminGroups:              []string{"admins"},
 		LambdaMemoryMB:           256,
 	}
@@ -44,6 +48,11 @@ func Environments() []Config {
 	dev.MFA = "off"
 	dev.AllowPasswordAuth = true // scripts and `make dev` sign in with a password
 	dev.CORSOrigins = []string{"http://localhost:3000"}
+	// As prd, at Cognito's own ceiling (AdminCreateUser: 50 requests/s per
+	// account): dev is where teams rehearse a bulk onboarding, and where the
+	// end-to-end tests run, against local mode's copy of this throttling.
+	dev.ThrottleRate = 50
+	dev.ThrottleBurst = 100
 	// The account's API Gateway logging role is account-wide, and the three
 	// environments share an account until Account is set: dev, deployed first,
 	// owns it. Turn it on for stg or prd once they have accounts of their own.

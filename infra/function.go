@@ -32,6 +32,8 @@ type AdminFunctionProps struct {
 	Config Config
 	// ModuleDir is the repository root (where go.mod is); the binary is built from there.
 	ModuleDir string
+	// APIClients are the app clients whose ID tokens the function accepts.
+	APIClients []awscognito.IUserPoolClient
 }
 
 // NewAdminFunction creates the Go Lambda behind the API, with its log group
@@ -45,6 +47,7 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		ManagedGroups:  c.ManagedGroups(),
 		AllowedOrigins: c.CORSOrigins,
 		Password:       c.Password,
+		APIClientIDs:   clientIDs(props.APIClients),
 	}.Env()
 	// The function's own role, not AWSLambdaBasicExecutionRole: that managed
 	// policy lets a function write to every log group in the account.
@@ -69,6 +72,14 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 	})
 	props.Pool.Grant(fn, *jsii.Strings(CognitoActions...)...)
 	return fn
+}
+
+func clientIDs(clients []awscognito.IUserPoolClient) []string {
+	ids := make([]string, len(clients))
+	for i, cl := range clients {
+		ids[i] = *cl.UserPoolClientId()
+	}
+	return ids
 }
 
 func toStringMap(m map[string]string) *map[string]*string {

@@ -10,7 +10,7 @@ package infra
 // entry once the change has been deployed.
 var ApprovedReplacements = map[string]string{}
 
-// PoolIdentity is, as template resources, what the user pool and its client
+// PoolIdentity is, as template resources, what the user pool and its clients
 // must keep in every stack for CloudFormation to update them in place: their
 // logical IDs and the properties it can change only by replacement. The
 // snapshot tests hold every synthesized stack to it as well as to its
@@ -27,6 +27,13 @@ var PoolIdentity = map[string]any{
 		},
 	},
 	"UserPoolClient": map[string]any{
+		"Type": "AWS::Cognito::UserPoolClient",
+		"Properties": map[string]any{
+			"UserPoolId":     map[string]any{"Ref": "UserPool"},
+			"GenerateSecret": false,
+		},
+	},
+	"AdminClient": map[string]any{
 		"Type": "AWS::Cognito::UserPoolClient",
 		"Properties": map[string]any{
 			"UserPoolId":     map[string]any{"Ref": "UserPool"},

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -43,8 +44,15 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 	})
 	pool := NewUserPool(stack, "UserPool", &UserPoolProps{Config: c})
 	client := NewAppClient(stack, "AppClient", &AppClientProps{Pool: pool, Config: c})
+	adminClient := NewAdminClient(stack, "AdminClient", &AdminClientProps{Pool: pool, Config: c})
 	NewGroups(stack, "Groups", &GroupsProps{Pool: pool, Config: c})
-	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir})
+	// AdminAPIClients names clients; Validate has checked each name.
+	byName := map[string]awscognito.IUserPoolClient{"admin": adminClient, "app": client}
+	var apiClients []awscognito.IUserPoolClient
+	for _, name := range c.AdminAPIClients {
+		apiClients = append(apiClients, byName[name])
+	}
+	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir, APIClients: apiClients})
 	restAPI := NewAdminAPI(stack, "AdminApi", &AdminAPIProps{Pool: pool, Handler: fn, Spec: spec, Config: c})
 
 	// A slice, not a map: output order must not vary between synths.
@@ -57,6 +65,7 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 			*restAPI.RestApiId(), *stack.Region(), *stack.UrlSuffix(), *restAPI.DeploymentStage().StageName()))},
 		{"UserPoolId", pool.UserPoolId()},
 		{"UserPoolClientId", client.UserPoolClientId()},
+		{"AdminClientId", adminClient.UserPoolClientId()},
 		{"Region", stack.Region()},
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(out.name), &awscdk.CfnOutputProps{Value: out.value})

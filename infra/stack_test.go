@@ -131,8 +131,8 @@ func TestAppClient(t *testing.T) {
 			tpl := envTemplate(t, env)
 			clients := resources(tpl, "AWS::Cognito::UserPoolClient")
 			client, ok := clients["UserPoolClient"]
-			if !ok || len(clients) != 1 {
-				t.Fatalf("want one client with the pinned logical ID UserPoolClient, got %v", keys(clients))
+			if _, admin := clients["AdminClient"]; !ok || !admin || len(clients) != 2 {
+				t.Fatalf("want the app and admin clients with the pinned logical IDs UserPoolClient and AdminClient, got %v", keys(clients))
 			}
 			p := props(client)
 			flows := toStrings(p["ExplicitAuthFlows"])
@@ -261,6 +261,7 @@ func TestFunction(t *testing.T) {
 					"ALLOWED_ORIGINS":     assertions.Match_AnyValue(),
 					"PASSWORD_MIN_LENGTH": "12",
 					"PASSWORD_REQUIRE":    "lowercase,uppercase,digits,symbols",
+					"API_CLIENT_IDS":      map[string]any{"Ref": "AdminClient"},
 				}},
 			})
 			days := map[string]float64{"dev": 7, "stg": 30, "prd": 365}[env]
@@ -401,8 +402,8 @@ func TestAPI(t *testing.T) {
 			tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::RequestValidator"), map[string]any{
 				"ValidateRequestBody": true, "ValidateRequestParameters": true,
 			})
-			rate := map[string]float64{"dev": 10, "stg": 10, "prd": 50}[env]
-			burst := map[string]float64{"dev": 20, "stg": 20, "prd": 100}[env]
+			rate := map[string]float64{"dev": 50, "stg": 10, "prd": 50}[env]
+			burst := map[string]float64{"dev": 100, "stg": 20, "prd": 100}[env]
 			tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Stage"), map[string]any{
 				"StageName": env,
 				"MethodSettings": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
@@ -451,7 +452,7 @@ func TestOutputs(t *testing.T) {
 			names = append(names, k)
 		}
 		sort.Strings(names)
-		if want := []string{"ApiUrl", "Region", "UserPoolClientId", "UserPoolId"}; !slices.Equal(names, want) {
+		if want := []string{"AdminClientId", "ApiUrl", "Region", "UserPoolClientId", "UserPoolId"}; !slices.Equal(names, want) {
 			t.Errorf("%s outputs = %v, want %v", env, names, want)
 		}
 		tpl.HasOutput(jsii.String("UserPoolId"), map[string]any{"Value": map[string]any{"Ref": "UserPool"}})
@@ -462,6 +463,7 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("%s ApiUrl does not end in /<stage>: %v", env, url)
 		}
 		tpl.HasOutput(jsii.String("UserPoolClientId"), map[string]any{"Value": map[string]any{"Ref": "UserPoolClient"}})
+		tpl.HasOutput(jsii.String("AdminClientId"), map[string]any{"Value": map[string]any{"Ref": "AdminClient"}})
 	}
 }
 
@@ -536,5 +538,52 @@ func TestRequiredMFAAndThreatProtection(t *testing.T) {
 		"EnabledMfas":      []any{"SOFTWARE_TOKEN_MFA"},
 		"UserPoolTier":     "PLUS",
 		"UserPoolAddOns":   map[string]any{"AdvancedSecurityMode": "ENFORCED"},
+	})
+}
+
+// TestAdminClient: the client administrators sign in through, in every
+// environment: SRP and refresh only, no secret, no OAuth, short tokens.
+func TestAdminClient(t *testing.T) {
+	for _, env := range []string{"dev", "stg", "prd"} {
+		t.Run(env, func(t *testing.T) {
+			client, ok := resources(envTemplate(t, env), "AWS::Cognito::UserPoolClient")["AdminClient"]
+			if !ok {
+				t.Fatal("no client with the pinned logical ID AdminClient")
+			}
+			p := props(client)
+			flows := toStrings(p["ExplicitAuthFlows"])
+			sort.Strings(flows)
+			if want := []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"}; !slices.Equal(flows, want) {
+				t.Errorf("ExplicitAuthFlows = %v, want %v", flows, want)
+			}
+			for k, v := range map[string]any{
+				"UserPoolId": map[string]any{"Ref": "UserPool"}, "ClientName": "useradmin-" + env + "-admin",
+				"GenerateSecret": false, "PreventUserExistenceErrors": "ENABLED", "EnableTokenRevocation": true,
+				"AccessTokenValidity": 15.0, "IdTokenValidity": 15.0, "RefreshTokenValidity": 12 * 60.0,
+				"AllowedOAuthFlowsUserPoolClient": false,
+			} {
+				if got, _ := json.Marshal(p[k]); string(got) != mustJSON(v) {
+					t.Errorf("%s = %s, want %s", k, got, mustJSON(v))
+				}
+			}
+			for _, k := range []string{"CallbackURLs", "AllowedOAuthFlows", "AllowedOAuthScopes"} {
+				if p[k] != nil {
+					t.Errorf("%s = %v: the admin client has no OAuth", k, p[k])
+				}
+			}
+		})
+	}
+}
+
+// TestAPIClients: AdminAPIClients decides which clients' ids the function
+// gets, in the config's order.
+func TestAPIClients(t *testing.T) {
+	c, _ := Environment("stg")
+	c.AdminAPIClients = []string{"admin", "app"}
+	tpl := synth(t, c)
+	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+			"API_CLIENT_IDS": map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Ref": "AdminClient"}, ",", map[string]any{"Ref": "UserPoolClient"}}}},
+		})},
 	})
 }

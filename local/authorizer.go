@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,17 +14,20 @@ import (
 
 // Authorizer checks a Cognito ID token the way API Gateway's Cognito user
 // pool authorizer does: the signature against the pool's JWKS, expiry, the
-// issuer (the pool), the audience (the app client) and token_use = id.
+// issuer (the pool) and token_use = id. Like API Gateway it takes a token of
+// any of the pool's clients: which client may call the API is the Lambda's
+// decision (its API_CLIENT_IDS), so local mode must not make it here.
 type Authorizer struct {
-	keys     keyfunc.Keyfunc
-	parser   *jwt.Parser
-	issuer   string
-	clientID string
+	keys   keyfunc.Keyfunc
+	parser *jwt.Parser
+	issuer string
+	// clients are the pool's app clients: a token signed by the pool names one of them.
+	clients []string
 }
 
 // NewAuthorizer fetches the pool's JWKS from the emulator. The issuer has
 // the real Cognito form, which the emulator also uses.
-func NewAuthorizer(ctx context.Context, endpoint, region, poolID, clientID string) (*Authorizer, error) {
+func NewAuthorizer(ctx context.Context, endpoint, region, poolID string, clients []string) (*Authorizer, error) {
 	jwks := fmt.Sprintf("%s/%s/.well-known/jwks.json", strings.TrimSuffix(endpoint, "/"), poolID)
 	keys, err := keyfunc.NewDefaultCtx(ctx, []string{jwks})
 	if err != nil {
@@ -31,13 +35,12 @@ func NewAuthorizer(ctx context.Context, endpoint, region, poolID, clientID strin
 	}
 	issuer := fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s", region, poolID)
 	return &Authorizer{
-		keys:     keys,
-		issuer:   issuer,
-		clientID: clientID,
+		keys:    keys,
+		issuer:  issuer,
+		clients: clients,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{"RS256"}),
 			jwt.WithIssuer(issuer),
-			jwt.WithAudience(clientID),
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
 		),
@@ -55,6 +58,10 @@ func (a *Authorizer) Verify(token string) (jwt.MapClaims, error) {
 	}
 	if claims["token_use"] != "id" {
 		return nil, fmt.Errorf("token_use is %v, want id", claims["token_use"])
+	}
+	aud, err := claims.GetAudience()
+	if err != nil || len(aud) != 1 || !slices.Contains(a.clients, aud[0]) {
+		return nil, fmt.Errorf("aud %v is not a client of the pool", claims["aud"])
 	}
 	return claims, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -19,12 +20,14 @@ const EmulatorCommand = "moto_server"
 // ErrNoEmulator means moto_server is not on PATH.
 var ErrNoEmulator = errors.New(EmulatorCommand + ` is not installed: install it with pip install "moto[server]" (Python 3.9+)`)
 
-// Emulator is a running moto server on loopback.
+// Emulator is a running moto server on loopback, behind a proxy that
+// corrects its SRP challenge (newCognitoProxy).
 type Emulator struct {
 	// Endpoint is the base URL of the emulator, e.g. http://127.0.0.1:41234.
 	Endpoint string
 	cmd      *exec.Cmd
 	done     chan error
+	proxy    *http.Server
 }
 
 // StartEmulator starts moto_server on a free loopback port and returns once
@@ -55,7 +58,27 @@ func StartEmulator(ctx context.Context) (*Emulator, error) {
 		e.Stop()
 		return nil, err
 	}
+	if err := e.startProxy(); err != nil {
+		e.Stop()
+		return nil, err
+	}
 	return e, nil
+}
+
+// startProxy puts the SRP-correcting proxy in front of moto and makes it the Endpoint.
+func (e *Emulator) startProxy() error {
+	moto, err := url.Parse(e.Endpoint)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listening for the Cognito proxy: %w", err)
+	}
+	e.proxy = &http.Server{Handler: newCognitoProxy(moto), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = e.proxy.Serve(ln) }()
+	e.Endpoint = "http://" + ln.Addr().String()
+	return nil
 }
 
 // waitReady polls the emulator until it answers, it exits, or 30 s pass.
@@ -85,6 +108,9 @@ func (e *Emulator) waitReady(ctx context.Context) error {
 func (e *Emulator) Stop() {
 	if e == nil || e.cmd.Process == nil {
 		return
+	}
+	if e.proxy != nil {
+		_ = e.proxy.Close()
 	}
 	pgid := -e.cmd.Process.Pid
 	_ = syscall.Kill(pgid, syscall.SIGTERM)

@@ -32,6 +32,8 @@ type Env struct {
 	// Notes list the template's properties the emulator does not enforce.
 	Notes  []string
 	cancel context.CancelFunc
+	// newGateway builds another gateway over the same API, authorizer and handler.
+	newGateway func() (*Gateway, error)
 }
 
 // Start starts the emulator, provisions it from the template at path, and
@@ -59,16 +61,22 @@ func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, e
 	if env.Settings, err = functionSettings(t, env.Pool); err != nil {
 		return env, err
 	}
-	auth, err := NewAuthorizer(ctx, emu.Endpoint, Region, env.Pool.ID, env.Pool.ClientID)
+	auth, err := NewAuthorizer(ctx, emu.Endpoint, Region, env.Pool.ID, []string{env.Pool.ClientID, env.Pool.AdminClientID})
 	if err != nil {
 		return env, err
 	}
 	logger := slog.New(newLogHandler(log))
-	env.Notes = append(env.Notes, resendNote)
+	env.Notes = append(env.Notes, resendNote, srpNote)
 	h := handler.New(env.Settings, emulatedCognito{env.Cognito}, logger)
-	env.Gateway, err = NewGateway(t, auth, h.Handle, logger)
+	env.newGateway = func() (*Gateway, error) { return NewGateway(t, auth, h.Handle, logger) }
+	env.Gateway, err = env.newGateway()
 	return env, err
 }
+
+// NewStage returns another gateway in front of the same pool and handler,
+// as a freshly deployed stage: its throttling buckets start full and are
+// its own, so a test can exhaust them without slowing the shared Gateway.
+func (e *Env) NewStage() (*Gateway, error) { return e.newGateway() }
 
 // Close stops the emulator.
 func (e *Env) Close() {
@@ -137,8 +145,9 @@ func (e *Env) SeedUser(ctx context.Context, email, password string, groups ...st
 	return nil
 }
 
-// SignIn signs a user in with the username/password flow and returns the
-// result: tokens, or a challenge such as NEW_PASSWORD_REQUIRED.
+// SignIn signs a user in through the app client with the username/password
+// flow and returns the result: tokens, or a challenge such as
+// NEW_PASSWORD_REQUIRED. Unlike SRP against the emulator, it checks the password.
 func (e *Env) SignIn(ctx context.Context, email, password string) (*cip.InitiateAuthOutput, error) {
 	return e.Cognito.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
@@ -147,7 +156,9 @@ func (e *Env) SignIn(ctx context.Context, email, password string) (*cip.Initiate
 	})
 }
 
-// IDToken signs a user in and returns their ID token.
+// IDToken signs a user in through the app client and returns their ID
+// token; the admin API refuses it unless the config allows the app client
+// (AdminIDToken gets the token admins use).
 func (e *Env) IDToken(ctx context.Context, email, password string) (string, error) {
 	out, err := e.SignIn(ctx, email, password)
 	if err != nil {

@@ -33,6 +33,10 @@ type Gateway struct {
 	auth      *Authorizer
 	invoke    Invoke
 	log       *slog.Logger
+	// throttle is the stage's default method throttling, nil for none.
+	throttle *Throttle
+	// now is the throttling clock; tests replace it.
+	now func() time.Time
 }
 
 type route struct {
@@ -45,6 +49,7 @@ type route struct {
 	validate    bool
 	params      map[string]bool // method.request.* → required
 	validateReq bool
+	bucket      *bucket // the method's throttling; nil when the stage sets none
 }
 
 // mockIntegration is a MOCK integration's first response: CORS preflight.
@@ -58,7 +63,12 @@ const maxBody = 10 << 20
 
 // NewGateway reads the API from t. auth verifies tokens; invoke is the handler.
 func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) (*Gateway, error) {
-	g := &Gateway{responses: gatewayResponses(t), auth: auth, invoke: invoke, log: log}
+	g := &Gateway{responses: gatewayResponses(t), auth: auth, invoke: invoke, log: log, now: time.Now}
+	def, perMethod, err := stageThrottles(t)
+	if err != nil {
+		return nil, err
+	}
+	g.throttle = def
 	paths := map[string]string{}
 	var pathOf func(id string) (string, error)
 	pathOf = func(id string) (string, error) {
@@ -118,6 +128,11 @@ func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) 
 				r.params[k] = v == true
 			}
 		}
+		if th, ok := perMethod[r.method+" "+r.path]; ok {
+			r.bucket = newBucket(th)
+		} else if def != nil {
+			r.bucket = newBucket(*def)
+		}
 		g.routes = append(g.routes, r)
 	}
 	if len(g.routes) == 0 {
@@ -129,6 +144,9 @@ func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) 
 	})
 	return g, nil
 }
+
+// Throttle is the stage's throttling of each method, nil when it sets none.
+func (g *Gateway) Throttle() *Throttle { return g.throttle }
 
 // Routes lists the served routes as "METHOD /path", sorted, CORS preflight excluded.
 func (g *Gateway) Routes() []string {
@@ -252,6 +270,10 @@ func (g *Gateway) serve(w http.ResponseWriter, req *http.Request, requestID stri
 	r, params, ok := g.match(req.Method, req.URL.EscapedPath())
 	if !ok {
 		return g.writeGatewayError(w, requestID, gatewayError{typ: "MISSING_AUTHENTICATION_TOKEN"})
+	}
+	// Throttling comes before the authorizer, as in API Gateway: a throttled request costs nothing.
+	if !r.bucket.allow(g.now()) {
+		return g.writeGatewayError(w, requestID, gatewayError{typ: "THROTTLED"})
 	}
 	if r.mock != nil {
 		for k, v := range r.mock.headers {

@@ -50,8 +50,9 @@ const testTemplate = `{"Resources": {
 }}`
 
 const (
-	testIssuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"
-	testClient = "client-1"
+	testIssuer      = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"
+	testClient      = "client-1"
+	testAdminClient = "admin-client-1"
 )
 
 // testGateway serves testTemplate; each handled event is recorded.
@@ -61,6 +62,15 @@ func testGateway(t *testing.T) (*httptest.Server, *rsa.PrivateKey, *[]events.API
 	if err := json.Unmarshal([]byte(testTemplate), &tpl); err != nil {
 		t.Fatal(err)
 	}
+	g, key, seen := newTestGateway(t, &tpl)
+	srv := httptest.NewServer(g)
+	t.Cleanup(srv.Close)
+	return srv, key, seen
+}
+
+// newTestGateway serves tpl with a fresh signing key; each handled event is recorded.
+func newTestGateway(t *testing.T, tpl *Template) (*Gateway, *rsa.PrivateKey, *[]events.APIGatewayProxyRequest) {
+	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -69,20 +79,18 @@ func testGateway(t *testing.T) (*httptest.Server, *rsa.PrivateKey, *[]events.API
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth := &Authorizer{keys: keys, issuer: testIssuer, clientID: testClient, parser: jwt.NewParser(
-		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(testIssuer), jwt.WithAudience(testClient), jwt.WithExpirationRequired())}
+	auth := &Authorizer{keys: keys, issuer: testIssuer, clients: []string{testClient, testAdminClient}, parser: jwt.NewParser(
+		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(testIssuer), jwt.WithExpirationRequired())}
 	var seen []events.APIGatewayProxyRequest
 	invoke := func(_ context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		seen = append(seen, ev)
 		return events.APIGatewayProxyResponse{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: `{"ok":true}`}, nil
 	}
-	g, err := NewGateway(&tpl, auth, invoke, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	g, err := NewGateway(tpl, auth, invoke, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(g)
-	t.Cleanup(srv.Close)
-	return srv, key, &seen
+	return g, key, &seen
 }
 
 // jwks is the JSON Web Key Set of key's public half, as Cognito serves it.
@@ -166,6 +174,13 @@ func TestGatewayAuthorizer(t *testing.T) {
 	}
 	if ev.Resource != "/items/{id}" || ev.PathParameters["id"] != "1" || ev.HTTPMethod != "GET" || ev.RequestContext.RequestID == "" {
 		t.Errorf("event: resource %s, parameters %v, method %s, request id %q", ev.Resource, ev.PathParameters, ev.HTTPMethod, ev.RequestContext.RequestID)
+	}
+	// Like API Gateway, any client of the pool passes: the Lambda decides which may call it, from aud.
+	if status, _, body := do(t, http.MethodGet, srv.URL+"/items/1", token(t, key, jwt.MapClaims{"aud": testAdminClient}), "", ""); status != 200 {
+		t.Fatalf("a token of the pool's other client: %d %s", status, body)
+	}
+	if aud := (*seen)[1].RequestContext.Authorizer["claims"].(map[string]any)["aud"]; aud != testAdminClient {
+		t.Errorf("aud passed to the handler = %v, want %s", aud, testAdminClient)
 	}
 }
 

@@ -25,6 +25,7 @@ var defaults = map[string]struct {
 	"BAD_REQUEST_PARAMETERS":       {400, "Missing required request parameters"},
 	"REQUEST_TOO_LARGE":            {413, "Request Too Long"},
 	"INTEGRATION_FAILURE":          {502, "Internal server error"},
+	"THROTTLED":                    {429, "Too Many Requests"},
 }
 
 type gatewayResponse struct {

@@ -12,10 +12,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
 
+// The clients' logical IDs, pinned in the template (infra.PoolIdentity).
+const (
+	AppClientLogicalID   = "UserPoolClient"
+	AdminClientLogicalID = "AdminClient"
+)
+
 // Pool is what Provision created in the emulator.
 type Pool struct {
-	ID       string
-	ClientID string
+	ID string
+	// ClientID is the application's client; AdminClientID the one
+	// administrators (and `useradmin`) sign in through.
+	ClientID, AdminClientID string
 	// Groups are the group names, by logical ID.
 	Groups map[string]string
 	// Refs resolve the template's logical IDs to what was created.
@@ -46,7 +54,7 @@ var notEnforced = map[string]map[string]string{
 	},
 }
 
-// Provision creates, in the emulator behind c, the user pool, its client,
+// Provision creates, in the emulator behind c, the user pool, its clients,
 // groups and any first admin of the template, calling the Cognito API with
 // the template's own properties. It returns what it created and one line per
 // property the emulator accepts without enforcing.
@@ -81,21 +89,26 @@ func Provision(ctx context.Context, c *cip.Client, t *Template) (*Pool, []string
 		}
 	}
 
-	clientID, clientRes, err := t.One("AWS::Cognito::UserPoolClient")
-	if err != nil {
-		return nil, nil, err
+	// Every client of the pool: the application's and the administrators'.
+	for _, id := range t.OfType("AWS::Cognito::UserPoolClient") {
+		res := t.Resources[id]
+		notes = append(notes, report(res)...)
+		var cin cip.CreateUserPoolClientInput
+		if err := p.decode(id, res.Properties, &cin); err != nil {
+			return nil, nil, err
+		}
+		cout, err := c.CreateUserPoolClient(ctx, &cin)
+		if err != nil {
+			return nil, nil, fmt.Errorf("creating the app client %s: %w", id, err)
+		}
+		p.refs[id] = *cout.UserPoolClient.ClientId
 	}
-	notes = append(notes, report(clientRes)...)
-	var cin cip.CreateUserPoolClientInput
-	if err := p.decode(clientID, clientRes.Properties, &cin); err != nil {
-		return nil, nil, err
+	if p.ClientID = p.refs[AppClientLogicalID]; p.ClientID == "" {
+		return nil, nil, fmt.Errorf("template: no app client with the logical ID %s", AppClientLogicalID)
 	}
-	cout, err := c.CreateUserPoolClient(ctx, &cin)
-	if err != nil {
-		return nil, nil, fmt.Errorf("creating the app client: %w", err)
+	if p.AdminClientID = p.refs[AdminClientLogicalID]; p.AdminClientID == "" {
+		return nil, nil, fmt.Errorf("template: no admin client with the logical ID %s", AdminClientLogicalID)
 	}
-	p.ClientID = *cout.UserPoolClient.ClientId
-	p.refs[clientID] = p.ClientID
 
 	for _, id := range t.OfType("AWS::Cognito::UserPoolGroup") {
 		var gin cip.CreateGroupInput

@@ -88,7 +88,8 @@ var (
 	tokens  = map[string]string{}
 )
 
-// token signs a seeded user in once and reuses the ID token.
+// token signs a seeded user in once, through the admin client with SRP as
+// an administrator's tool does, and reuses the ID token.
 func token(t *testing.T, email string) string {
 	t.Helper()
 	tokenMu.Lock()
@@ -96,7 +97,7 @@ func token(t *testing.T, email string) string {
 	if tok, ok := tokens[email]; ok {
 		return tok
 	}
-	tok, err := env.IDToken(context.Background(), email, password)
+	tok, err := env.AdminIDToken(context.Background(), email, password)
 	if err != nil {
 		t.Fatalf("signing in %s: %v", email, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestDevCommand(t *testing.T) {
 	defer func() { _ = cmd.Process.Kill() }()
 
 	devFile := filepath.Join(work, ".local", "dev.json")
-	var dev struct{ APIURL, CognitoEndpoint, UserPoolID string }
+	var dev struct{ APIURL, CognitoEndpoint, UserPoolID, UserPoolClientID, AdminClientID string }
 	deadline := time.After(60 * time.Second)
 	for dev.APIURL == "" {
 		select {
@@ -69,6 +70,28 @@ func TestDevCommand(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET /users without a token: %d, want 401", resp.StatusCode)
+	}
+	if dev.AdminClientID == "" || dev.AdminClientID == dev.UserPoolClientID {
+		t.Errorf(".local/dev.json: adminClientId %q, want the admin client's id (the app client is %q)", dev.AdminClientID, dev.UserPoolClientID)
+	}
+	// The printed command's token: the seeded admin, signed in through the admin client, may call the API; the non-admin may not.
+	for who, want := range map[string]int{"admin": http.StatusOK, "user": http.StatusForbidden} {
+		tokenCmd := exec.Command(bin, "token", who)
+		tokenCmd.Dir = work
+		out, err := tokenCmd.Output()
+		if err != nil {
+			t.Fatalf("dev token %s: %v", who, err)
+		}
+		req, _ := http.NewRequest(http.MethodGet, dev.APIURL+"/users", nil)
+		req.Header.Set("Authorization", strings.TrimSpace(string(out)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET /users with the %s's token from dev token: %d, want %d", who, resp.StatusCode, want)
+		}
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {

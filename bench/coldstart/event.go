@@ -10,6 +10,7 @@ import (
 
 const (
 	poolID   = "us-east-1_BenchPool1"
+	clientID = "4benchadminclient"
 	region   = "us-east-1"
 	function = "UserAdmin-dev-AdminFunction"
 )
@@ -21,6 +22,7 @@ var functionSettings = settings.Settings{
 	ManagedGroups:  []string{"admins"},
 	AllowedOrigins: []string{"http://localhost:3000"},
 	Password:       settings.DefaultPasswordPolicy(),
+	APIClientIDs:   []string{clientID},
 }
 
 // createEvent is what API Gateway sends for POST /users after its Cognito
@@ -41,7 +43,7 @@ func createEvent(email string) []byte {
 			HTTPMethod:   "POST",
 			Path:         "/dev/users",
 			Authorizer: map[string]any{"claims": map[string]any{
-				"sub": "00000000-0000-0000-0000-00000000a001", "email": "admin@example.com",
+				"sub": "00000000-0000-0000-0000-00000000a001", "aud": clientID, "email": "admin@example.com",
 				"cognito:groups": "admins", "token_use": "id",
 			}},
 		},

@@ -37,6 +37,9 @@ func (h *Handler) authorize(req events.APIGatewayProxyRequest) (caller, error) {
 	if use, ok := claims["token_use"]; ok && use != "id" {
 		return c, forbidden("the token must be a Cognito ID token")
 	}
+	if err := h.checkClient(claims); err != nil {
+		return c, err
+	}
 	admin := false
 	for _, g := range groupsClaim(claims["cognito:groups"]) {
 		admin = admin || h.settings.IsAdminGroup(g)
@@ -49,6 +52,17 @@ func (h *Handler) authorize(req events.APIGatewayProxyRequest) (caller, error) {
 		return c, forbidden("the token has no sub claim")
 	}
 	return c, nil
+}
+
+// checkClient admits only ID tokens issued to an app client the
+// configuration allows for this API (by default the admin client only), so
+// an application's own tokens, kept in browsers, cannot drive the admin API.
+// The ID token's aud claim is the client it was issued to.
+func (h *Handler) checkClient(claims map[string]any) error {
+	if !h.settings.IsAPIClient(claimString(claims["aud"])) {
+		return forbidden("the token was issued to an app client that may not call this API: sign in through the admin client")
+	}
+	return nil
 }
 
 // claimsOf returns the authorizer's claims as strings or lists. The real

@@ -29,7 +29,7 @@ func (instantCognito) AdminAddUserToGroup(context.Context, *cip.AdminAddUserToGr
 func BenchmarkCreate(b *testing.B) {
 	h := New(testSettings(), instantCognito{}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	req := createEvent(`{"email":"New.User@Example.com","temporaryPassword":"Kx9#mQ2!vLp7$wZ4","groups":["support"]}`).request(b)
-	req.RequestContext.Authorizer = map[string]any{"claims": map[string]any{"sub": "s", "email": "admin@example.com", "cognito:groups": "admins", "token_use": "id"}}
+	req.RequestContext.Authorizer = map[string]any{"claims": map[string]any{"sub": "s", "aud": testClient, "email": "admin@example.com", "cognito:groups": "admins", "token_use": "id"}}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -27,7 +27,7 @@ const rawCreateEvent = `{
   "stageVariables": null,
   "requestContext": {
     "resourceId": "abc123",
-    "authorizer": {"claims": {"sub": "sub-0001", "email": "admin@example.com", "cognito:groups": "admins", "token_use": "id", "email_verified": "true"}},
+    "authorizer": {"claims": {"sub": "sub-0001", "aud": "5example0client0id", "email": "admin@example.com", "cognito:groups": "admins", "token_use": "id", "email_verified": "true"}},
     "resourcePath": "/users",
     "httpMethod": "POST",
     "path": "/dev/users",

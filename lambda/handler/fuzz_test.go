@@ -109,7 +109,7 @@ func adminRequest(method, resource string) events.APIGatewayProxyRequest {
 	req := events.APIGatewayProxyRequest{HTTPMethod: method, Resource: resource}
 	req.RequestContext.RequestID = "req-1"
 	req.RequestContext.Authorizer = map[string]any{"claims": map[string]any{
-		"sub": "sub-0001", "email": "admin@example.com", "cognito:groups": "admins", "token_use": "id"}}
+		"sub": "sub-0001", "aud": testClient, "email": "admin@example.com", "cognito:groups": "admins", "token_use": "id"}}
 	return req
 }
 

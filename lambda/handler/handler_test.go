@@ -60,18 +60,18 @@ func TestAuthorize(t *testing.T) {
 		name, claims string
 		admin        bool
 	}{
-		{"comma-separated groups", `{"sub":"s","cognito:groups":"support,admins","token_use":"id"}`, true},
-		{"bracketed list as the REST authorizer renders it", `{"sub":"s","cognito:groups":"[support admins]","token_use":"id"}`, true},
-		{"single group in brackets", `{"sub":"s","cognito:groups":"[admins]"}`, true},
-		{"JSON array", `{"sub":"s","cognito:groups":["support","admins"]}`, true},
-		{"JSON array inside a string", `{"sub":"s","cognito:groups":"[\"admins\"]"}`, true},
-		{"no token_use claim", `{"sub":"s","cognito:groups":"admins"}`, true},
-		{"not in an admin group", `{"sub":"s","cognito:groups":"support","token_use":"id"}`, false},
-		{"admin as a prefix only", `{"sub":"s","cognito:groups":"admins-old,xadmins"}`, false},
-		{"no groups claim", `{"sub":"s","token_use":"id"}`, false},
-		{"groups of the wrong type", `{"sub":"s","cognito:groups":7}`, false},
-		{"access token", `{"sub":"s","cognito:groups":"admins","token_use":"access"}`, false},
-		{"no sub", `{"cognito:groups":"admins","token_use":"id"}`, false},
+		{"comma-separated groups", `{"sub":"s","aud":"5example0client0id","cognito:groups":"support,admins","token_use":"id"}`, true},
+		{"bracketed list as the REST authorizer renders it", `{"sub":"s","aud":"5example0client0id","cognito:groups":"[support admins]","token_use":"id"}`, true},
+		{"single group in brackets", `{"sub":"s","aud":"5example0client0id","cognito:groups":"[admins]"}`, true},
+		{"JSON array", `{"sub":"s","aud":"5example0client0id","cognito:groups":["support","admins"]}`, true},
+		{"JSON array inside a string", `{"sub":"s","aud":"5example0client0id","cognito:groups":"[\"admins\"]"}`, true},
+		{"no token_use claim", `{"sub":"s","aud":"5example0client0id","cognito:groups":"admins"}`, true},
+		{"not in an admin group", `{"sub":"s","aud":"5example0client0id","cognito:groups":"support","token_use":"id"}`, false},
+		{"admin as a prefix only", `{"sub":"s","aud":"5example0client0id","cognito:groups":"admins-old,xadmins"}`, false},
+		{"no groups claim", `{"sub":"s","aud":"5example0client0id","token_use":"id"}`, false},
+		{"groups of the wrong type", `{"sub":"s","aud":"5example0client0id","cognito:groups":7}`, false},
+		{"access token", `{"sub":"s","aud":"5example0client0id","cognito:groups":"admins","token_use":"access"}`, false},
+		{"no sub", `{"aud":"5example0client0id","cognito:groups":"admins","token_use":"id"}`, false},
 		{"empty claims", `{}`, false},
 		{"claims not an object", `"admins"`, false},
 		{"no claims at all", `-`, false},
@@ -102,7 +102,7 @@ func TestAuthorize(t *testing.T) {
 
 func TestForbiddenMessage(t *testing.T) {
 	hs := newHarness(t)
-	resp := hs.do(t, ev{method: "GET", resource: "/users", claims: `{"sub":"s","cognito:groups":"support","token_use":"id"}`})
+	resp := hs.do(t, ev{method: "GET", resource: "/users", claims: `{"sub":"s","aud":"5example0client0id","cognito:groups":"support","token_use":"id"}`})
 	if e := wantError(t, resp, http.StatusForbidden, "Forbidden"); e.Error.Message != "caller is not in an admin group" {
 		t.Errorf("message = %q", e.Error.Message)
 	}
@@ -190,7 +190,7 @@ func TestAudit(t *testing.T) {
 			want: map[string]any{"action": "group_add", "target": "active@example.com", "group": "admins", "outcome": "success", "status": float64(204)}},
 		{name: "group remove", e: groupEvent("DELETE", "active@example.com", "support"),
 			want: map[string]any{"action": "group_remove", "target": "active@example.com", "group": "support", "outcome": "success", "status": float64(204)}},
-		{name: "forbidden caller", e: userEvent("DELETE", "/users/{email}", "active@example.com"), claims: `{"sub":"s-9","email":"x@example.com","cognito:groups":"support"}`,
+		{name: "forbidden caller", e: userEvent("DELETE", "/users/{email}", "active@example.com"), claims: `{"sub":"s-9","aud":"5example0client0id","email":"x@example.com","cognito:groups":"support"}`,
 			want: map[string]any{"action": "delete", "caller_sub": "s-9", "caller_email": "x@example.com", "target": "", "outcome": "Forbidden", "status": float64(403)}},
 		{name: "get is not audited", e: userEvent("GET", "/users/{email}", "active@example.com"), noAudit: true},
 		{name: "list is not audited", e: ev{method: "GET", resource: "/users"}, noAudit: true},
@@ -234,13 +234,13 @@ func TestGoBuiltRequest(t *testing.T) {
 		Body:              `{"email":"new@example.com"}`,
 	}
 	req.RequestContext.RequestID = "req-1"
-	req.RequestContext.Authorizer = map[string]any{"claims": map[string]string{"sub": "sub-0001", "cognito:groups": "admins", "token_use": "id"}}
+	req.RequestContext.Authorizer = map[string]any{"claims": map[string]string{"sub": "sub-0001", "aud": testClient, "cognito:groups": "admins", "token_use": "id"}}
 	resp, _ := hs.h.Handle(t.Context(), req)
 	wantUser(t, resp, http.StatusCreated)
 
 	req = events.APIGatewayProxyRequest{HTTPMethod: "GET", Resource: "/users", QueryStringParameters: map[string]string{"limit": "1"}}
 	req.RequestContext.RequestID = "req-1"
-	req.RequestContext.Authorizer = map[string]any{"claims": map[string]any{"sub": "sub-0001", "cognito:groups": []string{"admins"}}}
+	req.RequestContext.Authorizer = map[string]any{"claims": map[string]any{"sub": "sub-0001", "aud": testClient, "cognito:groups": []string{"admins"}}}
 	resp, _ = hs.h.Handle(t.Context(), req)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, `"nextToken"`) {
 		t.Errorf("list = %d %s", resp.StatusCode, resp.Body)

@@ -19,6 +19,8 @@ import (
 const (
 	testPool   = "eu-west-1_TestPool1"
 	testOrigin = "https://admin.example.com"
+	// testClient is the admin client, whose tokens (aud) may call the API.
+	testClient = "5example0client0id"
 )
 
 func testSettings() settings.Settings {
@@ -29,6 +31,7 @@ func testSettings() settings.Settings {
 		ManagedGroups:  []string{"admins", "support", "ghost"},
 		AllowedOrigins: []string{testOrigin},
 		Password:       settings.DefaultPasswordPolicy(),
+		APIClientIDs:   []string{testClient},
 	}
 }
 

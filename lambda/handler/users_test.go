@@ -242,8 +242,8 @@ func TestCannotModifySelf(t *testing.T) {
 		{"disable self", "", userEvent("POST", "/users/{email}/disable", "admin@example.com")},
 		{"delete self", "", userEvent("DELETE", "/users/{email}", "ADMIN@example.com")},
 		{"remove own admin group", "", groupEvent("DELETE", "admin@example.com", "admins")},
-		{"matched by sub alone", `{"sub":"sub-0001","cognito:groups":"admins","token_use":"id"}`, userEvent("DELETE", "/users/{email}", "admin@example.com")},
-		{"matched by email alone", `{"sub":"another-sub","email":"Admin@Example.com","cognito:groups":"admins","token_use":"id"}`, userEvent("POST", "/users/{email}/disable", "admin@example.com")},
+		{"matched by sub alone", `{"sub":"sub-0001","aud":"5example0client0id","cognito:groups":"admins","token_use":"id"}`, userEvent("DELETE", "/users/{email}", "admin@example.com")},
+		{"matched by email alone", `{"sub":"another-sub","aud":"5example0client0id","email":"Admin@Example.com","cognito:groups":"admins","token_use":"id"}`, userEvent("POST", "/users/{email}/disable", "admin@example.com")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t)

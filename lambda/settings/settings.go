@@ -20,6 +20,7 @@ const (
 	EnvAllowedOrigins    = "ALLOWED_ORIGINS"
 	EnvPasswordMinLength = "PASSWORD_MIN_LENGTH"
 	EnvPasswordRequire   = "PASSWORD_REQUIRE"
+	EnvAPIClientIDs      = "API_CLIENT_IDS"
 )
 
 // Settings is everything the Lambda needs to know about its deployment.
@@ -35,6 +36,9 @@ type Settings struct {
 	// Password is the pool's password policy, so a given temporary password
 	// is refused with a precise message before Cognito sees it.
 	Password PasswordPolicy
+	// APIClientIDs are the app clients whose ID tokens may call the API
+	// (their aud claim); by default only the admin client's.
+	APIClientIDs []string
 }
 
 // PasswordPolicy mirrors the user pool's password policy.
@@ -129,6 +133,7 @@ func (s Settings) Env() map[string]string {
 		EnvAllowedOrigins:    strings.Join(s.AllowedOrigins, ","),
 		EnvPasswordMinLength: strconv.Itoa(s.Password.MinLength),
 		EnvPasswordRequire:   strings.Join(req, ","),
+		EnvAPIClientIDs:      strings.Join(s.APIClientIDs, ","),
 	}
 }
 
@@ -140,12 +145,16 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		AdminGroups:    list(getenv(EnvAdminGroups)),
 		ManagedGroups:  list(getenv(EnvManagedGroups)),
 		AllowedOrigins: list(getenv(EnvAllowedOrigins)),
+		APIClientIDs:   list(getenv(EnvAPIClientIDs)),
 	}
 	if s.UserPoolID == "" {
 		return s, fmt.Errorf("%s is not set", EnvUserPoolID)
 	}
 	if len(s.AdminGroups) == 0 {
 		return s, fmt.Errorf("%s is not set: without an admin group nobody could call the API", EnvAdminGroups)
+	}
+	if len(s.APIClientIDs) == 0 {
+		return s, fmt.Errorf("%s is not set: without an allowed client nobody could call the API", EnvAPIClientIDs)
 	}
 	n, err := strconv.Atoi(getenv(EnvPasswordMinLength))
 	if err != nil {
@@ -174,6 +183,9 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 
 // IsAdminGroup reports whether g is one of the admin groups.
 func (s Settings) IsAdminGroup(g string) bool { return slices.Contains(s.AdminGroups, g) }
+
+// IsAPIClient reports whether tokens issued to the app client id may call the API.
+func (s Settings) IsAPIClient(id string) bool { return slices.Contains(s.APIClientIDs, id) }
 
 // IsManagedGroup reports whether admins may manage membership of g.
 func (s Settings) IsManagedGroup(g string) bool { return slices.Contains(s.ManagedGroups, g) }

@@ -13,6 +13,7 @@ func TestEnvRoundTrip(t *testing.T) {
 		ManagedGroups:  []string{"admins", "owners", "support"},
 		AllowedOrigins: []string{"https://app.example.org"},
 		Password:       PasswordPolicy{MinLength: 14, RequireUppercase: true, RequireSymbols: true},
+		APIClientIDs:   []string{"4adminclient", "5appclient"},
 	}
 	env := in.Env()
 	out, err := FromEnv(func(k string) string { return env[k] })
@@ -25,13 +26,14 @@ func TestEnvRoundTrip(t *testing.T) {
 }
 
 func TestFromEnvErrors(t *testing.T) {
-	good := Settings{UserPoolID: "p", AdminGroups: []string{"admins"}, Password: DefaultPasswordPolicy()}.Env()
+	good := Settings{UserPoolID: "p", AdminGroups: []string{"admins"}, Password: DefaultPasswordPolicy(), APIClientIDs: []string{"c"}}.Env()
 	for name, tc := range map[string]struct{ key, value, want string }{
 		"no pool":        {EnvUserPoolID, " ", EnvUserPoolID},
 		"no admin group": {EnvAdminGroups, ",", EnvAdminGroups},
 		"bad length":     {EnvPasswordMinLength, "twelve", EnvPasswordMinLength},
 		"short policy":   {EnvPasswordMinLength, "4", "MinLength"},
 		"bad rule":       {EnvPasswordRequire, "digits,emoji", "emoji"},
+		"no API client":  {EnvAPIClientIDs, " , ", EnvAPIClientIDs},
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := map[string]string{}
@@ -76,5 +78,12 @@ func TestPasswordCheck(t *testing.T) {
 	// Classes that are not required are not enforced.
 	if err := (PasswordPolicy{MinLength: 8}).Check("abcdefgh"); err != nil {
 		t.Errorf("relaxed policy: %v", err)
+	}
+}
+
+func TestIsAPIClient(t *testing.T) {
+	s := Settings{APIClientIDs: []string{"4adminclient"}}
+	if !s.IsAPIClient("4adminclient") || s.IsAPIClient("5appclient") || s.IsAPIClient("") {
+		t.Error("IsAPIClient admits exactly the listed client ids")
 	}
 }

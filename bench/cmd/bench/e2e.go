@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"golang.org/x/time/rate"
 
 	"github.com/useradmin/cognito-user-admin/local"
 )
@@ -37,7 +38,7 @@ func endToEnd(ctx context.Context, r *report, assembly string, n int) error {
 	if err := env.SeedUser(ctx, benchAdmin, benchPassword, env.Settings.AdminGroups[0]); err != nil {
 		return err
 	}
-	token, err := env.IDToken(ctx, benchAdmin, benchPassword)
+	token, err := env.AdminIDToken(ctx, benchAdmin, benchPassword)
 	if err != nil {
 		return err
 	}
@@ -82,12 +83,23 @@ func endToEnd(ctx context.Context, r *report, assembly string, n int) error {
 		return err
 	}
 
+	// The gateway throttles like the dev stage: keep under its rate, as a
+	// client of the deployed API must. Latency is measured here, not the throttle.
+	pace := rate.NewLimiter(rate.Inf, 1)
+	if th := env.Gateway.Throttle(); th != nil {
+		pace = rate.NewLimiter(rate.Limit(th.Rate), 1)
+	}
 	var gwTimes, directTimes []time.Duration
 	for i := range warmupCalls + n {
 		for _, c := range []struct {
 			call  func(int) error
 			times *[]time.Duration
 		}{{viaGateway, &gwTimes}, {direct, &directTimes}} {
+			if c.times == &gwTimes {
+				if err := pace.Wait(ctx); err != nil {
+					return err
+				}
+			}
 			start := time.Now()
 			if err := c.call(i); err != nil {
 				return err

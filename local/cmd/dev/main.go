@@ -21,6 +21,11 @@ import (
 )
 
 func main() {
+	run := serve
+	if len(os.Args) > 1 && os.Args[1] == "token" {
+		// `.local/bin/dev token [admin|user]`: the printed commands' way to an ID token.
+		run = func() error { return printToken(os.Args[2:]) }
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "make dev:", err)
 		os.Exit(1)
@@ -38,12 +43,13 @@ type devFile struct {
 	Region           string  `json:"region"`
 	UserPoolID       string  `json:"userPoolId"`
 	UserPoolClientID string  `json:"userPoolClientId"`
+	AdminClientID    string  `json:"adminClientId"`
 	CognitoEndpoint  string  `json:"cognitoEndpoint"`
 	Admin            account `json:"admin"`
 	User             account `json:"user"`
 }
 
-func run() error {
+func serve() error {
 	envName := getenv("ENV", "dev")
 	port := getenv("PORT", "8080")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -78,13 +84,14 @@ func run() error {
 
 	dev := devFile{
 		APIURL: "http://" + ln.Addr().String(), Region: local.Region,
-		UserPoolID: env.Pool.ID, UserPoolClientID: env.Pool.ClientID, CognitoEndpoint: env.Emulator.Endpoint,
-		Admin: admin, User: user,
+		UserPoolID: env.Pool.ID, UserPoolClientID: env.Pool.ClientID, AdminClientID: env.Pool.AdminClientID,
+		CognitoEndpoint: env.Emulator.Endpoint,
+		Admin:           admin, User: user,
 	}
 	if err := writeDevFile(dev); err != nil {
 		return err
 	}
-	printHelp(dev, envName)
+	printHelp(dev, envName, env.Gateway.Throttle())
 
 	select {
 	case <-ctx.Done():
@@ -109,18 +116,62 @@ func writeDevFile(d devFile) error {
 	return os.WriteFile(filepath.Join(".local", "dev.json"), append(b, '\n'), 0o600)
 }
 
-func printHelp(d devFile, envName string) {
+func printHelp(d devFile, envName string, th *local.Throttle) {
 	fmt.Fprintf(os.Stderr, `
 Local API for %s on %s (Cognito emulator on %s).
-Seeded: %s (admin) and %s (not an admin); passwords in .local/dev.json.
+Seeded: %s (admin) and %s (not an admin); passwords and client ids in .local/dev.json.
 
-Get the admin's ID token from the emulator, then create a user:
+Get the admin's ID token (SRP sign-in through the admin client, as administrators sign in),
+then create a user:
 
-TOKEN=$(curl -s %s -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth' -d "$(python3 -c 'import json; d=json.load(open(".local/dev.json")); print(json.dumps({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": d["userPoolClientId"], "AuthParameters": {"USERNAME": d["admin"]["email"], "PASSWORD": d["admin"]["password"]}}))')" | python3 -c 'import json,sys; print(json.load(sys.stdin)["AuthenticationResult"]["IdToken"])')
+TOKEN=$(.local/bin/dev token)
 curl -i -X POST %s/users -H "Authorization: $TOKEN" -H 'Content-Type: application/json' -d '{"email": "new.user@example.com"}'
 
+(.local/bin/dev token user gives the non-admin's token, which the API refuses with 403.)
+%s
 Ctrl-C stops the API and the emulator.
-`, envName, d.APIURL, d.CognitoEndpoint, d.Admin.Email, d.User.Email, d.CognitoEndpoint, d.APIURL)
+`, envName, d.APIURL, d.CognitoEndpoint, d.Admin.Email, d.User.Email, d.APIURL, throttling(th))
+}
+
+// throttling describes the stage's throttling, which the local gateway applies.
+func throttling(th *local.Throttle) string {
+	if th == nil {
+		return "The stage sets no throttling."
+	}
+	return fmt.Sprintf("Throttled like the deployed stage: each method %g requests/s, bursts of %d, then 429 with Retry-After.", th.Rate, th.Burst)
+}
+
+// printToken signs the seeded admin (or, with "user", the non-admin) in
+// through the admin client of the running `make dev`, with SRP, and prints
+// the ID token.
+func printToken(args []string) error {
+	who := "admin"
+	if len(args) > 0 {
+		who = args[0]
+	}
+	b, err := os.ReadFile(filepath.Join(".local", "dev.json"))
+	if err != nil {
+		return fmt.Errorf("no .local/dev.json: start make dev first (%w)", err)
+	}
+	var d devFile
+	if err := json.Unmarshal(b, &d); err != nil {
+		return fmt.Errorf(".local/dev.json: %w", err)
+	}
+	acct := map[string]account{"admin": d.Admin, "user": d.User}[who]
+	if acct.Email == "" {
+		return fmt.Errorf("token %s: want admin or user", who)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := local.SRPSignIn(ctx, local.NewCognitoClient(d.CognitoEndpoint), d.UserPoolID, d.AdminClientID, acct.Email, acct.Password)
+	if err != nil {
+		return fmt.Errorf("signing %s in (is make dev still running?): %w", acct.Email, err)
+	}
+	if out.AuthenticationResult == nil || out.AuthenticationResult.IdToken == nil {
+		return fmt.Errorf("signing %s in: Cognito answered the %s challenge", acct.Email, out.ChallengeName)
+	}
+	fmt.Println(*out.AuthenticationResult.IdToken)
+	return nil
 }
 
 // password returns a random password of n characters with every class a

@@ -1,0 +1,96 @@
+package local
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+)
+
+// srpNote is reported at start with the properties the emulator does not enforce.
+const srpNote = "USER_SRP_AUTH: the emulator does not verify the SRP proof, so any password signs in this way (the password flow does check it); local mode base64-encodes moto's SRP SECRET_BLOCK, as Cognito sends it"
+
+const targetPrefix = "AWSCognitoIdentityProviderService."
+
+// newCognitoProxy forwards every Cognito call to moto, correcting one
+// departure that breaks real SRP clients: Cognito's PASSWORD_VERIFIER
+// challenge carries SECRET_BLOCK as base64, which clients decode to sign it,
+// while moto 5.2 sends a bare UUID (moto/cognitoidp/models.py, initiate_auth)
+// and expects it back unchanged as PASSWORD_CLAIM_SECRET_BLOCK. The proxy
+// encodes it on the way out and decodes it on the way back, so `useradmin`
+// and any Cognito SRP library sign in against local mode unchanged.
+func newCognitoProxy(moto *url.URL) http.Handler {
+	return &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(moto)
+			r.Out.Host = r.In.Host
+			if r.Out.Header.Get("X-Amz-Target") == targetPrefix+"RespondToAuthChallenge" {
+				rewriteJSON(&r.Out.Body, &r.Out.ContentLength, r.Out.Header, decodeSecretBlock)
+			}
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			if resp.StatusCode == http.StatusOK && resp.Request.Header.Get("X-Amz-Target") == targetPrefix+"InitiateAuth" {
+				rewriteJSON(&resp.Body, &resp.ContentLength, resp.Header, encodeSecretBlock)
+			}
+			return nil
+		},
+	}
+}
+
+// encodeSecretBlock base64-encodes a PASSWORD_VERIFIER challenge's SECRET_BLOCK.
+func encodeSecretBlock(m map[string]any) bool {
+	if m["ChallengeName"] != "PASSWORD_VERIFIER" {
+		return false
+	}
+	params, _ := m["ChallengeParameters"].(map[string]any)
+	block, ok := params["SECRET_BLOCK"].(string)
+	if !ok {
+		return false
+	}
+	params["SECRET_BLOCK"] = base64.StdEncoding.EncodeToString([]byte(block))
+	return true
+}
+
+// decodeSecretBlock undoes encodeSecretBlock in a PASSWORD_VERIFIER answer.
+func decodeSecretBlock(m map[string]any) bool {
+	if m["ChallengeName"] != "PASSWORD_VERIFIER" {
+		return false
+	}
+	answers, _ := m["ChallengeResponses"].(map[string]any)
+	block, _ := answers["PASSWORD_CLAIM_SECRET_BLOCK"].(string)
+	raw, err := base64.StdEncoding.DecodeString(block)
+	if err != nil {
+		return false // not one the proxy encoded: moto answers as it would
+	}
+	answers["PASSWORD_CLAIM_SECRET_BLOCK"] = string(raw)
+	return true
+}
+
+// rewriteJSON applies edit to a JSON body and replaces it when edit changed
+// something; a body that is not a JSON object passes unchanged.
+func rewriteJSON(body *io.ReadCloser, length *int64, h http.Header, edit func(map[string]any) bool) {
+	if *body == nil {
+		return
+	}
+	b, err := io.ReadAll(*body)
+	(*body).Close()
+	*body = io.NopCloser(bytes.NewReader(b))
+	if err != nil {
+		return
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil || !edit(m) {
+		return
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	*body = io.NopCloser(bytes.NewReader(out))
+	*length = int64(len(out))
+	h.Set("Content-Length", strconv.Itoa(len(out)))
+}
