@@ -33,7 +33,7 @@ import (
 
 // adminClientID is the app client administrators sign in through: the one
 // place the useradmin tests take it from.
-func adminClientID() string { return env.Pool.ClientID }
+func adminClientID() string { return env.Pool.AdminClientID }
 
 // writeDevFile writes .local/dev.json as make dev does, in a fresh working
 // directory, and moves the test there (configure --local reads it from the

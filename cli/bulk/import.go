@@ -62,9 +62,11 @@ type Summary struct {
 	// Unauthorized: the API answered 401 (the session expired and could not
 	// be renewed) and the import stopped; a re-run after signing in resumes it.
 	Unauthorized bool
-	Elapsed     time.Duration
+	Elapsed      time.Duration
 	// Rate is the pacer's final rate, requests per second.
 	Rate float64
+	// Throttled counts the 429 answers: the API's limit, found and kept to.
+	Throttled int
 }
 
 // Count returns how many rows have the outcome; NotSent rows count as Failed too.
@@ -98,6 +100,7 @@ type importer struct {
 	// halt stops the sending after a 401: every later request would get one too.
 	halt         context.CancelFunc
 	unauthorized atomic.Bool
+	throttled    atomic.Int64
 }
 
 // Import sends the valid rows not finished by an earlier run and returns
@@ -185,7 +188,7 @@ func Import(ctx context.Context, api API, rows []Row, j *Journal, opt Options) (
 		}
 	}
 	s := Summary{Results: results, Sent: sent, Interrupted: ctx.Err() != nil, Unauthorized: im.unauthorized.Load(),
-		Elapsed: opt.Clock.Now().Sub(start), Rate: im.pace.current()}
+		Elapsed: opt.Clock.Now().Sub(start), Rate: im.pace.current(), Throttled: int(im.throttled.Load())}
 	return s, jerr
 }
 
@@ -240,7 +243,6 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 			return finish(res)
 		}
 	}
-	throttles := 0
 	for {
 		if ctx.Err() != nil {
 			return stopped(interrupted), false, nil
@@ -321,7 +323,7 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 			return stopped(fmt.Sprintf("not sent: the API refused the session (401 %s); sign in again and re-run", a.Code)), false, nil
 		case a.Status == http.StatusTooManyRequests:
 			im.pace.throttled(sentAt)
-			throttles++
+			im.throttled.Add(1)
 			if a.RetryAfter > im.opt.MaxRetryAfter {
 				res.Outcome = Failed
 				res.Message += fmt.Sprintf(" (Retry-After %s is longer than this import waits; re-run later to resume)", a.RetryAfter)
@@ -379,6 +381,7 @@ func (im *importer) reconcile(ctx context.Context, r Row, since time.Time, why s
 			return res, false, true
 		case err == nil && a.Status == http.StatusTooManyRequests:
 			im.pace.throttled(im.opt.Clock.Now())
+			im.throttled.Add(1)
 			if !im.sleep(ctx, min(a.RetryAfter, im.opt.MaxRetryAfter)) {
 				return base, false, false
 			}

@@ -36,6 +36,9 @@ const (
 	paceInterval = time.Second
 	paceDecrease = 0.8
 	paceStep     = 1.0 // requests per second added each interval
+	// slowStartInterval is how often slow start doubles: quicker than the
+	// additive increase, since until the first 429 nothing is known.
+	slowStartInterval = 250 * time.Millisecond
 )
 
 func newPacer(clock Clock, initial, maxRate float64) *pacer {
@@ -73,13 +76,14 @@ func (p *pacer) wait(ctx context.Context) error {
 }
 
 // grow raises the rate once per interval without a 429, if the sender used
-// at least half of what it was allowed.
+// most of what it was allowed: when the requests in flight, not the rate,
+// hold it back, a higher rate would only be a bigger overshoot later.
 func (p *pacer) grow(now time.Time) {
 	elapsed := now.Sub(p.lastChange)
-	if elapsed < paceInterval {
+	if elapsed < paceInterval && !(p.slowStart && elapsed >= slowStartInterval) {
 		return
 	}
-	if float64(p.sent) >= 0.5*p.rate*elapsed.Seconds() {
+	if float64(p.sent) >= 0.8*p.rate*elapsed.Seconds() {
 		if p.slowStart {
 			p.set(now, p.rate*2)
 		} else {

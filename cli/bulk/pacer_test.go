@@ -24,41 +24,45 @@ func send(t *testing.T, p *pacer, c *stepClock, n int) time.Duration {
 func TestPacerSlowStartThenAIMD(t *testing.T) {
 	c := &stepClock{now: time.Unix(1_000_000, 0)}
 	p := newPacer(c, 5, 1000)
-	// Five requests a second for the first second (the limiter paces, no
-	// fixed sleep), then ten: slow start doubles the rate after a busy
-	// interval without a 429.
-	if d := send(t, p, c, 10); d != 1400*time.Millisecond {
-		t.Fatalf("10 requests took %v, want 1.4s (6 at 5/s, then 4 at 10/s)", d)
+	// The limiter paces (no fixed sleep): at 5/s the first requests are 200ms apart.
+	if d := send(t, p, c, 3); d != 400*time.Millisecond {
+		t.Fatalf("3 requests at 5/s took %v, want 400ms", d)
 	}
-	if r := p.current(); !near(r, 10) {
-		t.Fatalf("rate after a busy second = %v, want 10 (doubled)", r)
+	// Slow start: the rate doubles every 250ms of busy sending until a 429.
+	start := c.Now()
+	for c.Now().Sub(start) < time.Second {
+		send(t, p, c, 1)
 	}
-	send(t, p, c, 12)
-	if r := p.current(); !near(r, 20) {
-		t.Fatalf("rate = %v, want 20", r)
+	r := p.current()
+	if r < 40 || math.Log2(r/5) != math.Trunc(math.Log2(r/5)) {
+		t.Fatalf("rate after a second of slow start = %v, want 5 doubled at least 3 times", r)
 	}
 	// A 429: multiplicative decrease, and slow start ends.
 	sent := c.Now()
 	c.advance(10 * time.Millisecond)
 	p.throttled(sent)
-	if r := p.current(); !near(r, 16) {
-		t.Fatalf("rate after a 429 = %v, want 16", r)
+	if got := p.current(); !near(got, r*0.8) {
+		t.Fatalf("rate after a 429 = %v, want %v", got, r*0.8)
 	}
 	// The rest of that wave (sent before the cut) does not cut again.
 	p.throttled(sent)
-	if r := p.current(); !near(r, 16) {
-		t.Fatalf("rate after a second 429 of the same wave = %v, want 16", r)
+	if got := p.current(); !near(got, r*0.8) {
+		t.Fatalf("rate after a second 429 of the same wave = %v, want %v", got, r*0.8)
 	}
 	// A 429 to a request sent after the cut does.
 	c.advance(10 * time.Millisecond)
 	p.throttled(c.Now())
-	if r := p.current(); !near(r, 12.8) {
-		t.Fatalf("rate = %v, want 12.8", r)
+	if got := p.current(); !near(got, r*0.64) {
+		t.Fatalf("rate after a 429 of the next wave = %v, want %v", got, r*0.64)
 	}
-	// Additive increase: one step per busy interval.
-	send(t, p, c, 20)
-	if r := p.current(); !near(r, 13.8) {
-		t.Fatalf("rate after a busy second = %v, want 13.8 (+1)", r)
+	r = p.current()
+	// Additive increase: one step after a busy interval, not a doubling.
+	cut := c.Now()
+	for p.current() == r {
+		send(t, p, c, 1)
+	}
+	if got, took := p.current(), c.Now().Sub(cut); !near(got, r+1) || took < time.Second || took > 1100*time.Millisecond {
+		t.Fatalf("rate %v → %v after %v, want +1 after a second", r, got, took)
 	}
 }
 

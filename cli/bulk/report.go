@@ -59,7 +59,11 @@ func WriteSummary(w io.Writer, s Summary) {
 	if s.Elapsed > 0 && s.Sent > 0 {
 		rate = fmt.Sprintf(", %.1f users/s", float64(s.Sent)/s.Elapsed.Seconds())
 	}
-	fmt.Fprintf(w, " (%d this run in %s%s)\n", s.Sent, s.Elapsed.Round(100_000_000), rate)
+	fmt.Fprintf(w, " (%d this run in %s%s", s.Sent, s.Elapsed.Round(100_000_000), rate)
+	if s.Throttled > 0 {
+		fmt.Fprintf(w, "; %d answers 429 (throttled), each waited out and sent again", s.Throttled)
+	}
+	fmt.Fprintln(w, ")")
 	const maxListed = 20
 	listed := 0
 	for _, r := range s.Results {
