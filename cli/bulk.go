@@ -56,7 +56,7 @@ failed, 2 usage or unreadable input, 3 no valid session, 130 interrupted.`,
 	f.StringVar(&state, "state", "", "the journal file (default: FILE.journal beside the input)")
 	f.StringVar(&report, "report", "", "write a CSV report of every row to this file")
 	f.StringVar(&format, "format", "", "input format: csv or jsonl (default: from the file name, else csv)")
-	f.IntVar(&concurrency, "concurrency", 8, "requests in flight at once, 1-64")
+	f.IntVar(&concurrency, "concurrency", 16, "requests in flight at once, 1-64")
 	f.Float64Var(&rate, "rate", 5, "starting rate in requests per second; it adapts to what the API admits")
 	return cmd
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -222,7 +223,12 @@ func poolEmails(t *testing.T, domain string) []string {
 func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 	needEnv(t)
 	domain := fmt.Sprintf("import-%d.example.com", time.Now().UnixNano())
-	gw := &holdingGateway{next: env.Gateway}
+	// A stage of its own: the throttle's buckets are this test's alone.
+	stage, err := env.NewStage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := &holdingGateway{next: stage}
 	srv := httptest.NewServer(gw)
 	defer srv.Close()
 
@@ -309,10 +315,20 @@ func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 		t.Errorf("the create in flight at the interrupt: %+v", rep[good[17]])
 	}
 
-	// Run 3: to the end.
+	// Run 3: to the end, while other clients take most of the stage's rate:
+	// the import meets real 429s from the gateway and must still create
+	// every row once. Requests without a token spend the method's tokens
+	// too (API Gateway throttles before the authorizer runs).
+	th := stage.Throttle()
+	stopDrain := drain(t, srv.URL+"/users", th.Rate-5, th.Burst)
 	r = startImport(t, conf, args...)
-	if code := r.wait(t, "run 3"); code != 1 {
+	code := r.wait(t, "run 3")
+	stopDrain()
+	if code != 1 {
 		t.Fatalf("run 3 exited %d, want 1 (invalid rows):\n%s\n%s", code, r.stdout.String(), r.stderr.String())
+	}
+	if !regexp.MustCompile(`\d+ answers 429`).MatchString(r.stdout.String()) {
+		t.Errorf("run 3 met no 429: the test does not exercise the throttle\n%s", r.stdout.String())
 	}
 
 	// The pool holds exactly the good rows and the user that was there before.
@@ -406,6 +422,37 @@ func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 	if n != len(want) { // the user created before the import has not signed in either
 		t.Errorf("jsonl export of FORCE_CHANGE_PASSWORD: %d users of the import, want %d", n, len(want))
 	}
+}
+
+// drain spends the throttle's tokens of url's method at perSecond, after
+// emptying its burst, until stopped.
+func drain(t *testing.T, url string, perSecond float64, burst int) (stop func()) {
+	t.Helper()
+	post := func() {
+		resp, err := http.Post(url, "application/json", strings.NewReader(`{}`))
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	for range burst {
+		post()
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Duration(float64(time.Second) / perSecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				wg.Go(post) // not one after another: a slow answer must not slow the drain
+			case <-done:
+				return
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 // writeDevFileFor writes .local/dev.json for a gateway at apiURL in dir and moves the test there.

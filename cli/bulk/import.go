@@ -14,7 +14,7 @@ import (
 
 // Options tune an import. The zero value of each field picks its default.
 type Options struct {
-	// Concurrency is how many requests may be in flight at once (default 8).
+	// Concurrency is how many requests may be in flight at once (default 16).
 	Concurrency int
 	// InitialRate is the starting rate in requests per second (default 5);
 	// the pacer finds the API's from there. MaxRate caps it (default 1000).
@@ -35,7 +35,7 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	o.Concurrency = cmp.Or(o.Concurrency, 8)
+	o.Concurrency = cmp.Or(o.Concurrency, 16)
 	o.InitialRate = cmp.Or(o.InitialRate, 5)
 	o.MaxRate = cmp.Or(o.MaxRate, 1000)
 	o.MaxAttempts = cmp.Or(o.MaxAttempts, 5)
