@@ -45,7 +45,7 @@ func (a *app) whoamiCommand() *cobra.Command {
 			fmt.Fprintf(w, "profile\t%s\n", a.profile)
 			fmt.Fprintf(w, "api\t%s\n", p.APIURL)
 			fmt.Fprintf(w, "user pool\t%s\n", p.UserPoolID)
-			fmt.Fprintf(w, "expires\t%s\n", s.ExpiresAt.Local().Format(time.RFC3339))
+			fmt.Fprintf(w, "token expires\t%s (renewed on use)\n", s.ExpiresAt.Local().Format(time.RFC3339))
 			return w.Flush()
 		},
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/useradmin/cognito-user-admin/api/client"
 )
@@ -17,22 +18,34 @@ type APIError struct {
 	Code      string
 	Message   string
 	RequestID string
+	// RetryAfter is the Retry-After header of a 429, as sent.
+	RetryAfter string
 }
 
 func (e *APIError) Error() string {
-	s := fmt.Sprintf("%s: %s (HTTP %d", e.Code, e.Message, e.Status)
+	s := e.Code + ": " + e.Message
+	if e.Message == e.Code {
+		s = e.Code // API Gateway's own answers say only that
+	}
+	s += fmt.Sprintf(" (HTTP %d", e.Status)
 	if e.RequestID != "" {
 		s += ", request id " + e.RequestID
+	}
+	if e.RetryAfter != "" {
+		s += ", retry after " + e.RetryAfter + " s"
 	}
 	return s + ")"
 }
 
 // API is the admin API as the signed-in profile: the generated client with
 // the session's ID token on every request. Commands that call the API (and
-// bulk ones that call it many times) share it.
+// bulk ones that call it many times) share it; a token about to expire is
+// renewed between requests, so a long run outlives one ID token.
 type API struct {
 	Client *client.Client
 	app    *app
+	mu     sync.Mutex
+	sess   *Session
 }
 
 // api signs the profile in from its cached session (refreshed if needed).
@@ -41,10 +54,14 @@ func (a *app) api(ctx context.Context) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
-	token := s.IDToken
-	c, err := client.NewClient(p.APIURL,
+	x := &API{app: a, sess: s}
+	x.Client, err = client.NewClient(p.APIURL,
 		client.WithHTTPClient(a.io.HTTPClient),
-		client.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		client.WithRequestEditorFn(func(ctx context.Context, r *http.Request) error {
+			token, err := x.idToken(ctx)
+			if err != nil {
+				return err
+			}
 			r.Header.Set("Authorization", token)
 			r.Header.Set("User-Agent", "useradmin")
 			return nil
@@ -52,13 +69,32 @@ func (a *app) api(ctx context.Context) (*API, error) {
 	if err != nil {
 		return nil, usageErr("profile %s: api url %q: %v", a.profile, p.APIURL, err)
 	}
-	return &API{Client: c, app: a}, nil
+	return x, nil
+}
+
+// idToken is the session's ID token, renewed first when it is about to expire.
+func (x *API) idToken(ctx context.Context) (string, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.app.io.Now().Add(refreshMargin).Before(x.sess.ExpiresAt) {
+		return x.sess.IDToken, nil
+	}
+	_, s, err := x.app.session(ctx)
+	if err != nil {
+		return "", err
+	}
+	x.sess = s
+	return s.IDToken, nil
 }
 
 // Do sends one request and returns the body of a 2xx response. An error
 // response is an *APIError; 401 (the API refused the session's token) is
 // an ExitNoSession error.
 func (x *API) Do(resp *http.Response, err error) ([]byte, error) {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return nil, err // the session could not be renewed
+	}
 	if err != nil {
 		return nil, failErr("calling the API: %v", err)
 	}
@@ -70,7 +106,7 @@ func (x *API) Do(resp *http.Response, err error) ([]byte, error) {
 	if resp.StatusCode < 300 {
 		return body, nil
 	}
-	ae := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amzn-Requestid")}
+	ae := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amzn-Requestid"), RetryAfter: resp.Header.Get("Retry-After")}
 	var e client.Error
 	if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
 		ae.Code, ae.Message = e.Error.Code, e.Error.Message

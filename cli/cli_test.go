@@ -59,8 +59,9 @@ func TestEveryOperationHasACommand(t *testing.T) {
 // secret may only be a switch that says to read it from standard input.
 func TestNoSecretFlags(t *testing.T) {
 	secretish := regexp.MustCompile(`(?i)pass|token|secret|session|key|credential`)
-	// A page's nextToken is an opaque cursor, not a credential.
-	allowed := map[string]bool{"next-token": true}
+	// A page's nextToken is an opaque cursor and a password policy is a
+	// set of rules: neither is a credential.
+	allowed := map[string]bool{"next-token": true, "password-policy": true}
 	n := 0
 	walk(newApp(IO{}).rootCommand(), func(c *cobra.Command) {
 		visit := func(f *pflag.Flag) {
@@ -191,5 +192,31 @@ func TestConfigureLineQuotes(t *testing.T) {
 	}
 	if got := configureLine("a b", Profile{APIURL: "u", Region: "r", UserPoolID: "p", ClientID: "c"}); !strings.Contains(got, "'a b'") {
 		t.Errorf("unquoted: %s", got)
+	}
+}
+
+// Reconfiguring a profile to another pool or client forgets its session,
+// whose tokens belong to the old one; the same values keep it.
+func TestReconfigureForgetsSession(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	conf := func(client string) {
+		t.Helper()
+		if code, _, stderr := run(t, env, "", "configure", "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", client); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	}
+	conf("c1")
+	a := &app{confDir: dir, profile: "default"}
+	if err := a.saveSession(&Session{IDToken: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	conf("c1")
+	if s, _ := a.loadSession(); s == nil {
+		t.Fatal("the same values forgot the session")
+	}
+	conf("c2")
+	if s, _ := a.loadSession(); s != nil {
+		t.Fatal("the session of the old client survived")
 	}
 }

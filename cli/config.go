@@ -20,6 +20,9 @@ type Profile struct {
 	ClientID string `json:"clientId"`
 	// CognitoEndpoint overrides the regional Cognito endpoint (local mode's emulator).
 	CognitoEndpoint string `json:"cognitoEndpoint,omitempty"`
+	// PasswordPolicy is the pool's policy as a spec (see policy.go); empty
+	// means the product's default.
+	PasswordPolicy string `json:"passwordPolicy,omitempty"`
 }
 
 func (p Profile) validate() error {
@@ -132,11 +135,20 @@ func (a *app) loadProfile() (Profile, error) {
 	return p, nil
 }
 
+// saveProfile saves the profile; a session of what the profile was before
+// is forgotten, since its tokens belong to another pool or client.
 func (a *app) saveProfile(p Profile) error {
 	c, err := a.loadConfig()
 	if err != nil {
 		return err
 	}
+	old, existed := c.Profiles[a.profile]
 	c.Profiles[a.profile] = p
-	return writePrivate(a.configPath(), c)
+	if err := writePrivate(a.configPath(), c); err != nil {
+		return err
+	}
+	if existed && old != p {
+		return a.forgetSession()
+	}
+	return nil
 }

@@ -40,7 +40,8 @@ func (a *app) configureCommand() *cobra.Command {
 		Long: `Save a profile: the API's URL and the user pool administrators sign in to.
 Three ways:
   useradmin configure --profile NAME --api-url URL --region R --user-pool-id ID --client-id ID
-  useradmin configure --profile NAME --from-stack UserAdmin-prd   (reads the stack's outputs; needs AWS credentials)
+  useradmin configure --profile NAME --from-stack UserAdmin-prd   (reads the stack's outputs and the pool's
+                                                                  password policy; needs AWS credentials)
   useradmin configure --profile NAME --local                      (reads .local/dev.json, written by make dev)
 With --print, nothing is saved: the command prints the first form, for a
 platform team to hand to an administrator who has no AWS credentials.`,
@@ -57,6 +58,9 @@ platform team to hand to an administrator who has no AWS credentials.`,
 				}
 				p = d
 			case stack != "":
+				if cmd.Flags().Changed("password-policy") {
+					return usageErr("--from-stack reads the password policy from the stack: drop --password-policy")
+				}
 				d, err := a.fromStack(cmd.Context(), stack, p.Region)
 				if err != nil {
 					return err
@@ -65,6 +69,13 @@ platform team to hand to an administrator who has no AWS credentials.`,
 			}
 			if err := p.validate(); err != nil {
 				return usageErr("%v", err)
+			}
+			if p.PasswordPolicy != "" {
+				pp, err := parsePolicy(p.PasswordPolicy)
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				p.PasswordPolicy = formatPolicy(pp)
 			}
 			if u, err := url.Parse(p.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				return usageErr("--api-url %q is not an http(s) URL", p.APIURL)
@@ -86,6 +97,7 @@ platform team to hand to an administrator who has no AWS credentials.`,
 	f.StringVar(&p.UserPoolID, "user-pool-id", "", "the user pool (the stack output UserPoolId)")
 	f.StringVar(&p.ClientID, "client-id", "", "the administrators' app client (the stack output AdminClientId)")
 	f.StringVar(&p.CognitoEndpoint, "cognito-endpoint", "", "a Cognito endpoint other than the region's (an emulator)")
+	f.StringVar(&p.PasswordPolicy, "password-policy", "", "the pool's password policy, e.g. min=12,lower,upper,digit,symbol (default: that one)")
 	f.BoolVar(&local, "local", false, "read "+devFilePath+" written by make dev")
 	f.StringVar(&stack, "from-stack", "", "read the outputs of this CloudFormation stack (needs AWS credentials)")
 	f.BoolVar(&print, "print", false, "print the explicit configure command instead of saving")
@@ -97,6 +109,9 @@ func configureLine(profile string, p Profile) string {
 	parts := []string{"--profile", profile, "--api-url", p.APIURL, "--region", p.Region, "--user-pool-id", p.UserPoolID, "--client-id", p.ClientID}
 	if p.CognitoEndpoint != "" {
 		parts = append(parts, "--cognito-endpoint", p.CognitoEndpoint)
+	}
+	if p.PasswordPolicy != "" {
+		parts = append(parts, "--password-policy", p.PasswordPolicy)
 	}
 	for i, s := range parts {
 		if strings.ContainsAny(s, " '\"$&;|<>()`\\*?") {
@@ -140,7 +155,8 @@ func (a *app) fromStack(ctx context.Context, stack, region string) (Profile, err
 	if cfg.Region == "" {
 		return Profile{}, usageErr("no AWS region: set AWS_REGION, or pass --region with the stack's region")
 	}
-	out, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+	cf := cloudformation.NewFromConfig(cfg)
+	out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
 	if err != nil {
 		return Profile{}, failErr("reading stack %s: %s", stack, cognitoMessage(err))
 	}
@@ -164,5 +180,14 @@ func (a *app) fromStack(ctx context.Context, stack, region string) (Profile, err
 	if len(missing) > 0 {
 		return Profile{}, failErr("stack %s has no output %s: deploy this version of the stack first", stack, strings.Join(missing, ", "))
 	}
+	tmpl, err := cf.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack)})
+	if err != nil {
+		return Profile{}, failErr("reading stack %s's template, for the pool's password policy: %s", stack, cognitoMessage(err))
+	}
+	pp, err := templatePolicy(aws.ToString(tmpl.TemplateBody))
+	if err != nil {
+		return Profile{}, failErr("stack %s: %v", stack, err)
+	}
+	p.PasswordPolicy = formatPolicy(pp)
 	return p, nil
 }

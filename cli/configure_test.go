@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,13 +13,28 @@ import (
 	"testing"
 )
 
-// fakeCloudFormation answers DescribeStacks with the given outputs.
+// fakeCloudFormation answers DescribeStacks with the given outputs, and
+// GetTemplate with the committed snapshot of a stack's template.
 func fakeCloudFormation(t *testing.T, outputs map[string]string) *httptest.Server {
+	tmpl, err := os.ReadFile(filepath.Join("..", "test", "snapshots", "UserAdmin-prd.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl = []byte(strings.Replace(string(tmpl), `"MinimumLength": 12`, `"MinimumLength": 16`, 1))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(b))
-		if form.Get("Action") != "DescribeStacks" || form.Get("StackName") != "UserAdmin-prd" {
+		if form.Get("StackName") != "UserAdmin-prd" {
 			t.Errorf("request %v", form)
+		}
+		if form.Get("Action") == "GetTemplate" {
+			var esc strings.Builder
+			_ = xml.EscapeText(&esc, tmpl)
+			fmt.Fprintf(w, `<GetTemplateResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><GetTemplateResult><TemplateBody>%s</TemplateBody></GetTemplateResult><ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></GetTemplateResponse>`, esc.String())
+			return
+		}
+		if form.Get("Action") != "DescribeStacks" {
+			t.Errorf("action %v", form)
 		}
 		if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") {
 			t.Errorf("not signed with the environment's credentials: %q", r.Header.Get("Authorization"))
@@ -57,7 +73,7 @@ func TestConfigureFromStack(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := "useradmin configure --profile prd --api-url https://abc.execute-api.eu-west-1.amazonaws.com/prd/ --region eu-west-1 --user-pool-id eu-west-1_Pool1 --client-id adminclient\n"
+	want := "useradmin configure --profile prd --api-url https://abc.execute-api.eu-west-1.amazonaws.com/prd/ --region eu-west-1 --user-pool-id eu-west-1_Pool1 --client-id adminclient --password-policy min=16,lower,upper,digit,symbol\n"
 	if out != want {
 		t.Errorf("printed %q\nwant    %q", out, want)
 	}
@@ -78,7 +94,7 @@ func TestConfigureFromStack(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	saved, _ := a.loadProfile()
-	if saved != printed || saved.ClientID != "adminclient" {
+	if saved != printed || saved.ClientID != "adminclient" || saved.policy().MinLength != 16 {
 		t.Errorf("from the stack %+v, from the printed line %+v", saved, printed)
 	}
 }
@@ -89,5 +105,39 @@ func TestConfigureFromStackWithoutAdminClient(t *testing.T) {
 	code, _, stderr := run(t, map[string]string{"USERADMIN_CONFIG_DIR": t.TempDir()}, "", "configure", "--from-stack", "UserAdmin-prd")
 	if code != ExitAPI || !strings.Contains(stderr, "AdminClientId") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestPasswordPolicySpec(t *testing.T) {
+	for spec, want := range map[string]string{
+		"min=12,lower,upper,digit,symbol": "min=12,lower,upper,digit,symbol",
+		"symbol, min=8":                   "min=8,symbol",
+		"min=6":                           "min=6",
+	} {
+		p, err := parsePolicy(spec)
+		if err != nil {
+			t.Fatalf("%q: %v", spec, err)
+		}
+		if got := formatPolicy(p); got != want {
+			t.Errorf("%q: %q, want %q", spec, got, want)
+		}
+	}
+	for _, bad := range []string{"", "lower", "min=5", "min=100", "min=x", "min=12,emoji"} {
+		if _, err := parsePolicy(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	dir := t.TempDir()
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	base := []string{"configure", "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", "c"}
+	if code, _, _ := run(t, env, "", append(base, "--password-policy", "min=3")...); code != ExitUsage {
+		t.Errorf("a bad policy: exit %d", code)
+	}
+	if code, _, stderr := run(t, env, "", append(base, "--password-policy", "upper,min=20")...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	p, _ := (&app{confDir: dir, profile: "default"}).loadProfile()
+	if pp := p.policy(); pp.MinLength != 20 || !pp.RequireUppercase || pp.RequireSymbols {
+		t.Errorf("saved policy %+v", pp)
 	}
 }

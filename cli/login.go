@@ -67,7 +67,6 @@ func (s *signIn) run(ctx context.Context, email, password string) (*types.Authen
 			if responses, err = srp.passwordVerifier(params, password, s.now()); err != nil {
 				return nil, err
 			}
-			session = nil
 		case types.ChallengeNameTypeNewPasswordRequired:
 			responses, err = s.newPassword()
 		case types.ChallengeNameTypeMfaSetup:
@@ -230,7 +229,7 @@ line: the new password, when one is required; then any code asked for).`,
 			}
 			si := &signIn{
 				idp: a.cognito(p), profile: p, prompt: pr, stderr: a.io.Stderr, otp: otp,
-				policy: settings.DefaultPasswordPolicy(), now: a.io.Now,
+				policy: p.policy(), now: a.io.Now,
 			}
 			res, err := si.run(cmd.Context(), email, password)
 			if err != nil {
@@ -244,7 +243,8 @@ line: the new password, when one is required; then any code asked for).`,
 				return failErr("saving the session: %v", err)
 			}
 			c, _ := tokenClaims(s.IDToken)
-			fmt.Fprintf(a.io.Stderr, "Signed in as %s (profile %s) until %s.\n", c.Email, a.profile, s.ExpiresAt.Local().Format(time.RFC3339))
+			// The ID token is short-lived; commands renew it with the refresh token.
+			fmt.Fprintf(a.io.Stderr, "Signed in as %s (profile %s).\n", c.Email, a.profile)
 			return nil
 		},
 	}

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"golang.org/x/term"
 )
@@ -41,16 +44,17 @@ func (p *prompter) readLine(what string) (string, error) {
 }
 
 // secret reads a secret: the next line of stdin, or a no-echo prompt.
+// On a terminal it never echoes, even with --password-stdin.
 func (p *prompter) secret(label string) (string, error) {
-	if p.lines {
-		return p.readLine(label)
-	}
 	fd, ok := terminalFd(p.stdin)
 	if !ok {
+		if p.lines {
+			return p.readLine(label)
+		}
 		return "", errNoTerminal
 	}
 	fmt.Fprintf(p.stderr, "%s: ", label)
-	b, err := term.ReadPassword(fd)
+	b, err := readPasswordInterruptible(fd, p.stderr)
 	fmt.Fprintln(p.stderr)
 	if err != nil {
 		return "", fmt.Errorf("reading the %s: %w", label, err)
@@ -82,6 +86,33 @@ func (p *prompter) confirm(question string) (bool, error) {
 	}
 	s = strings.ToLower(strings.TrimSpace(s))
 	return s == "y" || s == "yes", nil
+}
+
+// readPasswordInterruptible reads a line without echo. Ctrl-C during the
+// read would otherwise end the process with echo still off: restore the
+// terminal first, then exit as an interrupted command does (130).
+func readPasswordInterruptible(fd int, stderr io.Writer) ([]byte, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return nil, err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	defer func() {
+		signal.Stop(sig)
+		close(done)
+	}()
+	go func() {
+		select {
+		case <-sig:
+			_ = term.Restore(fd, state)
+			fmt.Fprintln(stderr)
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return term.ReadPassword(fd)
 }
 
 func terminalFd(r io.Reader) (int, bool) {

@@ -86,7 +86,7 @@ func (a *app) forgetSession() error {
 // newSession builds a session from Cognito's result.
 func newSession(r *types.AuthenticationResultType, clientID, refreshToken string) (*Session, error) {
 	if r == nil || r.IdToken == nil || r.AccessToken == nil {
-		return nil, errors.New("Cognito returned no tokens")
+		return nil, errors.New("no tokens in Cognito's answer")
 	}
 	if r.RefreshToken != nil {
 		refreshToken = *r.RefreshToken

@@ -100,7 +100,7 @@ func (c *srpClient) passwordVerifier(params map[string]string, password string, 
 		block = []byte(params["SECRET_BLOCK"])
 	}
 	if !okB || !okS || params["SECRET_BLOCK"] == "" || userID == "" {
-		return nil, errors.New("Cognito's PASSWORD_VERIFIER challenge is malformed")
+		return nil, errors.New("malformed PASSWORD_VERIFIER challenge from Cognito")
 	}
 	key, err := c.key(userID, password, B, salt)
 	if err != nil {

@@ -285,3 +285,16 @@ func TestNewPasswordCheckedBeforeSending(t *testing.T) {
 		t.Errorf("NEW_PASSWORD %q", got)
 	}
 }
+
+// The profile's policy, not the default, decides.
+func TestNewPasswordUsesProfilePolicy(t *testing.T) {
+	const password = "Temp-Passw0rd-1!"
+	srv := newSRPServer(t, "eu-west-1_Ab12Cd34", "u", password)
+	srv.then = []types.ChallengeNameType{types.ChallengeNameTypeNewPasswordRequired}
+	si, _ := testSignIn(srv, "Thirteen-ch1!\n")
+	si.policy = Profile{PasswordPolicy: "min=16,digit"}.policy()
+	_, err := si.run(context.Background(), "new@example.com", password)
+	if err == nil || !strings.Contains(err.Error(), "at least 16") || srv.newPasswordReached {
+		t.Fatalf("err %v; sent %v", err, srv.newPasswordReached)
+	}
+}

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeIDToken is a JWT-shaped token with an exp claim (the command reads,
+// never verifies, its tokens).
+func fakeIDToken(n int, exp time.Time) string {
+	payload, _ := json.Marshal(map[string]any{"email": "admin@example.com", "exp": exp.Unix(), "n": n})
+	return "h." + base64.RawURLEncoding.EncodeToString(payload) + ".s"
+}
+
+// A long run (a bulk import) outlives one ID token: the API client renews
+// it between requests with the refresh token.
+func TestAPIRenewsTokenBetweenRequests(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	var seen []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"user":{"email":"a@example.com"}}`)
+	}))
+	defer api.Close()
+	refreshes := 0
+	cognito := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		if r.Header.Get("X-Amz-Target") != "AWSCognitoIdentityProviderService.InitiateAuth" || in["AuthFlow"] != "REFRESH_TOKEN_AUTH" {
+			t.Errorf("unexpected call %s %v", r.Header.Get("X-Amz-Target"), in)
+		}
+		refreshes++
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_ = json.NewEncoder(w).Encode(map[string]any{"AuthenticationResult": map[string]any{
+			"IdToken": fakeIDToken(2, now.Add(15*time.Minute)), "AccessToken": "access2", "ExpiresIn": 900,
+		}})
+	}))
+	defer cognito.Close()
+
+	dir := t.TempDir()
+	a := newApp(IO{Now: func() time.Time { return now }})
+	a.confDir, a.profile, a.output = dir, "default", "json"
+	if err := a.saveProfile(Profile{APIURL: api.URL, Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c", CognitoEndpoint: cognito.URL}); err != nil {
+		t.Fatal(err)
+	}
+	first := fakeIDToken(1, now.Add(15*time.Minute))
+	if err := a.saveSession(&Session{IDToken: first, AccessToken: "access1", RefreshToken: "refresh", ExpiresAt: now.Add(15 * time.Minute), ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	x, err := a.api(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := now
+	// At 0 the first token; at 20 min (past it) a renewed one; at 30 min the same renewed one.
+	for _, at := range []time.Duration{0, 20 * time.Minute, 30 * time.Minute} {
+		now = start.Add(at)
+		if _, err := x.Do(x.Client.GetUser(ctx, "a@example.com")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if refreshes != 1 || len(seen) != 3 || seen[0] != first || seen[1] == first || seen[2] != seen[1] {
+		t.Fatalf("refreshes %d; tokens sent: first=%v second renewed=%v third reused=%v", refreshes, seen[0] == first, seen[1] != first, seen[2] == seen[1])
+	}
+	if s, _ := a.loadSession(); s == nil || s.IDToken != seen[1] || s.RefreshToken != "refresh" {
+		t.Error("the renewed session was not saved with the refresh token kept")
+	}
+}
+
+func TestAPIErrorMessage(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		header  http.Header
+		body    string
+		code    int
+		message string
+	}{
+		{409, nil, `{"error":{"code":"UserExists","message":"a user with this email already exists"},"requestId":"r-1"}`, ExitAPI,
+			"UserExists: a user with this email already exists (HTTP 409, request id r-1)"},
+		{429, http.Header{"Retry-After": {"2"}, "X-Amzn-Requestid": {"gw-1"}}, `{"message":"Too Many Requests"}`, ExitAPI,
+			"Too Many Requests (HTTP 429, request id gw-1, retry after 2 s)"},
+		{401, nil, `{"message":"Unauthorized"}`, ExitNoSession,
+			"the API refused the session's token (Unauthorized (HTTP 401)): run useradmin login"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			for k, v := range tc.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(tc.status)
+			fmt.Fprint(w, tc.body)
+		}))
+		resp, err := http.Get(srv.URL)
+		_, err = (&API{}).Do(resp, err)
+		srv.Close()
+		if got := exit(err); got == nil || got.Error() != tc.message || got.(*exitError).code != tc.code {
+			t.Errorf("%d: %v, want %q (exit %d)", tc.status, got, tc.message, tc.code)
+		}
+	}
+}
