@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -143,7 +144,8 @@ func Provision(ctx context.Context, c *cip.Client, t *Template) (*Pool, []string
 		}
 	}
 	sort.Strings(notes)
-	return p, notes, nil
+	// Both clients set the same properties: one note each.
+	return p, slices.Compact(notes), nil
 }
 
 // Resolve returns the value local mode created for a logical ID.
