@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -98,7 +100,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 	}
 
 	ctx := cmd.Context()
-	var api *bulkAPI
+	var api bulk.API
 	if !fl.dryRun {
 		// Signed in before anything is read further: a missing session is better said first.
 		if api, err = a.bulkAPI(ctx); err != nil {
@@ -130,7 +132,25 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		return nil
 	}
 
-	s, err := bulk.Import(ctx, api, rows, j, bulk.Options{
+	// Ctrl-C (or SIGTERM) stops the sending, not the process: the requests
+	// in flight are waited for and their answers recorded before exiting.
+	// A second Ctrl-C ends the process at once: the journal's sends without
+	// answers are then reconciled with the API by the next run.
+	ictx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-ictx.Done():
+			if ctx.Err() == nil {
+				fmt.Fprintln(a.io.Stderr, "\nstopping: no new requests; waiting for those in flight (Ctrl-C again to quit now)")
+			}
+			stop()
+		case <-finished:
+		}
+	}()
+	s, err := bulk.Import(ictx, api, rows, j, bulk.Options{
 		Concurrency: fl.concurrency,
 		InitialRate: fl.rate,
 		Strict:      fl.strict,

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/useradmin/cognito-user-admin/api/client"
@@ -16,70 +15,29 @@ import (
 
 // bulkAPI adapts the generated client to the bulk engine: every answer,
 // success or not, becomes a bulk.Answer the engine decides on; only a
-// request that got no answer is an error. It renews the session's ID token
-// as it nears expiry, since an import can outlast one token.
-type bulkAPI struct {
-	app    *app
-	client *client.Client
+// request that got no answer is an error. The ID token is the API's,
+// renewed between requests, since an import can outlast one token.
+type bulkAPI struct{ x *API }
 
-	mu      sync.Mutex
-	token   string
-	expires time.Time
-	// sessionErr is set once the session cannot be renewed: every later
-	// call answers 401 at once instead of asking Cognito again.
-	sessionErr error
-}
-
-var _ bulk.API = (*bulkAPI)(nil)
+var _ bulk.API = bulkAPI{}
 
 // NoSession is the code of a 401 answer, from the API or from a session that could not be renewed.
 const NoSession = "NoSession"
 
-func (a *app) bulkAPI(ctx context.Context) (*bulkAPI, error) {
-	p, s, err := a.session(ctx)
-	if err != nil {
-		return nil, err
-	}
-	b := &bulkAPI{app: a, token: s.IDToken, expires: s.ExpiresAt}
-	b.client, err = client.NewClient(p.APIURL, client.WithHTTPClient(a.io.HTTPClient))
-	if err != nil {
-		return nil, usageErr("profile %s: api url %q: %v", a.profile, p.APIURL, err)
-	}
-	return b, nil
+func (a *app) bulkAPI(ctx context.Context) (bulkAPI, error) {
+	x, err := a.api(ctx)
+	return bulkAPI{x}, err
 }
 
-// idToken returns a token valid for the next minute, renewing it once for
-// all the goroutines that ask at the same time.
-func (b *bulkAPI) idToken(ctx context.Context) (string, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.sessionErr != nil {
-		return "", b.sessionErr
-	}
-	if b.app.io.Now().Add(refreshMargin).Before(b.expires) {
-		return b.token, nil
-	}
-	_, s, err := b.app.session(ctx)
-	if err != nil {
-		b.sessionErr = err
-		return "", err
-	}
-	b.token, b.expires = s.IDToken, s.ExpiresAt
-	return b.token, nil
-}
-
-// call sends one request built by send with the current token.
-func (b *bulkAPI) call(ctx context.Context, send func(client.RequestEditorFn) (*http.Response, error)) ([]byte, bulk.Answer, error) {
-	token, err := b.idToken(ctx)
-	if err != nil {
-		// Nothing was sent: an answer, not a lost request, so the engine does not reconcile it.
+// call sends one request built by send.
+func (b bulkAPI) call(ctx context.Context, send func() (*http.Response, error)) ([]byte, bulk.Answer, error) {
+	// The token is renewed here, before the request, so that a session that
+	// cannot be renewed is an answer (nothing was sent), not a lost request
+	// the engine would go and reconcile.
+	if _, err := b.x.idToken(ctx); err != nil {
 		return nil, bulk.Answer{Status: http.StatusUnauthorized, Code: NoSession, Message: err.Error()}, nil
 	}
-	resp, err := send(func(_ context.Context, r *http.Request) error {
-		r.Header.Set("Authorization", token)
-		r.Header.Set("User-Agent", "useradmin")
-		return nil
-	})
+	resp, err := send()
 	if err != nil {
 		return nil, bulk.Answer{}, err
 	}
@@ -139,7 +97,7 @@ func toBulkUser(u client.User) bulk.User {
 	}
 }
 
-func (b *bulkAPI) userAnswer(body []byte, a bulk.Answer, err error) (*bulk.User, bulk.Answer, error) {
+func (b bulkAPI) userAnswer(body []byte, a bulk.Answer, err error) (*bulk.User, bulk.Answer, error) {
 	if err != nil || a.Status >= 300 {
 		return nil, a, err
 	}
@@ -152,26 +110,22 @@ func (b *bulkAPI) userAnswer(body []byte, a bulk.Answer, err error) (*bulk.User,
 	return &u, a, nil
 }
 
-func (b *bulkAPI) CreateUser(ctx context.Context, c bulk.Create) (*bulk.User, bulk.Answer, error) {
+func (b bulkAPI) CreateUser(ctx context.Context, c bulk.Create) (*bulk.User, bulk.Answer, error) {
 	req := client.CreateUserRequest{Email: c.Email, SendInvitation: c.SendInvitation, TemporaryPassword: c.TemporaryPassword}
 	if len(c.Groups) > 0 {
 		req.Groups = &c.Groups
 	}
-	return b.userAnswer(b.call(ctx, func(auth client.RequestEditorFn) (*http.Response, error) {
-		return b.client.CreateUser(ctx, req, auth)
-	}))
+	return b.userAnswer(b.call(ctx, func() (*http.Response, error) { return b.x.Client.CreateUser(ctx, req) }))
 }
 
-func (b *bulkAPI) GetUser(ctx context.Context, email string) (*bulk.User, bulk.Answer, error) {
-	return b.userAnswer(b.call(ctx, func(auth client.RequestEditorFn) (*http.Response, error) {
-		return b.client.GetUser(ctx, email, auth)
-	}))
+func (b bulkAPI) GetUser(ctx context.Context, email string) (*bulk.User, bulk.Answer, error) {
+	return b.userAnswer(b.call(ctx, func() (*http.Response, error) { return b.x.Client.GetUser(ctx, email) }))
 }
 
 // exportPageSize is the API's largest page: fewest requests against the throttle.
 const exportPageSize = 60
 
-func (b *bulkAPI) ListUsers(ctx context.Context, status, next string) ([]bulk.User, string, bulk.Answer, error) {
+func (b bulkAPI) ListUsers(ctx context.Context, status, next string) ([]bulk.User, string, bulk.Answer, error) {
 	limit := exportPageSize
 	params := client.ListUsersParams{Limit: &limit}
 	if status != "" {
@@ -181,9 +135,7 @@ func (b *bulkAPI) ListUsers(ctx context.Context, status, next string) ([]bulk.Us
 	if next != "" {
 		params.NextToken = &next
 	}
-	body, a, err := b.call(ctx, func(auth client.RequestEditorFn) (*http.Response, error) {
-		return b.client.ListUsers(ctx, &params, auth)
-	})
+	body, a, err := b.call(ctx, func() (*http.Response, error) { return b.x.Client.ListUsers(ctx, &params) })
 	if err != nil || a.Status >= 300 {
 		return nil, "", a, err
 	}
