@@ -299,3 +299,31 @@ func TestReportColumnsAndFormulaDefused(t *testing.T) {
 		t.Errorf("report = %q", recs)
 	}
 }
+
+// lister is the fake with GET /groups, as the API will have it.
+type lister struct {
+	*fakeAPI
+	groups []string
+}
+
+func (l lister) ManagedGroups(context.Context) ([]string, Answer, error) {
+	return l.groups, Answer{Status: 200}, nil
+}
+
+func TestManagedGroupsFromTheAPI(t *testing.T) {
+	managed, err := ManagedGroups(context.Background(), lister{newFake(), []string{"staff"}})
+	if err != nil || managed == nil {
+		t.Fatalf("ManagedGroups = %v", err)
+	}
+	rows, err := Parse([]byte("email,groups\na@example.com,staff\nb@example.com,admins\n"), CSV, managed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0].Code != "" || rows[1].Code != "GroupNotManaged" || rows[1].Message != `group "admins" is not one admins may manage` {
+		t.Errorf("rows = %+v", rows)
+	}
+	// An API without GET /groups leaves the rule to the API.
+	if m, err := ManagedGroups(context.Background(), newFake()); m != nil || err != nil {
+		t.Errorf("without a lister: %v, %v", m != nil, err)
+	}
+}
