@@ -107,7 +107,8 @@ type importer struct {
 // every row's result. When ctx is cancelled (Ctrl-C) it sends nothing more,
 // waits for the requests in flight and records their answers in the
 // journal; the rows it did not get to are NotSent and a re-run sends them.
-// The error is for a journal that cannot be written: then nothing is sent.
+// The error is for a journal that cannot be written: the sending stops there,
+// since a request the journal cannot announce must not go out.
 func Import(ctx context.Context, api API, rows []Row, j *Journal, opt Options) (Summary, error) {
 	opt.defaults()
 	start := opt.Clock.Now()
@@ -268,6 +269,9 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 			return stopped("not sent: " + jerr.Error()), false, jerr
 		}
 		im.observe(a)
+		if cer == nil && a.Status != http.StatusTooManyRequests {
+			im.pace.admitted()
+		}
 		amb := ambiguous(a, cer)
 		if err := im.j.answer(r.Line, a.Status, amb); err != nil {
 			return stopped(unknown), false, err
@@ -361,6 +365,9 @@ func (im *importer) reconcile(ctx context.Context, r Row, since time.Time, why s
 			return base, false, false
 		}
 		im.observe(a)
+		if err == nil && a.Status != http.StatusTooManyRequests {
+			im.pace.admitted()
+		}
 		res := fromAnswer(base, a)
 		switch {
 		case err == nil && a.Status == http.StatusOK && u != nil:

@@ -15,7 +15,17 @@ import (
 // increase). Against API Gateway's token bucket this keeps the sender at the
 // stage's rate: while it runs below the rate, the bucket saves tokens that
 // the next climb above it spends, so a sawtooth around the rate loses little.
+//
+// A cut never goes below 90% of what the API admitted in the last second:
+// after slow start has emptied the bucket, 429s come in waves until it
+// refills, and cutting once per wave would sink far below the rate, to
+// climb back one step a second. What the API just admitted is the rate.
 type pacer struct {
+	// gate lets one request at a time reserve its slot and wait for it, so
+	// no slot is booked further ahead than one interval of the current
+	// rate: a rate that changes applies to the very next request, not after
+	// a queue booked at the old one.
+	gate  sync.Mutex
 	mu    sync.Mutex
 	clock Clock
 	lim   *rate.Limiter
@@ -28,6 +38,8 @@ type pacer struct {
 	// sent counts the requests let through since lastChange, to grow the
 	// rate only while the sender uses it (not while the input runs dry).
 	sent int
+	// ok holds the times of the answers other than 429 in the last window.
+	ok []time.Time
 }
 
 // Pacing constants. The decrease is gentle because the bucket's burst
@@ -36,6 +48,8 @@ const (
 	paceInterval = time.Second
 	paceDecrease = 0.8
 	paceStep     = 1.0 // requests per second added each interval
+	// paceFloor is the share of the last window's admitted rate a cut keeps.
+	paceFloor = 0.9
 	// slowStartInterval is how often slow start doubles: quicker than the
 	// additive increase, since until the first 429 nothing is known.
 	slowStartInterval = 250 * time.Millisecond
@@ -53,6 +67,11 @@ func newPacer(clock Clock, initial, maxRate float64) *pacer {
 
 // wait blocks until the next request may go, or ctx is done.
 func (p *pacer) wait(ctx context.Context) error {
+	p.gate.Lock()
+	defer p.gate.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	p.mu.Lock()
 	now := p.clock.Now()
 	p.grow(now)
@@ -94,6 +113,23 @@ func (p *pacer) grow(now time.Time) {
 	p.lastChange, p.sent = now, 0
 }
 
+// admitted records an answer other than 429: the API let the request in.
+func (p *pacer) admitted() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.clock.Now()
+	p.ok = append(p.prune(now), now)
+}
+
+// prune drops the admitted answers older than one interval.
+func (p *pacer) prune(now time.Time) []time.Time {
+	i := 0
+	for i < len(p.ok) && now.Sub(p.ok[i]) > paceInterval {
+		i++
+	}
+	return p.ok[i:]
+}
+
 // throttled records a 429 answer to a request sent at sentAt.
 func (p *pacer) throttled(sentAt time.Time) {
 	p.mu.Lock()
@@ -102,7 +138,12 @@ func (p *pacer) throttled(sentAt time.Time) {
 	if sentAt.Before(p.lastChange) {
 		return // sent before the last cut: the cut already accounts for it
 	}
-	p.set(p.clock.Now(), p.rate*paceDecrease)
+	now := p.clock.Now()
+	p.ok = p.prune(now)
+	floor := paceFloor * float64(len(p.ok)) / paceInterval.Seconds()
+	if r := max(p.rate*paceDecrease, floor); r < p.rate {
+		p.set(now, r)
+	}
 }
 
 func (p *pacer) set(now time.Time, r float64) {

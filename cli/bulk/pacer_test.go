@@ -3,6 +3,7 @@ package bulk
 import (
 	"context"
 	"math"
+	"sync"
 	"testing"
 	"time"
 )
@@ -102,4 +103,88 @@ func TestPacerWaitStopsOnCancel(t *testing.T) {
 	if err := p.wait(ctx); err == nil {
 		t.Fatal("wait returned nil on a cancelled context")
 	}
+}
+
+func TestPacerCutKeepsWhatTheAPIJustAdmitted(t *testing.T) {
+	c := &stepClock{now: time.Unix(1_000_000, 0)}
+	p := newPacer(c, 200, 1000)
+	// 50 answers admitted over the last second: the API's rate is about 50/s.
+	for range 50 {
+		c.advance(20 * time.Millisecond)
+		p.admitted()
+	}
+	p.throttled(c.Now())
+	if r := p.current(); !near(r, 160) {
+		t.Fatalf("rate = %v, want 160: far above what was admitted, the factor applies", r)
+	}
+	for range 10 {
+		c.advance(time.Millisecond)
+		p.throttled(c.Now())
+	}
+	if r := p.current(); !near(r, 45) {
+		t.Fatalf("rate after a wave of 429s = %v, want 45 (90%% of the 50/s just admitted)", r)
+	}
+	// Admissions older than a second no longer count.
+	c.advance(2 * time.Second)
+	p.throttled(c.Now())
+	if r := p.current(); !near(r, 36) {
+		t.Fatalf("rate = %v, want 36", r)
+	}
+}
+
+// blockClock is a clock whose After fires when the test says; each call is reported on called.
+type blockClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	called chan time.Duration
+	timers []chan time.Time
+}
+
+func (c *blockClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *blockClock) After(d time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	c.mu.Lock()
+	c.timers = append(c.timers, ch)
+	c.mu.Unlock()
+	c.called <- d
+	return ch
+}
+
+// fire advances the clock by d and fires the oldest timer.
+func (c *blockClock) fire(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.timers[0] <- c.now
+	c.timers = c.timers[1:]
+}
+
+// TestPacerBooksOneSlotAtATime: requests waiting for the pacer do not all
+// book slots at the current rate (a queue that a new rate could not
+// shorten); one waits for its slot, the others for their turn to book.
+func TestPacerBooksOneSlotAtATime(t *testing.T) {
+	c := &blockClock{now: time.Unix(1_000_000, 0), called: make(chan time.Duration, 10)}
+	p := newPacer(c, 1, 1000)
+	if err := p.wait(context.Background()); err != nil { // the first slot is free
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() { p.wait(context.Background()) })
+	}
+	for range 3 {
+		d := <-c.called
+		select {
+		case d2 := <-c.called:
+			t.Fatalf("two requests wait for booked slots at once (%v and %v)", d, d2)
+		case <-time.After(100 * time.Millisecond): // time for the others to book, were they able to
+		}
+		c.fire(d)
+	}
+	wg.Wait()
 }

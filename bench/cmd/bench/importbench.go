@@ -71,7 +71,11 @@ func importBench(ctx context.Context, r *report, assembly, tmp string, n int) er
 	gw := httptest.NewServer(stage)
 	defer gw.Close()
 
-	conf := filepath.Join(tmp, "useradmin")
+	dir, err := os.MkdirTemp(tmp, "import-")
+	if err != nil {
+		return err
+	}
+	conf := filepath.Join(dir, "config")
 	run := func(stdin io.Reader, stdout io.Writer, args ...string) error {
 		var stderr bytes.Buffer
 		code := cli.Main(ctx, args, cli.IO{Stdin: stdin, Stdout: stdout, Stderr: &stderr, Getenv: func(k string) string {
@@ -93,7 +97,7 @@ func importBench(ctx context.Context, r *report, assembly, tmp string, n int) er
 		return err
 	}
 
-	input := filepath.Join(tmp, "import.csv")
+	input := filepath.Join(dir, "import.csv")
 	var b strings.Builder
 	b.WriteString("email,sendInvitation\n")
 	for i := range n {
