@@ -87,6 +87,8 @@ func (a *app) usersCommand() *cobra.Command {
 				return a.printer().user(body)
 			}),
 		a.usersDeleteCommand(),
+		a.usersImportCommand(),
+		a.usersExportCommand(),
 	)
 	return users
 }

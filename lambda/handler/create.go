@@ -28,10 +28,8 @@ func (h *Handler) create(ctx context.Context, c *call) (events.APIGatewayProxyRe
 			return none, newError(http.StatusBadRequest, "InvalidPassword", "temporaryPassword %v", err)
 		}
 	}
-	for _, g := range r.groups {
-		if !h.settings.IsManagedGroup(g) {
-			return none, groupNotManaged(g)
-		}
+	if err := CheckManagedGroups(r.groups, h.settings.IsManagedGroup); err != nil {
+		return none, err
 	}
 
 	in := &cip.AdminCreateUserInput{

@@ -1,7 +1,8 @@
 // Command bench prints the product's performance figures as one table, with
 // the machine they were measured on: the Lambda's cold start, the shipped
 // binary's size, the handler's per-request overhead, a create end to end in
-// local mode, and synth time. `make bench` runs it; it asserts nothing and
+// local mode, synth time, and the bulk import and export in users/s beside
+// the dev stage's throttle. `make bench` runs it; it asserts nothing and
 // exits non-zero only when a measurement could not be made.
 package main
 
@@ -22,6 +23,7 @@ type options struct {
 	coldStarts int // fresh processes per runtime
 	calls      int // POST /users through the gateway, and direct SDK calls, each
 	synths     int // timed synth runs per app, after one warm-up run
+	imports    int // users created by the bulk import (and exported back)
 }
 
 func main() {
@@ -29,6 +31,7 @@ func main() {
 	flag.IntVar(&o.coldStarts, "coldstarts", 30, "fresh processes per runtime for the cold start (at least 20)")
 	flag.IntVar(&o.calls, "calls", 200, "creates through the local gateway, and direct SDK creates, for end to end")
 	flag.IntVar(&o.synths, "synths", 3, "timed synth runs per CDK app, after one warm-up run")
+	flag.IntVar(&o.imports, "imports", 1000, "users the bulk import creates through the dev stage's throttle (about 20s at 50/s), then exports")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -39,8 +42,8 @@ func main() {
 }
 
 func run(ctx context.Context, o options) error {
-	if o.coldStarts < 20 || o.calls < 1 || o.synths < 1 {
-		return fmt.Errorf("want -coldstarts ≥ 20, -calls ≥ 1, -synths ≥ 1")
+	if o.coldStarts < 20 || o.calls < 1 || o.synths < 1 || o.imports < 200 {
+		return fmt.Errorf("want -coldstarts ≥ 20, -calls ≥ 1, -synths ≥ 1, -imports ≥ 200")
 	}
 	// The emulator comes last; find out now rather than after minutes of work.
 	if _, err := exec.LookPath(local.EmulatorCommand); err != nil {
@@ -77,6 +80,10 @@ func run(ctx context.Context, o options) error {
 	progress("end to end: %d creates through the gateway and %d direct", o.calls, o.calls)
 	if err := endToEnd(ctx, r, assembly, o.calls); err != nil {
 		return fmt.Errorf("end to end: %w", err)
+	}
+	progress("bulk import: %d users through the dev stage's throttle, then export", o.imports)
+	if err := importBench(ctx, r, assembly, tmp, o.imports); err != nil {
+		return fmt.Errorf("bulk import: %w", err)
 	}
 	r.loadAfter = loadAverage()
 	r.print(os.Stdout)

@@ -1,0 +1,303 @@
+package bulk
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+)
+
+// Outcome is what became of one row.
+type Outcome string
+
+// The outcomes of a row. NotSent rows have none yet.
+const (
+	Created Outcome = "created"
+	Exists  Outcome = "exists"
+	Invalid Outcome = "invalid"
+	Failed  Outcome = "failed"
+)
+
+// finished reports whether a row with this outcome is left alone by a re-run.
+func (o Outcome) finished() bool { return o == Created || o == Exists }
+
+// Result is one row's outcome, as the report shows it.
+type Result struct {
+	Line      int     `json:"row"`
+	Email     string  `json:"email"`
+	Outcome   Outcome `json:"outcome"`
+	Status    int     `json:"status,omitempty"`
+	Code      string  `json:"code,omitempty"`
+	Message   string  `json:"message,omitempty"`
+	RequestID string  `json:"requestId,omitempty"`
+}
+
+// HashInput names an input by its content, so a journal is only ever
+// resumed with the input it was written for.
+func HashInput(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// JournalPath is where the journal of an input lives by default: beside
+// the file, or for standard input in the working directory, named by the
+// input's hash so the same input finds it again.
+func JournalPath(input string, hash string) string {
+	if input == "-" {
+		return "useradmin-import-" + hash[len("sha256:"):][:12] + ".journal"
+	}
+	return input + ".journal"
+}
+
+// journalMagic starts every journal, so a stray --state file is never appended to.
+const journalMagic = "useradmin-import"
+
+// record is one line of the journal. The first line is the header (Journal,
+// Version, Input); every other line is an event of one row:
+//   - send: a create is about to go out (written and synced before it does);
+//   - answer: it got an answer; Ambiguous when the answer does not say whether
+//     the user was created (5xx, lost connection);
+//   - done: the row's outcome.
+//
+// A send without an answer is a request that was in flight when the process
+// died. Passwords are never written.
+type record struct {
+	Journal string `json:"journal,omitempty"`
+	Version int    `json:"version,omitempty"`
+	Input   string `json:"input,omitempty"`
+
+	Row       int       `json:"row,omitempty"`
+	Event     string    `json:"ev,omitempty"`
+	At        time.Time `json:"at,omitzero"`
+	Status    int       `json:"status,omitempty"`
+	Ambiguous bool      `json:"ambiguous,omitempty"`
+	Result    *Result   `json:"result,omitempty"`
+}
+
+// rowState is what the journal knows of a row.
+type rowState struct {
+	result *Result // last done record
+	// uncertainSince is the first send whose answer never said whether the
+	// user was created: a user created at or after it may be this import's.
+	uncertainSince time.Time
+	pending        time.Time // a send not answered yet
+}
+
+// Journal is the append-only, synced log of an import.
+type Journal struct {
+	mu   sync.Mutex
+	f    *os.File // nil when read-only
+	path string
+	rows map[int]*rowState
+	// written counts the events written; synced, those known on disk (under smu).
+	written, synced int
+	smu             sync.Mutex
+}
+
+// ErrOtherInput is returned for a journal written for another input.
+var ErrOtherInput = errors.New("the journal belongs to another input")
+
+// OpenJournal reads the journal at path, creating it when absent unless
+// readOnly (a dry run writes nothing). A torn last line, left by a crash
+// mid-write, is cut off: its event never happened as far as a re-run knows,
+// which is safe since every send is synced before its request goes out.
+func OpenJournal(path, inputHash string, readOnly bool) (*Journal, error) {
+	j := &Journal{path: path, rows: map[int]*rowState{}}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if readOnly {
+			return j, nil
+		}
+		return j, j.create(inputHash)
+	case err != nil:
+		return nil, err
+	}
+	complete := data[:bytes.LastIndexByte(data, '\n')+1]
+	lines := bytes.Split(bytes.TrimSuffix(complete, []byte("\n")), []byte("\n"))
+	if len(complete) == 0 {
+		return nil, fmt.Errorf("%s is not a useradmin import journal (it has no header): remove it or choose another --state", path)
+	}
+	var head record
+	if json.Unmarshal(lines[0], &head) != nil || head.Journal != journalMagic {
+		return nil, fmt.Errorf("%s is not a useradmin import journal: remove it or choose another --state", path)
+	}
+	if head.Version != 1 {
+		return nil, fmt.Errorf("%s is a journal of version %d, this useradmin reads version 1", path, head.Version)
+	}
+	if head.Input != inputHash {
+		return nil, fmt.Errorf("%w: %s was written for an input with another content; remove it to start over, or pass --state FILE", ErrOtherInput, path)
+	}
+	for i, l := range lines[1:] {
+		var r record
+		if err := json.Unmarshal(l, &r); err != nil || r.Row <= 0 {
+			return nil, fmt.Errorf("%s: line %d is damaged", path, i+2)
+		}
+		j.apply(r)
+	}
+	if readOnly {
+		return j, nil
+	}
+	if j.f, err = os.OpenFile(path, os.O_RDWR, 0o600); err != nil {
+		return nil, err
+	}
+	if err := j.f.Truncate(int64(len(complete))); err != nil {
+		j.f.Close()
+		return nil, err
+	}
+	if _, err := j.f.Seek(0, io.SeekEnd); err != nil {
+		j.f.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+func (j *Journal) create(inputHash string) error {
+	f, err := os.OpenFile(j.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	j.f = f
+	return j.write(record{Journal: journalMagic, Version: 1, Input: inputHash})
+}
+
+func (j *Journal) state(row int) *rowState {
+	s := j.rows[row]
+	if s == nil {
+		s = &rowState{}
+		j.rows[row] = s
+	}
+	return s
+}
+
+// apply folds one event into the rows' states. The caller holds mu or owns j.
+func (j *Journal) apply(r record) {
+	s := j.state(r.Row)
+	uncertain := func(at time.Time) {
+		if s.uncertainSince.IsZero() || at.Before(s.uncertainSince) {
+			s.uncertainSince = at
+		}
+	}
+	switch r.Event {
+	case "send":
+		if !s.pending.IsZero() {
+			uncertain(s.pending) // a send left unanswered by an earlier process
+		}
+		s.pending = r.At
+	case "answer":
+		if r.Ambiguous && !s.pending.IsZero() {
+			uncertain(s.pending)
+		}
+		s.pending = time.Time{}
+	case "done":
+		res := *r.Result
+		s.result = &res
+	}
+}
+
+// get returns what the journal knows of a row: its recorded result, if any,
+// and since when its creation is uncertain (zero when never).
+func (j *Journal) get(row int) (*Result, time.Time) {
+	if j == nil {
+		return nil, time.Time{}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	s := j.rows[row]
+	if s == nil {
+		return nil, time.Time{}
+	}
+	since := s.uncertainSince
+	if !s.pending.IsZero() && (since.IsZero() || s.pending.Before(since)) {
+		since = s.pending
+	}
+	return s.result, since
+}
+
+func (j *Journal) send(row int, at time.Time) error {
+	return j.event(record{Row: row, Event: "send", At: at})
+}
+
+func (j *Journal) answer(row, status int, ambiguous bool) error {
+	return j.event(record{Row: row, Event: "answer", Status: status, Ambiguous: ambiguous})
+}
+
+func (j *Journal) done(r Result) error {
+	return j.event(record{Row: r.Line, Event: "done", Result: &r})
+}
+
+func (j *Journal) event(r record) error {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	if j.f == nil {
+		j.mu.Unlock()
+		return errors.New("the journal is open read-only")
+	}
+	if err := j.append(r); err != nil {
+		j.mu.Unlock()
+		return fmt.Errorf("writing the journal %s: %w", j.path, err)
+	}
+	j.apply(r)
+	j.written++
+	n := j.written
+	j.mu.Unlock()
+	if err := j.sync(n); err != nil {
+		return fmt.Errorf("syncing the journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// sync returns once the n-th event is on disk: an event is durable before
+// the request it announces leaves. Events written while one fsync runs share
+// the next (group commit), so concurrent rows do not queue for one each.
+func (j *Journal) sync(n int) error {
+	j.smu.Lock()
+	defer j.smu.Unlock()
+	if j.synced >= n {
+		return nil
+	}
+	j.mu.Lock()
+	upto := j.written
+	j.mu.Unlock()
+	if err := j.f.Sync(); err != nil {
+		return err
+	}
+	j.synced = upto
+	return nil
+}
+
+func (j *Journal) write(r record) error {
+	if err := j.append(r); err != nil {
+		return err
+	}
+	return j.f.Sync()
+}
+
+func (j *Journal) append(r record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = j.f.Write(append(b, '\n'))
+	return err
+}
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.path }
+
+// Close closes the file.
+func (j *Journal) Close() error {
+	if j == nil || j.f == nil {
+		return nil
+	}
+	return j.f.Close()
+}
