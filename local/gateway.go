@@ -37,7 +37,13 @@ type Gateway struct {
 	throttle *Throttle
 	// now is the throttling clock; tests replace it.
 	now func() time.Time
+	// timeout is the function's own (its Timeout in the template): an
+	// invocation runs to it, whatever becomes of the client's connection.
+	timeout time.Duration
 }
+
+// lambdaDefaultTimeout is Lambda's timeout for a function that sets none.
+const lambdaDefaultTimeout = 3 * time.Second
 
 type route struct {
 	method      string
@@ -63,7 +69,7 @@ const maxBody = 10 << 20
 
 // NewGateway reads the API from t. auth verifies tokens; invoke is the handler.
 func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) (*Gateway, error) {
-	g := &Gateway{responses: gatewayResponses(t), auth: auth, invoke: invoke, log: log, now: time.Now}
+	g := &Gateway{responses: gatewayResponses(t), auth: auth, invoke: invoke, log: log, now: time.Now, timeout: functionTimeout(t)}
 	def, perMethod, err := stageThrottles(t)
 	if err != nil {
 		return nil, err
@@ -309,7 +315,13 @@ func (g *Gateway) serve(w http.ResponseWriter, req *http.Request, requestID stri
 		}
 	}
 	event := proxyEvent(req, r, params, claims, body, requestID)
-	ctx := lambdacontext.NewContext(req.Context(), &lambdacontext.LambdaContext{AwsRequestID: requestID})
+	// API Gateway invokes the function and lets it finish when the client
+	// goes away: a create in flight when an import is killed still happens
+	// and is audited. So the invocation has the function's deadline, not the
+	// connection's cancellation.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), g.timeout)
+	defer cancel()
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID})
 	resp, err := g.invoke(ctx, event)
 	if err != nil {
 		g.log.Error("handler returned an error", "requestId", requestID, "error", err)
@@ -456,4 +468,17 @@ func newRequestID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// functionTimeout is the template's function timeout, or Lambda's default
+// when the template has no single function or it sets none.
+func functionTimeout(t *Template) time.Duration {
+	_, fn, err := t.One("AWS::Lambda::Function")
+	if err != nil {
+		return lambdaDefaultTimeout
+	}
+	if secs, ok := fn.Properties["Timeout"].(float64); ok && secs > 0 {
+		return time.Duration(secs * float64(time.Second))
+	}
+	return lambdaDefaultTimeout
 }

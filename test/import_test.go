@@ -428,15 +428,20 @@ func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 // emptying its burst, until stopped.
 func drain(t *testing.T, url string, perSecond float64, burst int) (stop func()) {
 	t.Helper()
-	post := func() {
+	post := func() int {
 		resp, err := http.Post(url, "application/json", strings.NewReader(`{}`))
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+		if err != nil {
+			return 0
 		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
 	}
-	for range burst {
-		post()
+	// Empty the bucket: the burst, and what refills while it is spent, until the stage answers 429.
+	for i := 0; post() != http.StatusTooManyRequests; i++ {
+		if i > 10*burst {
+			t.Fatal("the stage never throttled the drain")
+		}
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -446,7 +451,7 @@ func drain(t *testing.T, url string, perSecond float64, burst int) (stop func())
 		for {
 			select {
 			case <-tick.C:
-				wg.Go(post) // not one after another: a slow answer must not slow the drain
+				wg.Go(func() { post() }) // not one after another: a slow answer must not slow the drain
 			case <-done:
 				return
 			}
