@@ -4,13 +4,11 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
 	"github.com/useradmin/cognito-user-admin/lambda/handler"
@@ -24,9 +22,9 @@ func main() {
 	if err != nil {
 		fatal("invalid settings", err)
 	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := awsConfig(os.Getenv)
 	if err != nil {
-		fatal("cannot load the AWS configuration", err)
+		fatal("cannot build the AWS configuration", err)
 	}
 	h := handler.New(s, cognitoidentityprovider.NewFromConfig(cfg), log)
 	lambda.Start(h.Handle)
