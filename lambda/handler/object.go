@@ -45,6 +45,10 @@ func jsonObject(req events.APIGatewayProxyRequest, want string) ([]field, error)
 	if !utf8.Valid(body) {
 		return nil, badRequest("the body is not valid UTF-8")
 	}
+	// As in decodeJSON: encoding/json would turn these into U+FFFD, a password or name the client never sent.
+	if hasLoneSurrogate(body) {
+		return nil, badRequest("the body holds a string that is not valid text: an invalid \\u escape (a lone UTF-16 surrogate), which cannot stand for a character")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {

@@ -77,3 +77,20 @@ func TestCreateRefusesLoneSurrogates(t *testing.T) {
 		t.Errorf("password reached Cognito as %q", pw)
 	}
 }
+
+// The JSON-only routes refuse lone surrogates as create does: a temporary
+// password set through POST …/password would otherwise hold a U+FFFD that no
+// one can type, and no name or attribute may reach Cognito changed.
+func TestJSONRoutesRefuseLoneSurrogates(t *testing.T) {
+	for _, e := range []ev{
+		passwordEvent("active@example.com", `{"mode":"temporary","temporaryPassword":"Kx9#mQ2!vLp7$wZ4\ud800","sendInvitation":false}`),
+		passwordEvent("active@example.com", `{"mode":"temporary","temporaryPassword":"\udc00Kx9#mQ2!vLp7$wZ4"}`),
+		patchEvent("active@example.com", `{"givenName":"Ann\ud800"}`),
+	} {
+		hs := newHarness(t)
+		wantError(t, hs.do(t, e), http.StatusBadRequest, "InvalidRequest")
+		if got := hs.fake.methods(); len(got) != 0 {
+			t.Errorf("%s %s: Cognito was called: %v", e.method, e.body, got)
+		}
+	}
+}
