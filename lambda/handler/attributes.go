@@ -33,12 +33,21 @@ func (h *Handler) update(ctx context.Context, c *call) (events.APIGatewayProxyRe
 		return none, err
 	}
 	c.extra = append(c.extra, slog.Any("changed", changed)) // names only: values are personal data
+	// Read before the change, which is answered from it (see answerChanged).
+	u, err := h.getUser(ctx, c.target)
+	if err != nil {
+		return none, err
+	}
 	if _, err := h.cognito.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
 		UserPoolId: &h.settings.UserPoolID, Username: &c.target, UserAttributes: attrs,
 	}); err != nil {
 		return none, err
 	}
-	return h.answerUser(ctx, c)
+	return answerChanged(u, func(u *user) {
+		for _, a := range attrs {
+			u.readProfile(aws.ToString(a.Name), aws.ToString(a.Value))
+		}
+	}), nil
 }
 
 // decodeUpdate reads a PATCH body into Cognito attributes, in a fixed order

@@ -67,7 +67,7 @@ func TestUpdateUser(t *testing.T) {
 	if !reflect.DeepEqual(in, want) {
 		t.Errorf("input =\n%+v\nwant\n%+v", in, want)
 	}
-	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminUpdateUserAttributes", "AdminGetUser", "AdminListGroupsForUser"}) {
+	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser", "AdminUpdateUserAttributes"}) {
 		t.Errorf("calls = %v", got)
 	}
 	audit := hs.logs.lines(t, "audit")

@@ -371,3 +371,65 @@ func TestDisableWhenSignOutFails(t *testing.T) {
 		t.Errorf("no error log line: %s", hs.logs)
 	}
 }
+
+func (f failingAfterChange) AdminResetUserPassword(ctx context.Context, in *cip.AdminResetUserPasswordInput, opts ...func(*cip.Options)) (*cip.AdminResetUserPasswordOutput, error) {
+	out, err := f.fakeCognito.AdminResetUserPassword(ctx, in, opts...)
+	*f.changed = err == nil
+	return out, err
+}
+
+func (f failingAfterChange) AdminSetUserPassword(ctx context.Context, in *cip.AdminSetUserPasswordInput, opts ...func(*cip.Options)) (*cip.AdminSetUserPasswordOutput, error) {
+	out, err := f.fakeCognito.AdminSetUserPassword(ctx, in, opts...)
+	*f.changed = err == nil
+	return out, err
+}
+
+func (f failingAfterChange) AdminSetUserMFAPreference(ctx context.Context, in *cip.AdminSetUserMFAPreferenceInput, opts ...func(*cip.Options)) (*cip.AdminSetUserMFAPreferenceOutput, error) {
+	out, err := f.fakeCognito.AdminSetUserMFAPreference(ctx, in, opts...)
+	*f.changed = err == nil
+	return out, err
+}
+
+func (f failingAfterChange) AdminUpdateUserAttributes(ctx context.Context, in *cip.AdminUpdateUserAttributesInput, opts ...func(*cip.Options)) (*cip.AdminUpdateUserAttributesOutput, error) {
+	out, err := f.fakeCognito.AdminUpdateUserAttributes(ctx, in, opts...)
+	*f.changed = err == nil
+	return out, err
+}
+
+// The routes of issue 15 change a user too: a reset or a new temporary
+// password that went through, answered 429 because the read after it was
+// throttled, would be retried and email the user a second code or password.
+func TestNewRoutesDoneChangeAnsweredAsDone(t *testing.T) {
+	for _, tc := range []struct {
+		e      ev
+		status string
+		check  func(user) bool
+	}{
+		{passwordEvent("active@example.com", `{"mode":"reset"}`), "RESET_REQUIRED", nil},
+		{passwordEvent("active@example.com", `{"mode":"temporary"}`), "FORCE_CHANGE_PASSWORD", nil},
+		{passwordEvent("active@example.com", `{"mode":"temporary","temporaryPassword":"Given-Passw0rd-42!","sendInvitation":false}`), "FORCE_CHANGE_PASSWORD", nil},
+		{userEvent("DELETE", "/users/{email}/mfa", "active@example.com"), "CONFIRMED", func(u user) bool { return u.MFAEnabled != nil && !*u.MFAEnabled }},
+		{patchEvent("active@example.com", `{"givenName":"Ada","familyName":"Lovelace"}`), "CONFIRMED", func(u user) bool { return u.GivenName == "Ada" && u.FamilyName == "Lovelace" }},
+	} {
+		for _, failure := range []error{&types.TooManyRequestsException{}, context.DeadlineExceeded, &types.InternalErrorException{}} {
+			t.Run(tc.e.method+" "+tc.e.resource+" "+tc.e.body+" "+fmt.Sprint(failure), func(t *testing.T) {
+				hs := newHarness(t)
+				hs.fake.users["active@example.com"].mfa = true
+				changed := false
+				hs.h.cognito = failingAfterChange{hs.fake, &changed, failure}
+				u := wantUser(t, hs.do(t, tc.e), http.StatusOK)
+				if !changed {
+					t.Fatal("the change was not made")
+				}
+				if u.Email != "active@example.com" || u.Status != tc.status || !u.Enabled || u.Username == "" || u.CreatedAt == "" || u.UpdatedAt == "" ||
+					!reflect.DeepEqual(u.Groups, []string{"readonly", "support"}) || (tc.check != nil && !tc.check(u)) {
+					t.Errorf("user = %+v", u)
+				}
+				audit := hs.logs.lines(t, "audit")
+				if len(audit) != 1 || audit[0]["outcome"] != "success" {
+					t.Errorf("audit = %v", audit)
+				}
+			})
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
@@ -22,7 +23,12 @@ func (h *Handler) removeMFA(ctx context.Context, c *call) (events.APIGatewayProx
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	_, err := h.cognito.AdminSetUserMFAPreference(ctx, &cip.AdminSetUserMFAPreferenceInput{
+	// Read before the change, which is answered from it (see answerChanged).
+	u, err := h.getUser(ctx, c.target)
+	if err != nil {
+		return none, err
+	}
+	_, err = h.cognito.AdminSetUserMFAPreference(ctx, &cip.AdminSetUserMFAPreferenceInput{
 		UserPoolId:               &h.settings.UserPoolID,
 		Username:                 &c.target,
 		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: false, PreferredMfa: false},
@@ -30,5 +36,5 @@ func (h *Handler) removeMFA(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return none, err
 	}
-	return h.answerUser(ctx, c)
+	return answerChanged(u, func(u *user) { u.MFAEnabled = aws.Bool(false) }), nil
 }

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
@@ -67,11 +69,17 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 	case !out.Enabled:
 		return none, newError(http.StatusConflict, "UserDisabled", "the user is disabled: enable them first, then reset the password")
 	}
+	// Read before the change, which is answered from it (see answerChanged).
+	groups, err := h.groupsOf(ctx, cmp.Or(aws.ToString(out.Username), c.target))
+	if err != nil {
+		return none, err
+	}
+	u := fromGetUser(out, groups)
 	if r.mode == "reset" {
 		if _, err := h.cognito.AdminResetUserPassword(ctx, &cip.AdminResetUserPasswordInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
 			return none, err
 		}
-		return h.answerUser(ctx, c)
+		return answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeResetRequired) }), nil
 	}
 
 	pw := r.temporaryPassword
@@ -102,7 +110,7 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 			return none, e
 		}
 	}
-	return h.answerUser(ctx, c)
+	return answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeForceChangePassword) }), nil
 }
 
 // isCaller reports whether the user read is the caller's own account: by

@@ -3,10 +3,12 @@ package handler
 import (
 	"cmp"
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -114,6 +116,16 @@ func (h *Handler) getUser(ctx context.Context, username string) (user, error) {
 		return user{}, err
 	}
 	return fromGetUser(out, groups), nil
+}
+
+// answerChanged answers a change that went through with the user as read
+// before it, changed as the change is known to change them: a failed read
+// after it would report a done change as failed, and the client's retry
+// would repeat it (a second reset code or temporary password).
+func answerChanged(u user, change func(*user)) events.APIGatewayProxyResponse {
+	change(&u)
+	u.UpdatedAt = timestamp(aws.Time(time.Now()))
+	return jsonResponse(http.StatusOK, userBody{User: u})
 }
 
 // groupsOf follows every page: a user can be in more groups than one page holds.
