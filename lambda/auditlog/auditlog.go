@@ -33,7 +33,7 @@ const (
 	Group       = "group"        // string, on group routes only
 	Groups      = "groups"       // array of strings, on creates that add groups only
 	// InvitationSent is true when Cognito accepted an invitation email
-	// (a create that sends one, a resend), absent otherwise, even when a
+	// (a create that sends one, a resend, a new temporary password emailed), absent otherwise, even when a
 	// later step (adding a group, re-reading the user) failed.
 	InvitationSent = "invitation_sent"
 	// Reason says why a caller was refused (Forbidden), e.g. caller_disabled, caller_not_admin.

@@ -109,6 +109,8 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 			e.message += "; the temporary password was set but not emailed: send it with POST /users/{email}/invitation"
 			return none, e
 		}
+		// Counted as a resend's is, by the Invitations metric that watches the daily email cap.
+		c.invited = true
 	}
 	return answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeForceChangePassword) }), nil
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/lambda/auditlog"
 )
 
 func passwordEvent(email, body string) ev {
@@ -197,5 +199,31 @@ func TestTemporaryPasswordNotEmailed(t *testing.T) {
 	}
 	if hs.fake.users["active@example.com"].status != types.UserStatusTypeForceChangePassword {
 		t.Error("the user is not waiting for their first sign-in")
+	}
+}
+
+// An invitation emailed by the password route counts as one, as a resend's
+// does: the Invitations metric, which watches Cognito's daily email cap,
+// reads invitation_sent. It is absent when no email went out.
+func TestPasswordInvitationAudited(t *testing.T) {
+	for body, sent := range map[string]bool{
+		`{"mode":"temporary"}`: true,
+		`{"mode":"temporary","temporaryPassword":"Given-Passw0rd-42!"}`:                        true,
+		`{"mode":"temporary","temporaryPassword":"Given-Passw0rd-42!","sendInvitation":false}`: false,
+		`{"mode":"reset"}`: false,
+	} {
+		hs := newHarness(t)
+		wantUser(t, hs.do(t, passwordEvent("active@example.com", body)), http.StatusOK)
+		audit := hs.logs.lines(t, "audit")
+		if got, ok := audit[0][auditlog.InvitationSent]; len(audit) != 1 || ok != sent || (sent && got != true) {
+			t.Errorf("%s: audit = %v", body, audit)
+		}
+	}
+	// A resend that Cognito refused sent nothing.
+	hs := newHarness(t)
+	hs.fake.errs["AdminCreateUser"] = &types.LimitExceededException{}
+	wantError(t, hs.do(t, passwordEvent("active@example.com", `{"mode":"temporary"}`)), http.StatusTooManyRequests, "EmailLimitExceeded")
+	if audit := hs.logs.lines(t, "audit"); len(audit) != 1 || audit[0][auditlog.InvitationSent] != nil {
+		t.Errorf("audit = %v", audit)
 	}
 }
