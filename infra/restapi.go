@@ -161,7 +161,7 @@ func addGatewayResponses(restAPI awsapigateway.RestApi, c Config) {
 		typ                       awsapigateway.ResponseType
 		extra                     map[string]string
 	}{
-		{"BadRequestBody", "400", "InvalidRequest", `"The request body does not match the operation's schema in api/openapi.yaml: check the field names, their types and that email is present."`, awsapigateway.ResponseType_BAD_REQUEST_BODY(), nil},
+		{"BadRequestBody", "400", "InvalidRequest", `"The request body does not match the operation's schema in api/openapi.yaml: check the field names, their types and that the required ones are present."`, awsapigateway.ResponseType_BAD_REQUEST_BODY(), nil},
 		{"BadRequestParameters", "400", "InvalidRequest", `"A required path parameter is missing."`, awsapigateway.ResponseType_BAD_REQUEST_PARAMETERS(), nil},
 		{"Throttled", "429", "TooManyRequests", `"Too many requests: slow down and retry."`, awsapigateway.ResponseType_THROTTLED(), map[string]string{"Retry-After": "1"}},
 		// API Gateway answers an unknown route with 403 Missing Authentication Token; say what it is.

@@ -306,3 +306,20 @@ func TestUpdateUser(t *testing.T) {
 		t.Errorf("unknown user: %d %s", r.status, r.raw)
 	}
 }
+
+// API Gateway's refusal of a body that breaks the model speaks to every
+// route's body: a password or PATCH body is not told to carry an email.
+func TestModelRefusalMessage(t *testing.T) {
+	needEnv(t)
+	seedConfirmed(t, "model.refusal@example.com")
+	for _, r := range []response{
+		passwordCall(t, "model.refusal@example.com", `{"mode":"email"}`),
+		patchCall(t, "model.refusal@example.com", "application/json", `{"givenName":5}`),
+	} {
+		e, _ := r.body["error"].(map[string]any)
+		msg, _ := e["message"].(string)
+		if r.status != http.StatusBadRequest || r.errorCode() != "InvalidRequest" || msg == "" || strings.Contains(msg, "email") {
+			t.Errorf("%d %s", r.status, r.raw)
+		}
+	}
+}
