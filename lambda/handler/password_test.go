@@ -227,3 +227,16 @@ func TestPasswordInvitationAudited(t *testing.T) {
 		t.Errorf("audit = %v", audit)
 	}
 }
+
+// A temporary password with a control or invisible formatting character
+// (a NUL, a right-to-left override) is one nobody can type at sign-in: 400,
+// and the password is left as it was.
+func TestPasswordRefusesUntypable(t *testing.T) {
+	for _, pw := range []string{`Kx9#mQ2!vLp7\u0000wZ4`, `Kx9#mQ2!vLp7\u202ewZ4`, `Kx9#mQ2!vLp7\u200bwZ4`} {
+		hs := newHarness(t)
+		wantError(t, hs.do(t, passwordEvent("active@example.com", `{"mode":"temporary","temporaryPassword":"`+pw+`","sendInvitation":false}`)), http.StatusBadRequest, "InvalidPassword")
+		if got := hs.fake.methods(); len(got) != 0 {
+			t.Errorf("%s: Cognito was called: %v", pw, got)
+		}
+	}
+}

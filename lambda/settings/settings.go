@@ -114,6 +114,14 @@ func (p PasswordPolicy) Check(password string) error {
 	if password != strings.TrimSpace(password) {
 		return fmt.Errorf("must not begin or end with a space")
 	}
+	// Nobody can type these at sign-in, and most are invisible where the password is shown.
+	// The zero-width joiner is left: it is part of emoji a keyboard types.
+	if strings.IndexFunc(password, unicode.IsControl) >= 0 {
+		return fmt.Errorf("must not contain control characters")
+	}
+	if strings.IndexFunc(password, func(r rune) bool { return unicode.Is(unicode.Cf, r) && r != '\u200d' }) >= 0 {
+		return fmt.Errorf("must not contain invisible formatting characters")
+	}
 	return nil
 }
 

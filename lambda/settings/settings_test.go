@@ -65,6 +65,11 @@ func TestPasswordCheck(t *testing.T) {
 		"Aa!!aaaaaaaa":             "digit",
 		"Aa11aaaaaaaa":             "symbol",
 		" Aa1!aaaaaaa":             "space",
+		"Aa1!aaaa\x00aaa":          "control",
+		"Aa1!aaaa\naaa":            "control",
+		"Aa1!aaaa\u202eaaa":        "invisible",
+		"Aa1!aaaa\u200baaa":        "invisible",
+		"Aa1!aaaa\u00e9aaa":        "",
 		strings.Repeat("Aa1!", 65): "at most 256",
 	} {
 		err := p.Check(pw)
