@@ -145,6 +145,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
 	for _, tc := range [][]string{
 		{"no-such-command"},
+		{"users", "no-such-command"},
+		{"groups", "no-such-command"},
+		{"mfa", "no-such-command"},
 		{"users", "get"},
 		{"users", "get", "a@example.com", "extra"},
 		{"groups", "add", "a@example.com"},
