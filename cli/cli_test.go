@@ -179,6 +179,10 @@ func TestNoSessionExits3(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 3 and 'run useradmin login'", tc, code, stderr)
 		}
 	}
+	// A profile that does not exist needs configure first: login alone would refuse it.
+	if code, _, stderr := run(t, env, "", "users", "list"); !strings.Contains(stderr, "useradmin configure") {
+		t.Errorf("no profile: exit %d, stderr %q; want it to name useradmin configure", code, stderr)
+	}
 	if code, _, _ := run(t, env, "", "configure", "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", "c"); code != 0 {
 		t.Fatal("configure failed")
 	}
