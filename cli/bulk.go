@@ -106,6 +106,11 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		if api, err = a.bulkAPI(ctx); err != nil {
 			return err
 		}
+	} else if api, err = a.bulkAPI(ctx); err != nil {
+		// A dry run sends no create, but its plan should refuse the groups the
+		// run will refuse (GET /groups); without a session it says so instead.
+		api = nil
+		fmt.Fprintln(a.io.Stderr, "useradmin: not signed in: groups are not checked against the managed groups (useradmin login, then dry-run again)")
 	}
 	var managed func(string) bool
 	if api != nil {
