@@ -157,7 +157,7 @@ func (a *app) fromStack(ctx context.Context, stack, region string) (Profile, err
 		return Profile{}, failErr("loading AWS configuration: %v", err)
 	}
 	if cfg.Region == "" {
-		return Profile{}, usageErr("no AWS region: set AWS_REGION, or pass --region with the stack's region")
+		return Profile{}, usageErr("no AWS region: set AWS_REGION, or pass --region with the stack's region (make outputs: REGION=…)")
 	}
 	// The credential chain's own error names its last link (often the EC2
 	// instance role), which tells a laptop user nothing: say what is missing.
