@@ -227,3 +227,21 @@ func TestReconfigureForgetsSession(t *testing.T) {
 		t.Fatal("the session of the old client survived")
 	}
 }
+
+// An import whose --report cannot be written is refused before anything is
+// sent (it used to run every row, then exit 0 without the report).
+func TestImportReportPathCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	input := filepath.Join(dir, "users.csv")
+	if err := os.WriteFile(input, []byte("email\na@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"USERADMIN_CONFIG_DIR": filepath.Join(dir, "conf")}
+	code, _, stderr := run(t, env, "", "users", "import", input, "--report", filepath.Join(dir, "no-such-dir", "report.csv"))
+	if code != ExitUsage || !strings.Contains(stderr, "--report") {
+		t.Errorf("exit %d, stderr %q; want 2 naming --report", code, stderr)
+	}
+	if _, err := os.Stat(input + ".journal"); err == nil {
+		t.Error("a journal was written")
+	}
+}
