@@ -132,6 +132,19 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 	if err != nil {
 		return usageErr("%s: %v", input, err)
 	}
+	// POST /users checks a given temporary password against the pool's
+	// policy (the profile's copy of it): refuse such rows here, unsent.
+	if p, perr := a.loadProfile(); perr == nil {
+		policy := p.policy()
+		for i := range rows {
+			r := &rows[i]
+			if r.Valid() && r.Create.TemporaryPassword != nil {
+				if err := policy.Check(*r.Create.TemporaryPassword); err != nil {
+					r.Code, r.Message = "InvalidPassword", "temporaryPassword "+err.Error()
+				}
+			}
+		}
+	}
 	j, err := bulk.OpenJournal(statePath, hash, fl.dryRun)
 	if err != nil {
 		return usageErr("%v", err)

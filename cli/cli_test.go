@@ -245,3 +245,28 @@ func TestImportReportPathCheckedFirst(t *testing.T) {
 		t.Error("a journal was written")
 	}
 }
+
+// A temporary password in a JSON Lines import is checked against the
+// profile's password policy before anything is sent, as POST /users checks
+// it, so the dry run's plan and the run agree with the API.
+func TestImportChecksTemporaryPasswords(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"USERADMIN_CONFIG_DIR": filepath.Join(dir, "conf")}
+	if code, _, stderr := run(t, env, "", "configure", "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", "c"); code != 0 {
+		t.Fatalf("configure: %s", stderr)
+	}
+	input := filepath.Join(dir, "users.jsonl")
+	body := `{"email":"weak@example.com","temporaryPassword":"short"}` + "\n" +
+		`{"email":"good@example.com","temporaryPassword":"Long-enough-1234!"}` + "\n"
+	if err := os.WriteFile(input, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, env, "", "users", "import", input, "--dry-run")
+	if code != ExitAPI || !strings.Contains(stdout, "line 1 weak@example.com: invalid InvalidPassword: temporaryPassword must be at least 12 characters long") ||
+		!strings.Contains(stdout, "line 2 good@example.com: create") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, "short") || strings.Contains(stdout+stderr, "Long-enough") {
+		t.Errorf("a temporary password was printed:\n%s%s", stdout, stderr)
+	}
+}
