@@ -109,3 +109,37 @@ func TestAPIErrorMessage(t *testing.T) {
 		}
 	}
 }
+
+// --limit is sent whenever it is given, so --limit 0 gets the API's
+// "limit must be … from 1 to 60" instead of silently meaning the default.
+func TestListLimitGivenIsSent(t *testing.T) {
+	var mu sync.Mutex
+	var queries []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		queries = append(queries, r.URL.RawQuery)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"users":[]}`)
+	}))
+	defer api.Close()
+	dir := t.TempDir()
+	a := newApp(IO{})
+	a.confDir, a.profile = dir, "default"
+	if err := a.saveProfile(Profile{APIURL: api.URL, Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Now().Add(time.Hour)
+	if err := a.saveSession(&Session{IDToken: fakeIDToken(1, exp), AccessToken: "a", RefreshToken: "r", ExpiresAt: exp, ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	for _, args := range [][]string{{"users", "list", "--limit", "0"}, {"groups", "members", "admins", "--limit", "0"}, {"users", "list"}} {
+		if code, _, stderr := run(t, env, "", args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	if len(queries) != 3 || queries[0] != "limit=0" || queries[1] != "limit=0" || queries[2] != "" {
+		t.Errorf("queries %q, want limit=0 twice, then none", queries)
+	}
+}

@@ -139,6 +139,19 @@ func (a *app) rootCommand() *cobra.Command {
 		a.usersCommand(),
 		a.groupsCommand(),
 	)
+	// A command that only groups others (users, groups, mfa) would print its
+	// help and exit 0 for a mistyped subcommand: make that a usage error.
+	for _, c := range root.Commands() {
+		if c.HasSubCommands() && !c.Runnable() {
+			c.Args = func(cmd *cobra.Command, a []string) error {
+				if len(a) > 0 {
+					return usageErr("unknown command %q for %q", a[0], cmd.CommandPath())
+				}
+				return nil
+			}
+			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
+	}
 	return root
 }
 

@@ -99,6 +99,16 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		statePath = bulk.JournalPath(input, hash)
 	}
 
+	// The report is opened before anything is sent: a path that cannot be
+	// written must not be found only after a long import.
+	var report *os.File
+	if fl.report != "" && !fl.dryRun {
+		if report, err = os.OpenFile(fl.report, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+			return usageErr("--report: %v", err)
+		}
+		defer report.Close()
+	}
+
 	ctx := cmd.Context()
 	var api bulk.API
 	if !fl.dryRun {
@@ -106,6 +116,11 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		if api, err = a.bulkAPI(ctx); err != nil {
 			return err
 		}
+	} else if api, err = a.bulkAPI(ctx); err != nil {
+		// A dry run sends no create, but its plan should refuse the groups the
+		// run will refuse (GET /groups); without a session it says so instead.
+		api = nil
+		fmt.Fprintln(a.io.Stderr, "useradmin: not signed in: groups are not checked against the managed groups (useradmin login, then dry-run again)")
 	}
 	var managed func(string) bool
 	if api != nil {
@@ -116,6 +131,19 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 	rows, err := bulk.Parse(data, format, managed)
 	if err != nil {
 		return usageErr("%s: %v", input, err)
+	}
+	// POST /users checks a given temporary password against the pool's
+	// policy (the profile's copy of it): refuse such rows here, unsent.
+	if p, perr := a.loadProfile(); perr == nil {
+		policy := p.policy()
+		for i := range rows {
+			r := &rows[i]
+			if r.Valid() && r.Create.TemporaryPassword != nil {
+				if err := policy.Check(*r.Create.TemporaryPassword); err != nil {
+					r.Code, r.Message = "InvalidPassword", "temporaryPassword "+err.Error()
+				}
+			}
+		}
 	}
 	j, err := bulk.OpenJournal(statePath, hash, fl.dryRun)
 	if err != nil {
@@ -156,15 +184,19 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		Strict:      fl.strict,
 		Progress:    bulk.NewProgress(a.io.Stderr, isTerminal(a.io.Stderr), progressInterval, bulk.RealClock),
 	})
-	if fl.report != "" {
-		if rerr := writeReport(fl.report, s.Results); rerr != nil {
-			fmt.Fprintf(a.io.Stderr, "useradmin: writing the report: %v\n", rerr)
+	var reportErr error
+	if report != nil {
+		if reportErr = writeReport(report, s.Results); reportErr != nil {
+			fmt.Fprintf(a.io.Stderr, "useradmin: writing the report: %v\n", reportErr)
 		}
 	}
 	bulk.WriteSummary(a.io.Stdout, s)
 	switch {
 	case err != nil:
 		return failErr("%v", err)
+	case reportErr != nil && s.OK() && !s.Interrupted && !s.Unauthorized:
+		// Every row went, but the report asked for is not there: not a success.
+		return failErr("the report %s was not written: %v", fl.report, reportErr)
 	case s.Interrupted:
 		bulk.WriteInterrupted(a.io.Stderr, s, j.Path(), resumeCommand(cmd, input))
 		return &exitError{code: ExitInterrupted, err: errors.New("interrupted")}
@@ -179,13 +211,8 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 	return nil
 }
 
-func writeReport(path string, results []bulk.Result) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
+func writeReport(f *os.File, results []bulk.Result) error {
 	if err := bulk.WriteReport(f, results); err != nil {
-		f.Close()
 		return err
 	}
 	return f.Close()

@@ -93,7 +93,7 @@ func toBulkUser(u client.User) bulk.User {
 	return bulk.User{
 		Username: u.Username, Email: u.Email, Status: string(u.Status), Enabled: u.Enabled,
 		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: u.UpdatedAt.UTC().Format(time.RFC3339),
-		Groups: u.Groups,
+		Groups: u.Groups, GivenName: u.GivenName, FamilyName: u.FamilyName, Attributes: u.Attributes,
 	}
 }
 

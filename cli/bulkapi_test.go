@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/useradmin/cognito-user-admin/api/client"
 	"github.com/useradmin/cognito-user-admin/cli/bulk"
 )
 
@@ -47,5 +50,36 @@ func TestResumeCommand(t *testing.T) {
 	}
 	if got, want := resumeCommand(cmd, "it's.csv"), `import --state 'my state.journal' --strict 'it'\''s.csv'`; got != want {
 		t.Errorf("resume = %s, want %s", got, want)
+	}
+}
+
+// users export --format jsonl writes "the API's user objects": a user of a
+// list page comes out with every field the API gave, names and custom
+// attributes included.
+func TestExportedUserIsTheAPIsUser(t *testing.T) {
+	given, family := "Ada", "Lovelace"
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	u := client.User{
+		Username: "u1", Email: "ada@example.com", Status: "CONFIRMED", Enabled: true,
+		CreatedAt: at, UpdatedAt: at, Groups: []string{"admins"},
+		GivenName: &given, FamilyName: &family, Attributes: map[string]string{"department": "Eng"},
+	}
+	want, err := json.Marshal(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(toBulkUser(u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g, w map[string]any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("exported\n%s\nwant the API's\n%s", got, want)
 	}
 }

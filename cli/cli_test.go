@@ -145,6 +145,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
 	for _, tc := range [][]string{
 		{"no-such-command"},
+		{"users", "no-such-command"},
+		{"groups", "no-such-command"},
+		{"mfa", "no-such-command"},
 		{"users", "get"},
 		{"users", "get", "a@example.com", "extra"},
 		{"groups", "add", "a@example.com"},
@@ -175,6 +178,10 @@ func TestNoSessionExits3(t *testing.T) {
 		if code != ExitNoSession || !strings.Contains(stderr, "run useradmin login") {
 			t.Errorf("%v: exit %d, stderr %q; want 3 and 'run useradmin login'", tc, code, stderr)
 		}
+	}
+	// A profile that does not exist needs configure first: login alone would refuse it.
+	if code, _, stderr := run(t, env, "", "users", "list"); !strings.Contains(stderr, "useradmin configure") {
+		t.Errorf("no profile: exit %d, stderr %q; want it to name useradmin configure", code, stderr)
 	}
 	if code, _, _ := run(t, env, "", "configure", "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", "c"); code != 0 {
 		t.Fatal("configure failed")
@@ -218,5 +225,48 @@ func TestReconfigureForgetsSession(t *testing.T) {
 	conf("c2")
 	if s, _ := a.loadSession(); s != nil {
 		t.Fatal("the session of the old client survived")
+	}
+}
+
+// An import whose --report cannot be written is refused before anything is
+// sent (it used to run every row, then exit 0 without the report).
+func TestImportReportPathCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	input := filepath.Join(dir, "users.csv")
+	if err := os.WriteFile(input, []byte("email\na@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"USERADMIN_CONFIG_DIR": filepath.Join(dir, "conf")}
+	code, _, stderr := run(t, env, "", "users", "import", input, "--report", filepath.Join(dir, "no-such-dir", "report.csv"))
+	if code != ExitUsage || !strings.Contains(stderr, "--report") {
+		t.Errorf("exit %d, stderr %q; want 2 naming --report", code, stderr)
+	}
+	if _, err := os.Stat(input + ".journal"); err == nil {
+		t.Error("a journal was written")
+	}
+}
+
+// A temporary password in a JSON Lines import is checked against the
+// profile's password policy before anything is sent, as POST /users checks
+// it, so the dry run's plan and the run agree with the API.
+func TestImportChecksTemporaryPasswords(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"USERADMIN_CONFIG_DIR": filepath.Join(dir, "conf")}
+	if code, _, stderr := run(t, env, "", "configure", "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", "c"); code != 0 {
+		t.Fatalf("configure: %s", stderr)
+	}
+	input := filepath.Join(dir, "users.jsonl")
+	body := `{"email":"weak@example.com","temporaryPassword":"short"}` + "\n" +
+		`{"email":"good@example.com","temporaryPassword":"Long-enough-1234!"}` + "\n"
+	if err := os.WriteFile(input, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, env, "", "users", "import", input, "--dry-run")
+	if code != ExitAPI || !strings.Contains(stdout, "line 1 weak@example.com: invalid InvalidPassword: temporaryPassword must be at least 12 characters long") ||
+		!strings.Contains(stdout, "line 2 good@example.com: create") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, "short") || strings.Contains(stdout+stderr, "Long-enough") {
+		t.Errorf("a temporary password was printed:\n%s%s", stdout, stderr)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 )
 
@@ -148,12 +149,20 @@ func (a *app) fromStack(ctx context.Context, stack, region string) (Profile, err
 	if region != "" {
 		opts = append(opts, awsconfig.WithRegion(region))
 	}
+	// No SDK log lines (such as the instance metadata client's IMDSv1
+	// fallback warning) on the terminal: errors are reported below.
+	opts = append(opts, awsconfig.WithLogger(logging.Nop{}))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return Profile{}, failErr("loading AWS configuration: %v", err)
 	}
 	if cfg.Region == "" {
-		return Profile{}, usageErr("no AWS region: set AWS_REGION, or pass --region with the stack's region")
+		return Profile{}, usageErr("no AWS region: set AWS_REGION, or pass --region with the stack's region (make outputs: REGION=…)")
+	}
+	// The credential chain's own error names its last link (often the EC2
+	// instance role), which tells a laptop user nothing: say what is missing.
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return Profile{}, failErr("no AWS credentials to read stack %s (set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); without them, use the explicit configure line your platform team sends: %v", stack, err)
 	}
 	cf := cloudformation.NewFromConfig(cfg)
 	out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})

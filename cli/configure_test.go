@@ -141,3 +141,33 @@ func TestPasswordPolicySpec(t *testing.T) {
 		t.Errorf("saved policy %+v", pp)
 	}
 }
+
+// Without AWS credentials, --from-stack (and make outputs, which runs it)
+// says that credentials are missing, not the SDK's credential-chain error.
+func TestConfigureFromStackWithoutCredentials(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	code, out, stderr := run(t, map[string]string{"USERADMIN_CONFIG_DIR": t.TempDir()}, "", "configure", "--profile", "prd", "--from-stack", "UserAdmin-prd", "--print")
+	if code != ExitAPI || out != "" || !strings.Contains(stderr, "no AWS credentials") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and 'no AWS credentials'", code, out, stderr)
+	}
+}
+
+// make outputs runs configure --from-stack: without a region, the message
+// names the Makefile's REGION= as well as the command's --region.
+func TestConfigureFromStackWithoutRegion(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	code, _, stderr := run(t, map[string]string{"USERADMIN_CONFIG_DIR": t.TempDir()}, "", "configure", "--from-stack", "UserAdmin-prd", "--print")
+	if code != ExitUsage || !strings.Contains(stderr, "--region") || !strings.Contains(stderr, "REGION=") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

@@ -41,7 +41,7 @@ func (a *app) groupsMembersCommand() *cobra.Command {
 	cmd := a.apiCommand("members GROUP", "List the members of a managed group, a page at a time (--all for every page)", "listGroupMembers", cobra.ExactArgs(1),
 		func(cmd *cobra.Command, x *API, args []string) error {
 			params := client.ListGroupMembersParams{}
-			if limit != 0 {
+			if cmd.Flags().Changed("limit") { // even 0: the API says what is wrong with it
 				params.Limit = &limit
 			}
 			var start *string

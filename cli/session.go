@@ -113,7 +113,8 @@ func (a *app) session(ctx context.Context) (Profile, *Session, error) {
 	if err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) && ee.code == ExitUsage {
-			return p, nil, noSessionErr(fmt.Sprintf("no profile %q", a.profile))
+			// login refuses a profile that is not configured, so say configure first.
+			return p, nil, &exitError{code: ExitNoSession, err: fmt.Errorf("no profile %q: run useradmin configure --profile %s first, then run useradmin login", a.profile, a.profile)}
 		}
 		return p, nil, err
 	}

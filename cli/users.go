@@ -139,7 +139,7 @@ func (a *app) usersListCommand() *cobra.Command {
 			if prefix != "" {
 				params.Email = &prefix
 			}
-			if limit != 0 {
+			if cmd.Flags().Changed("limit") { // even 0: the API says what is wrong with it
 				params.Limit = &limit
 			}
 			if next != "" {

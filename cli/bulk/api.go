@@ -22,6 +22,11 @@ type User struct {
 	CreatedAt string   `json:"createdAt"`
 	UpdatedAt string   `json:"updatedAt"`
 	Groups    []string `json:"groups"`
+	// Names and custom attributes, as the API gives them, so a JSON Lines
+	// export holds the whole user.
+	GivenName  *string           `json:"givenName,omitempty"`
+	FamilyName *string           `json:"familyName,omitempty"`
+	Attributes map[string]string `json:"attributes"`
 }
 
 // Create is one create request, as POST /users takes it.
