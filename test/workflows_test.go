@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,9 +51,10 @@ type workflow struct {
 		Uses        string         `json:"uses"`
 		With        map[string]any `json:"with"`
 		Steps       []struct {
-			Uses string         `json:"uses"`
-			Run  string         `json:"run"`
-			With map[string]any `json:"with"`
+			Uses string            `json:"uses"`
+			Run  string            `json:"run"`
+			With map[string]any    `json:"with"`
+			Env  map[string]string `json:"env"`
 		} `json:"steps"`
 	} `json:"jobs"`
 }
@@ -123,5 +125,30 @@ func TestToolchains(t *testing.T) {
 	}
 	if v := strings.TrimSpace(string(nvmrc)); v != "22" && v != "24" {
 		t.Errorf(".nvmrc = %q, want 22 or 24", v)
+	}
+}
+
+// TestDiffSynthRegion: the pull-request diff synthesizes before it has
+// credentials, and the CDK CLI then pins every stack without a Region to
+// AWS_REGION, or to us-east-1 when that is unset. The synth step must get the
+// region the diff role is assumed in, or a diff of stacks deployed anywhere
+// else reads us-east-1, where the role may read nothing.
+func TestDiffSynthRegion(t *testing.T) {
+	diff := readWorkflow(t, "diff.yml")
+	var synth, creds int = -1, -1
+	var region, credsRegion string
+	for i, s := range diff.Jobs["diff"].Steps {
+		switch {
+		case strings.Contains(s.Run, "make synth"):
+			synth, region = i, s.Env["AWS_REGION"]
+		case strings.HasPrefix(s.Uses, "aws-actions/configure-aws-credentials@"):
+			creds, credsRegion = i, fmt.Sprint(s.With["aws-region"])
+		}
+	}
+	if synth < 0 || creds < 0 {
+		t.Fatalf("diff.yml: synth step %d, credentials step %d", synth, creds)
+	}
+	if region == "" || region != credsRegion {
+		t.Errorf("diff.yml synth runs with AWS_REGION %q, want the diff role's region %q", region, credsRegion)
 	}
 }
