@@ -494,3 +494,24 @@ func TestWAFBlockedResponse(t *testing.T) {
 		})
 	}
 }
+
+// TestWAFAdmitsTheStageRate: the per-IP rate rule must let one client use
+// the stage's whole steady rate for the rule's 5 minutes, or a bulk import
+// (one machine, paced up to the stage's throttle) is blocked with 403
+// RequestBlocked part way: in prd, 50/s against 3000 per 5 minutes (10/s)
+// blocked every import of more than about 3000 users.
+func TestWAFAdmitsTheStageRate(t *testing.T) {
+	for _, c := range Environments() {
+		if c.WAF == nil {
+			continue
+		}
+		if need := int(c.ThrottleRate * 300); c.WAF.RateLimit < need {
+			t.Errorf("%s: WAF.RateLimit %d per 5 minutes is below the stage's %v/s (%d)", c.Name, c.WAF.RateLimit, c.ThrottleRate, need)
+		}
+		low := c
+		low.WAF = &WAF{RateLimit: int(c.ThrottleRate*300) - 1}
+		if err := low.Validate(); err == nil || !strings.Contains(err.Error(), "WAF.RateLimit:") {
+			t.Errorf("%s: Validate() with WAF.RateLimit below the stage's rate = %v, want an error naming WAF.RateLimit", c.Name, err)
+		}
+	}
+}
