@@ -152,3 +152,25 @@ func TestDiffSynthRegion(t *testing.T) {
 		t.Errorf("diff.yml synth runs with AWS_REGION %q, want the diff role's region %q", region, credsRegion)
 	}
 }
+
+// TestDiffSynthAccount: the deployed stacks were synthesized with their
+// account (the CDK CLI sets CDK_DEFAULT_ACCOUNT from the deploy role's
+// credentials), so ARNs built from it are literals there. The pull-request
+// diff synthesizes before it has credentials: without the account, those are
+// Refs to AWS::AccountId, and every diff showed about twenty resources of
+// each environment (Lambda permissions, the KMS key and topic policies)
+// changed. The synth step takes the account from the diff role's ARN.
+func TestDiffSynthAccount(t *testing.T) {
+	diff := readWorkflow(t, "diff.yml")
+	for _, s := range diff.Jobs["diff"].Steps {
+		if !strings.Contains(s.Run, "make synth") {
+			continue
+		}
+		if s.Env["ROLE_ARN"] != "${{ inputs.role-arn }}" ||
+			!strings.Contains(s.Run, `CDK_DEFAULT_ACCOUNT=$(cut -d: -f5 <<<"$ROLE_ARN") make synth`) {
+			t.Errorf("diff.yml synth step does not pin the diff role's account:\nenv %v\nrun %s", s.Env, s.Run)
+		}
+		return
+	}
+	t.Fatal("diff.yml has no make synth step")
+}
