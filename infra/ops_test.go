@@ -406,6 +406,26 @@ func TestWebACL(t *testing.T) {
 				!equalJSON(lp["RedactedFields"], []any{map[string]any{"SingleHeader": map[string]any{"Name": "authorization"}}}) {
 				t.Errorf("logging configuration = %v", lp)
 			}
+			// What WAF blocks or counts is kept. The managed rules overridden to
+			// Count log as EXCLUDED_AS_COUNT, not COUNT (WAF's ActionCondition):
+			// without it the very matches the overrides were made to watch are dropped.
+			kept := map[string]bool{}
+			for _, f := range lp["LoggingFilter"].(map[string]any)["Filters"].([]any) {
+				fm := f.(map[string]any)
+				if fm["Behavior"] != "KEEP" || fm["Requirement"] != "MEETS_ANY" {
+					continue
+				}
+				for _, cond := range fm["Conditions"].([]any) {
+					if ac, ok := cond.(map[string]any)["ActionCondition"].(map[string]any); ok {
+						kept[ac["Action"].(string)] = true
+					}
+				}
+			}
+			for _, a := range []string{"BLOCK", "COUNT", "EXCLUDED_AS_COUNT"} {
+				if !kept[a] {
+					t.Errorf("WAF logging filter does not keep %s: %v", a, lp["LoggingFilter"])
+				}
+			}
 		})
 	}
 }
