@@ -406,6 +406,26 @@ func TestWebACL(t *testing.T) {
 				!equalJSON(lp["RedactedFields"], []any{map[string]any{"SingleHeader": map[string]any{"Name": "authorization"}}}) {
 				t.Errorf("logging configuration = %v", lp)
 			}
+			// What WAF blocks or counts is kept. The managed rules overridden to
+			// Count log as EXCLUDED_AS_COUNT, not COUNT (WAF's ActionCondition):
+			// without it the very matches the overrides were made to watch are dropped.
+			kept := map[string]bool{}
+			for _, f := range lp["LoggingFilter"].(map[string]any)["Filters"].([]any) {
+				fm := f.(map[string]any)
+				if fm["Behavior"] != "KEEP" || fm["Requirement"] != "MEETS_ANY" {
+					continue
+				}
+				for _, cond := range fm["Conditions"].([]any) {
+					if ac, ok := cond.(map[string]any)["ActionCondition"].(map[string]any); ok {
+						kept[ac["Action"].(string)] = true
+					}
+				}
+			}
+			for _, a := range []string{"BLOCK", "COUNT", "EXCLUDED_AS_COUNT"} {
+				if !kept[a] {
+					t.Errorf("WAF logging filter does not keep %s: %v", a, lp["LoggingFilter"])
+				}
+			}
 		})
 	}
 }
@@ -462,6 +482,12 @@ func TestValidateOperationsNamesTheField(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.Alarms, c.WAF = DefaultAlarms(), DefaultWAF()
+			// prd's stage rate needs a higher limit than the default's: the
+			// baseline must be valid, or every case would pass on that error.
+			c.WAF.RateLimit = int(c.ThrottleRate * 300)
+			if err := c.Validate(); err != nil {
+				t.Fatalf("baseline: %v", err)
+			}
 			mutate(&c)
 			err := c.Validate()
 			if err == nil || !strings.Contains(err.Error(), field+":") {
@@ -492,5 +518,26 @@ func TestWAFBlockedResponse(t *testing.T) {
 				t.Errorf("WAF_FILTERED responses = %v", found)
 			}
 		})
+	}
+}
+
+// TestWAFAdmitsTheStageRate: the per-IP rate rule must let one client use
+// the stage's whole steady rate for the rule's 5 minutes, or a bulk import
+// (one machine, paced up to the stage's throttle) is blocked with 403
+// RequestBlocked part way: in prd, 50/s against 3000 per 5 minutes (10/s)
+// blocked every import of more than about 3000 users.
+func TestWAFAdmitsTheStageRate(t *testing.T) {
+	for _, c := range Environments() {
+		if c.WAF == nil {
+			continue
+		}
+		if need := int(c.ThrottleRate * 300); c.WAF.RateLimit < need {
+			t.Errorf("%s: WAF.RateLimit %d per 5 minutes is below the stage's %v/s (%d)", c.Name, c.WAF.RateLimit, c.ThrottleRate, need)
+		}
+		low := c
+		low.WAF = &WAF{RateLimit: int(c.ThrottleRate*300) - 1}
+		if err := low.Validate(); err == nil || !strings.Contains(err.Error(), "WAF.RateLimit:") {
+			t.Errorf("%s: Validate() with WAF.RateLimit below the stage's rate = %v, want an error naming WAF.RateLimit", c.Name, err)
+		}
 	}
 }

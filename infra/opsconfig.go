@@ -1,6 +1,9 @@
 package infra
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Alarms configures the CloudWatch alarms (alarms.go). Lambda errors,
 // Lambda throttles and invitations refused for the email cap alarm at the
@@ -45,7 +48,8 @@ type WAF struct {
 
 // DefaultWAF is the shipped web ACL: 3000 requests per IP in 5 minutes is
 // 10 a second sustained, what a bulk import from one machine may use at
-// dev's and stg's stage throttle.
+// stg's stage throttle; an environment with a higher ThrottleRate raises it
+// (Validate refuses a limit below the stage's rate).
 func DefaultWAF() *WAF { return &WAF{RateLimit: 3000} }
 
 // validateOperations checks the operations fields, reporting through Validate's bad.
@@ -77,6 +81,11 @@ func (c Config) validateOperations(bad func(field, format string, args ...any)) 
 		// AWS WAF's limits for a rate-based rule.
 		if w.RateLimit < 10 || w.RateLimit > 2_000_000_000 {
 			bad("WAF.RateLimit", "must be between 10 and 2000000000 requests per 5 minutes, got %d", w.RateLimit)
+		}
+		// One client (a bulk import paces itself up to the stage's throttle)
+		// must not be blocked at a rate the stage admits.
+		if need := int(math.Ceil(c.ThrottleRate * 300)); w.RateLimit < need {
+			bad("WAF.RateLimit", "%d per 5 minutes is below the stage's ThrottleRate %v/s over 5 minutes (%d): one client, such as a bulk import, would be blocked at a rate the stage admits", w.RateLimit, c.ThrottleRate, need)
 		}
 	}
 }

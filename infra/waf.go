@@ -139,6 +139,8 @@ func NewWebACL(scope constructs.Construct, id string, props *WebACLProps) awswaf
 				"Conditions": []any{
 					map[string]any{"ActionCondition": map[string]any{"Action": "BLOCK"}},
 					map[string]any{"ActionCondition": map[string]any{"Action": "COUNT"}},
+					// Managed rules overridden to Count match this, not COUNT.
+					map[string]any{"ActionCondition": map[string]any{"Action": "EXCLUDED_AS_COUNT"}},
 				},
 			}},
 		},

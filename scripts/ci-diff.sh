@@ -2,9 +2,10 @@
 # ci-diff.sh ENV DIR: what pr.yml runs for one environment, with that
 # environment's diff role in the environment (AWS_* from
 # configure-aws-credentials) and the cloud assembly already in cdk.out
-# (synthesized offline, so stacks without a pinned account resolve to the
-# diff role's own). Writes `cdk diff` of UserAdmin-ENV (and the account stack
-# it depends on) to DIR/ENV.txt and its exit status to DIR/ENV.status;
+# (synthesized offline for the diff role's account and region, as a deploy
+# synthesizes them, so only real changes show). Writes `cdk diff` of
+# UserAdmin-ENV (and the account stack it depends on) to DIR/ENV.txt and its
+# exit status to DIR/ENV.status;
 # exits 0 either way, so the comment can say which diff failed.
 set -euo pipefail
 

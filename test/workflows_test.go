@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,9 +51,10 @@ type workflow struct {
 		Uses        string         `json:"uses"`
 		With        map[string]any `json:"with"`
 		Steps       []struct {
-			Uses string         `json:"uses"`
-			Run  string         `json:"run"`
-			With map[string]any `json:"with"`
+			Uses string            `json:"uses"`
+			Run  string            `json:"run"`
+			With map[string]any    `json:"with"`
+			Env  map[string]string `json:"env"`
 		} `json:"steps"`
 	} `json:"jobs"`
 }
@@ -124,4 +126,51 @@ func TestToolchains(t *testing.T) {
 	if v := strings.TrimSpace(string(nvmrc)); v != "22" && v != "24" {
 		t.Errorf(".nvmrc = %q, want 22 or 24", v)
 	}
+}
+
+// TestDiffSynthRegion: the pull-request diff synthesizes before it has
+// credentials, and the CDK CLI then pins every stack without a Region to
+// AWS_REGION, or to us-east-1 when that is unset. The synth step must get the
+// region the diff role is assumed in, or a diff of stacks deployed anywhere
+// else reads us-east-1, where the role may read nothing.
+func TestDiffSynthRegion(t *testing.T) {
+	diff := readWorkflow(t, "diff.yml")
+	var synth, creds int = -1, -1
+	var region, credsRegion string
+	for i, s := range diff.Jobs["diff"].Steps {
+		switch {
+		case strings.Contains(s.Run, "make synth"):
+			synth, region = i, s.Env["AWS_REGION"]
+		case strings.HasPrefix(s.Uses, "aws-actions/configure-aws-credentials@"):
+			creds, credsRegion = i, fmt.Sprint(s.With["aws-region"])
+		}
+	}
+	if synth < 0 || creds < 0 {
+		t.Fatalf("diff.yml: synth step %d, credentials step %d", synth, creds)
+	}
+	if region == "" || region != credsRegion {
+		t.Errorf("diff.yml synth runs with AWS_REGION %q, want the diff role's region %q", region, credsRegion)
+	}
+}
+
+// TestDiffSynthAccount: the deployed stacks were synthesized with their
+// account (the CDK CLI sets CDK_DEFAULT_ACCOUNT from the deploy role's
+// credentials), so ARNs built from it are literals there. The pull-request
+// diff synthesizes before it has credentials: without the account, those are
+// Refs to AWS::AccountId, and every diff showed about twenty resources of
+// each environment (Lambda permissions, the KMS key and topic policies)
+// changed. The synth step takes the account from the diff role's ARN.
+func TestDiffSynthAccount(t *testing.T) {
+	diff := readWorkflow(t, "diff.yml")
+	for _, s := range diff.Jobs["diff"].Steps {
+		if !strings.Contains(s.Run, "make synth") {
+			continue
+		}
+		if s.Env["ROLE_ARN"] != "${{ inputs.role-arn }}" ||
+			!strings.Contains(s.Run, `CDK_DEFAULT_ACCOUNT=$(cut -d: -f5 <<<"$ROLE_ARN") make synth`) {
+			t.Errorf("diff.yml synth step does not pin the diff role's account:\nenv %v\nrun %s", s.Env, s.Run)
+		}
+		return
+	}
+	t.Fatal("diff.yml has no make synth step")
 }
