@@ -72,16 +72,9 @@ func (a *app) usersPasswordCommand() *cobra.Command {
 			req := client.PasswordRequest{Mode: client.PasswordRequestMode("reset")}
 			if temporary {
 				req.Mode = client.PasswordRequestMode("temporary")
-				if noInvitation {
-					f := false
-					req.SendInvitation = &f
-				}
-				if tempStdin {
-					pw, err := a.prompter(true).secret("temporary password")
-					if err != nil {
-						return usageErr("%v", err)
-					}
-					req.TemporaryPassword = &pw
+				var err error
+				if req.SendInvitation, req.TemporaryPassword, err = a.temporaryPasswordOptions(noInvitation, tempStdin); err != nil {
+					return err
 				}
 			} else if tempStdin || noInvitation {
 				return usageErr("--temporary-password-stdin and --no-invitation go with --temporary")
@@ -141,4 +134,22 @@ func (a *app) usersUpdateCommand() *cobra.Command {
 	f.StringVar(&family, "family-name", "", "the user's family name")
 	f.StringArrayVar(&attrs, "attribute", nil, "a custom attribute the environment declares, NAME=VALUE (repeatable)")
 	return cmd
+}
+
+// temporaryPasswordOptions turns --no-invitation and --temporary-password-stdin
+// into the request's sendInvitation and temporaryPassword (nil: the API's
+// default); the password comes from standard input or a no-echo prompt only.
+func (a *app) temporaryPasswordOptions(noInvitation, fromStdin bool) (send *bool, password *string, err error) {
+	if noInvitation {
+		f := false
+		send = &f
+	}
+	if fromStdin {
+		pw, err := a.prompter(true).secret("temporary password")
+		if err != nil {
+			return nil, nil, usageErr("%v", err)
+		}
+		password = &pw
+	}
+	return send, password, nil
 }

@@ -102,16 +102,9 @@ func (a *app) usersCreateCommand() *cobra.Command {
 			if len(groups) > 0 {
 				req.Groups = &groups
 			}
-			if noInvitation {
-				f := false
-				req.SendInvitation = &f
-			}
-			if tempStdin {
-				pw, err := a.prompter(true).secret("temporary password")
-				if err != nil {
-					return usageErr("%v", err)
-				}
-				req.TemporaryPassword = &pw
+			var err error
+			if req.SendInvitation, req.TemporaryPassword, err = a.temporaryPasswordOptions(noInvitation, tempStdin); err != nil {
+				return err
 			}
 			body, err := x.Do(x.Client.CreateUser(cmd.Context(), req))
 			if err != nil {
