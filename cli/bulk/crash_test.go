@@ -173,13 +173,7 @@ func TestCrashMidImportThenResume(t *testing.T) {
 	input, good := crashInput(t, dir)
 	state, report := filepath.Join(dir, "state"), filepath.Join(dir, "report.csv")
 
-	c := startChild(t, srv.URL, input, state, report)
-	select {
-	case <-f.held: // user12 is created and its answer held: the child waits for it
-	case <-time.After(30 * time.Second):
-		c.cmd.Process.Kill()
-		t.Fatalf("the import never reached user12:\n%s", c.stderr.String())
-	}
+	c := startHeld(t, f, srv.URL, input, state, report, "user12")
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -217,13 +211,7 @@ func TestInterruptThenResume(t *testing.T) {
 	input, good := crashInput(t, dir)
 	state, report := filepath.Join(dir, "state"), filepath.Join(dir, "report.csv")
 
-	c := startChild(t, srv.URL, input, state, report)
-	select {
-	case <-f.held:
-	case <-time.After(30 * time.Second):
-		c.cmd.Process.Kill()
-		t.Fatalf("the import never reached user08:\n%s", c.stderr.String())
-	}
+	c := startHeld(t, f, srv.URL, input, state, report, "user08")
 	if err := c.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -290,4 +278,18 @@ func TestInterruptThenResume(t *testing.T) {
 		}
 	}
 	f.mu.Unlock()
+}
+
+// startHeld starts an import in a child process and returns once the fake
+// holds the answer to who's create (its fault is holdAfterCreate).
+func startHeld(t *testing.T, f *fakeAPI, url, input, state, report, who string) *child {
+	t.Helper()
+	c := startChild(t, url, input, state, report)
+	select {
+	case <-f.held:
+	case <-time.After(30 * time.Second):
+		c.cmd.Process.Kill()
+		t.Fatalf("the import never reached %s:\n%s", who, c.stderr.String())
+	}
+	return c
 }
