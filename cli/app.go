@@ -18,7 +18,7 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit codes, as the README documents them.
+// Exit codes, as docs/administrators.md documents them.
 const (
 	ExitOK        = 0
 	ExitAPI       = 1 // the API (or Cognito) refused, or the call failed

@@ -24,7 +24,7 @@ type CIConfig struct {
 	// repository: "repo:OWNER/REPO" (the default, from GitHubRepo), or the
 	// immutable form "repo:OWNER@OWNER_ID/REPO@REPO_ID" that repositories
 	// created, renamed or transferred after 2026-06-18 (and those that opt
-	// in) use. The README says how to read which one a repository uses.
+	// in) use. docs/deploying.md says how to read which one a repository uses.
 	SubjectPrefix string
 	// BootstrapQualifier is the --qualifier of `cdk bootstrap` in every target
 	// account; empty means CDK's default, hnb659fds.

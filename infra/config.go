@@ -87,7 +87,7 @@ type Config struct {
 	// LambdaMemoryMB for the admin function.
 	LambdaMemoryMB int
 
-	// Operations (opsconfig.go; the README's "Operating it").
+	// Operations (opsconfig.go; docs/operations.md).
 	// Alarms, when set, creates the CloudWatch alarms and the SNS topic they notify.
 	Alarms *Alarms
 	// Tracing turns on X-Ray tracing for the API stage and the Lambda.

@@ -47,7 +47,7 @@ func NewDashboard(scope constructs.Construct, id string, props *DashboardProps) 
 			refs[i] = a
 		}
 		rows = append(rows, &[]awscloudwatch.IWidget{awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
-			Title:  jsii.String("Alarms (what each means and what to do: the alarm's description, and the README's Operating it)"),
+			Title:  jsii.String("Alarms (what each means and what to do: the alarm's description, and docs/operations.md)"),
 			Alarms: &refs, Width: jsii.Number(24), Height: jsii.Number(3),
 		})})
 	}

@@ -58,7 +58,7 @@ func coldStart(ctx context.Context, r *report, root, tmp string, n int) error {
 	r.add("cold start, X-Ray active tracing (shipped): CPU to the first 201", spread(tCPU), "", "")
 	r.note("X-Ray: the function carries no X-Ray SDK, so active tracing records the invocation's own segment (Lambda's, outside the process) " +
 		"and API Gateway's; the rows above run with the environment and sampled trace header Lambda gives a traced function. " +
-		"Cognito calls as subsegments would need aws-xray-sdk-go (v1.8.5), which links aws-sdk-go v1, gRPC and fasthttp: see the README's Operating it.")
+		"Cognito calls as subsegments would need aws-xray-sdk-go (v1.8.5), which links aws-sdk-go v1, gRPC and fasthttp: see docs/operations.md.")
 
 	traced, err := runner.Run(ctx, []string{bin}, "GODEBUG=inittrace=1")
 	if err != nil {
