@@ -71,7 +71,7 @@ type call struct {
 	failure *apiError
 	// deadline is the invocation's own, when it has one.
 	deadline time.Time
-	// signOutFailed marks a disable whose sessions could not be ended, for the audit line.
+	// signOutFailed marks a disable or password change whose sessions could not be ended, for the audit line.
 	signOutFailed bool
 	// extra are route-specific audit attributes: names and modes, never values or passwords.
 	extra []slog.Attr
