@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/spf13/cobra"
 )
 
@@ -251,3 +254,166 @@ func TestTransportRefusesPlainHTTP(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// totpServer is srpServer with an authenticator app to set up: it raises
+// MFA_SETUP after the password, hands out a secret and accepts any code.
+type totpServer struct {
+	*srpServer
+	associated int
+	code       string // the code verified
+}
+
+const testTOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+func (s *totpServer) AssociateSoftwareToken(context.Context, *cip.AssociateSoftwareTokenInput, ...func(*cip.Options)) (*cip.AssociateSoftwareTokenOutput, error) {
+	s.associated++
+	return &cip.AssociateSoftwareTokenOutput{SecretCode: aws.String(testTOTPSecret), Session: aws.String("s2")}, nil
+}
+
+func (s *totpServer) VerifySoftwareToken(_ context.Context, in *cip.VerifySoftwareTokenInput, _ ...func(*cip.Options)) (*cip.VerifySoftwareTokenOutput, error) {
+	s.code = aws.ToString(in.UserCode)
+	return &cip.VerifySoftwareTokenOutput{Status: types.VerifySoftwareTokenResponseTypeSuccess, Session: aws.String("s3")}, nil
+}
+
+func newTOTPServer(t *testing.T, password string) *totpServer {
+	srv := newSRPServer(t, "eu-west-1_Ab12Cd34", "u", password)
+	srv.then = []types.ChallengeNameType{types.ChallengeNameTypeMfaSetup}
+	return &totpServer{srpServer: srv}
+}
+
+// The TOTP secret of an MFA setup at sign-in goes to a terminal, or to a
+// new 0600 file; with neither, the sign-in stops before Cognito makes one,
+// and no secret reaches standard error (a CI log).
+func TestTOTPSecretOnlyToATerminalOrAFile(t *testing.T) {
+	const password = "Correct-Horse-9!"
+	signIn := func(terminal bool, file string) (*totpServer, string, error) {
+		srv := newTOTPServer(t, password)
+		si, stderr := testSignIn(srv, "123456\n")
+		si.secret = secretOut{stderr: stderr, terminal: terminal, file: file}
+		_, err := si.run(context.Background(), "admin@example.com", password)
+		return srv, stderr.String(), err
+	}
+
+	t.Run("no terminal, no file", func(t *testing.T) {
+		srv, stderr, err := signIn(false, "")
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != ExitUsage || !strings.Contains(err.Error(), "--totp-secret-file") || !strings.Contains(err.Error(), "terminal") {
+			t.Fatalf("err %v, want a usage error naming the terminal and --totp-secret-file", err)
+		}
+		if srv.associated != 0 || strings.Contains(stderr, testTOTPSecret) {
+			t.Errorf("a secret was made (%d) or shown: %s", srv.associated, stderr)
+		}
+	})
+	t.Run("terminal", func(t *testing.T) {
+		srv, stderr, err := signIn(true, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stderr, "Secret: "+testTOTPSecret) || !strings.Contains(stderr, "otpauth://totp/") || srv.code != "123456" {
+			t.Errorf("stderr %q, code %q", stderr, srv.code)
+		}
+	})
+	t.Run("file", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "totp.txt")
+		srv, stderr, err := signIn(false, file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(stderr, testTOTPSecret) || !strings.Contains(stderr, file) {
+			t.Errorf("stderr %q: the secret shown, or the file not named", stderr)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil || !strings.Contains(string(b), "Secret: "+testTOTPSecret) || !strings.Contains(string(b), "otpauth://totp/") || srv.code != "123456" {
+			t.Errorf("file %q (%v), code %q", b, err, srv.code)
+		}
+		assertMode(t, file, 0o600)
+	})
+	t.Run("existing file", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "totp.txt")
+		if err := os.WriteFile(file, []byte("keep"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := signIn(false, file)
+		if err == nil || !strings.Contains(err.Error(), "does not exist yet") {
+			t.Fatalf("err %v", err)
+		}
+		if b, _ := os.ReadFile(file); string(b) != "keep" {
+			t.Errorf("an existing file was overwritten: %q", b)
+		}
+	})
+	t.Run("symlink", func(t *testing.T) {
+		dir := t.TempDir()
+		target, link := filepath.Join(dir, "elsewhere"), filepath.Join(dir, "totp.txt")
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := signIn(false, link); err == nil {
+			t.Fatal("the secret was written through a symlink")
+		}
+		if _, err := os.Stat(target); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the symlink's target was created: %v", err)
+		}
+	})
+}
+
+// mfa setup without a terminal refuses before the session is used, so
+// Cognito makes no secret; with --totp-secret-file it gets that far.
+func TestMFASetupNeedsATerminalOrAFile(t *testing.T) {
+	var mu sync.Mutex
+	var targets []string
+	cognito := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		targets = append(targets, r.Header.Get("X-Amz-Target"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"__type":"NotAuthorizedException","message":"no"}`)
+	}))
+	defer cognito.Close()
+	dir := t.TempDir()
+	a := newApp(IO{})
+	a.confDir, a.profile = dir, "default"
+	if err := a.saveProfile(Profile{APIURL: "https://api.example.com", Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c", CognitoEndpoint: cognito.URL}); err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Now().Add(time.Hour)
+	if err := a.saveSession(&Session{IDToken: fakeIDToken(1, exp), AccessToken: "a", RefreshToken: "r", ExpiresAt: exp, ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	code, _, stderr := run(t, env, "123456\n", "mfa", "setup", "--code-stdin")
+	if code != ExitUsage || !strings.Contains(stderr, "--totp-secret-file") || len(targets) != 0 {
+		t.Fatalf("exit %d, Cognito calls %v: %s", code, targets, stderr)
+	}
+	// With a file, it goes on to Cognito (which refuses here).
+	code, _, stderr = run(t, env, "123456\n", "mfa", "setup", "--code-stdin", "--totp-secret-file", filepath.Join(t.TempDir(), "s"))
+	if code != ExitAPI || len(targets) != 1 || targets[0] != "AWSCognitoIdentityProviderService.AssociateSoftwareToken" {
+		t.Fatalf("exit %d, Cognito calls %v: %s", code, targets, stderr)
+	}
+}
+
+func TestOTPStdinFlags(t *testing.T) {
+	env := signedInProfile(t, "https://api.example.com")
+	for _, args := range [][]string{
+		{"login", "--email", "a@example.com", "--otp-stdin"},
+		{"login", "--email", "a@example.com", "--password-stdin", "--otp-stdin", "--otp", "123456"},
+	} {
+		if code, _, stderr := run(t, env, "pw\n123456\n", args...); code != ExitUsage || !strings.Contains(stderr, "--otp-stdin") {
+			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+}
+
+// --otp-stdin: the code is the line after the password on standard input.
+func TestOTPFromStdin(t *testing.T) {
+	const password = "Correct-Horse-9!"
+	srv := newSRPServer(t, "eu-west-1_Ab12Cd34", "u", password)
+	srv.then = []types.ChallengeNameType{types.ChallengeNameTypeSoftwareTokenMfa}
+	si, _ := testSignIn(srv, "654321\n")
+	if _, err := si.run(context.Background(), "admin@example.com", password); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.responses[1]["SOFTWARE_TOKEN_MFA_CODE"]; got != "654321" {
+		t.Errorf("code %q", got)
+	}
+}
