@@ -733,6 +733,20 @@ func TestUseradminBinary(t *testing.T) {
 	if !strings.Contains(errOut, "UserNotFound") || !strings.Contains(errOut, "request id") {
 		t.Errorf("API error output: %q", errOut)
 	}
+	// "groups remove EMAIL .." would resolve to DELETE /users/EMAIL/: refused, and the user is still there.
+	const victim = "binary.victim@example.com"
+	if err := env.SeedUser(context.Background(), victim, password); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"..", ".", ""} {
+		if out := runBin("", 2, "groups", "remove", victim, bad); !strings.Contains(out, "would change the request's path") {
+			t.Errorf("groups remove %q: %s", bad, out)
+		}
+	}
+	runBin("", 2, "users", "delete", "..", "--yes")
+	if poolUser(t, victim) == nil {
+		t.Fatal("the victim was deleted")
+	}
 	s := readSession(t, conf, "bin")
 	for _, args := range argv {
 		joined := strings.Join(args, " ")
