@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"strings"
@@ -208,7 +209,14 @@ const totpSecretFileFlag = "--totp-secret-file"
 
 // ready says whether the secret can be shown, before one is made.
 func (o secretOut) ready(command string) error {
-	if o.file != "" || o.terminal {
+	if o.file != "" {
+		// Checked again when it is created (O_EXCL); here, to stop before Cognito makes a secret.
+		if _, err := os.Lstat(o.file); !errors.Is(err, fs.ErrNotExist) {
+			return usageErr("%s %s: the file exists (give a path that does not exist yet)", totpSecretFileFlag, o.file)
+		}
+		return nil
+	}
+	if o.terminal {
 		return nil
 	}
 	return usageErr("setting up TOTP shows a secret, which this command writes only to a terminal, never to a log: "+

@@ -333,9 +333,9 @@ func TestTOTPSecretOnlyToATerminalOrAFile(t *testing.T) {
 		if err := os.WriteFile(file, []byte("keep"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := signIn(false, file)
-		if err == nil || !strings.Contains(err.Error(), "does not exist yet") {
-			t.Fatalf("err %v", err)
+		srv, _, err := signIn(false, file)
+		if err == nil || !strings.Contains(err.Error(), "does not exist yet") || srv.associated != 0 {
+			t.Fatalf("err %v, secrets made %d", err, srv.associated)
 		}
 		if b, _ := os.ReadFile(file); string(b) != "keep" {
 			t.Errorf("an existing file was overwritten: %q", b)
@@ -349,6 +349,10 @@ func TestTOTPSecretOnlyToATerminalOrAFile(t *testing.T) {
 		}
 		if _, _, err := signIn(false, link); err == nil {
 			t.Fatal("the secret was written through a symlink")
+		}
+		// Created between the check and the write, the symlink is still not followed.
+		if err := (secretOut{file: link}).show(testTOTPSecret, "otpauth://totp/x"); err == nil {
+			t.Fatal("show wrote through a symlink")
 		}
 		if _, err := os.Stat(target); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("the symlink's target was created: %v", err)

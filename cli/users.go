@@ -52,7 +52,7 @@ func checkPathArgs(cmd *cobra.Command, argv []string) error {
 		if i < len(names) {
 			name = names[i]
 		}
-		return usageErr("%s: %s %q is not a usable value: empty, \".\" and \"..\" would change the request's path to another route", cmd.CommandPath(), name, v)
+		return usageErr("%s: %s %q is refused: an empty, \".\" or \"..\" value would change the request's path to another route", cmd.CommandPath(), name, v)
 	}
 	return nil
 }
