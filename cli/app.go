@@ -97,9 +97,6 @@ type app struct {
 	profile string // --profile
 	output  string // --output
 	confDir string
-	// secretTerminal says whether a TOTP secret may be written to w: only a
-	// terminal (tests replace it, having none).
-	secretTerminal func(w any) bool
 }
 
 func newApp(stdio IO) *app {
@@ -116,7 +113,7 @@ func newApp(stdio IO) *app {
 	if stdio.Stdin == nil {
 		stdio.Stdin = strings.NewReader("")
 	}
-	return &app{io: stdio, secretTerminal: isTerminal}
+	return &app{io: stdio}
 }
 
 // rootCommand builds the command tree.

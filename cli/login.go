@@ -261,7 +261,7 @@ func otpauthURI(secret, account, issuer string) string {
 // secretOut is where this run may show a TOTP secret: standard error when it
 // is a terminal, or file.
 func (a *app) secretOut(file string) secretOut {
-	return secretOut{stderr: a.io.Stderr, terminal: a.secretTerminal(a.io.Stderr), file: file}
+	return secretOut{stderr: a.io.Stderr, terminal: isTerminal(a.io.Stderr), file: file}
 }
 
 // totp answers a TOTP challenge with --otp or a code asked for.
