@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -54,14 +55,24 @@ func (a *app) whoamiCommand() *cobra.Command {
 func (a *app) mfaCommand() *cobra.Command {
 	mfa := &cobra.Command{Use: "mfa", Short: "Your own second factor (TOTP)"}
 	var codeStdin bool
+	var secretFile string
 	setup := &cobra.Command{
 		Use:   "setup",
 		Short: "Set up an authenticator app (TOTP) for your account, where the pool makes it optional",
 		Long: `Set up an authenticator app for the signed-in account and make it the
 account's second factor: every later sign-in asks for its code. Pools that
-require TOTP set it up at the first sign-in instead (useradmin login).`,
+require TOTP set it up at the first sign-in instead (useradmin login).
+
+The app's secret is shown only on a terminal, never in a log. Without a
+terminal, give --totp-secret-file FILE: the secret and its otpauth:// URI are
+written to that new file, readable by you only (0600).`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := a.secretOut(secretFile)
+			// Before Cognito makes a secret: there must be a safe place to show it.
+			if err := out.ready("useradmin mfa setup"); err != nil {
+				return err
+			}
 			p, s, err := a.session(cmd.Context())
 			if err != nil {
 				return err
@@ -73,7 +84,11 @@ require TOTP set it up at the first sign-in instead (useradmin login).`,
 				return failErr("%s", cognitoMessage(err))
 			}
 			c, _ := tokenClaims(s.IDToken)
-			code, err := showSecretAndAsk(a.prompter(codeStdin), a.io.Stderr, aws.ToString(assoc.SecretCode), c.Email, p.UserPoolID)
+			code, err := showSecretAndAsk(a.prompter(codeStdin), out, aws.ToString(assoc.SecretCode), c.Email, p.UserPoolID)
+			var ee *exitError
+			if errors.As(err, &ee) {
+				return err
+			}
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -97,6 +112,7 @@ require TOTP set it up at the first sign-in instead (useradmin login).`,
 		},
 	}
 	setup.Flags().BoolVar(&codeStdin, "code-stdin", false, "read the code from standard input instead of a terminal")
+	setup.Flags().StringVar(&secretFile, "totp-secret-file", "", "without a terminal: write the secret to this new file (0600) instead")
 	mfa.AddCommand(setup)
 	return mfa
 }

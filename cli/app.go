@@ -34,7 +34,8 @@ type IO struct {
 	Stderr io.Writer
 	// Getenv reads the environment (USERADMIN_PROFILE, USERADMIN_CONFIG_DIR).
 	Getenv func(string) string
-	// HTTPClient calls the API and Cognito; nil means a default with a timeout.
+	// HTTPClient calls the API and Cognito; nil means a default with a
+	// timeout. Either way, plain http:// is refused off the machine (endpoint.go).
 	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -108,6 +109,7 @@ func newApp(stdio IO) *app {
 	if stdio.HTTPClient == nil {
 		stdio.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	stdio.HTTPClient = withLoopbackOnlyHTTP(stdio.HTTPClient)
 	if stdio.Stdin == nil {
 		stdio.Stdin = strings.NewReader("")
 	}

@@ -58,10 +58,13 @@ func TestEveryOperationHasACommand(t *testing.T) {
 // line (where ps and shell history would show them). Any flag named like a
 // secret may only be a switch that says to read it from standard input.
 func TestNoSecretFlags(t *testing.T) {
-	secretish := regexp.MustCompile(`(?i)pass|token|secret|session|key|credential`)
+	secretish := regexp.MustCompile(`(?i)pass|token|secret|session|key|credential|otp`)
 	// A page's nextToken is an opaque cursor and a password policy is a
-	// set of rules: neither is a credential.
-	allowed := map[string]bool{"next-token": true, "password-policy": true}
+	// set of rules: neither is a credential. --totp-secret-file names the
+	// new 0600 file the secret is written to, not the secret. --otp is a
+	// one-time code that lives 30 seconds, kept for old scripts beside
+	// --otp-stdin, which keeps it out of the process list.
+	allowed := map[string]bool{"next-token": true, "password-policy": true, "totp-secret-file": true, "otp": true}
 	n := 0
 	walk(newApp(IO{}).rootCommand(), func(c *cobra.Command) {
 		visit := func(f *pflag.Flag) {
@@ -75,7 +78,7 @@ func TestNoSecretFlags(t *testing.T) {
 		}
 		c.LocalFlags().VisitAll(visit)
 	})
-	if n < 2 { // --password-stdin, --temporary-password-stdin
+	if n < 3 { // --password-stdin, --temporary-password-stdin, --otp-stdin
 		t.Fatalf("found %d secret-related flags; the walk is broken", n)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,8 +77,13 @@ platform team to hand to an administrator who has no AWS credentials.`,
 				}
 				p.PasswordPolicy = formatPolicy(pp)
 			}
-			if u, err := url.Parse(p.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return usageErr("--api-url %q is not an http(s) URL", p.APIURL)
+			if err := checkEndpoint("--api-url", p.APIURL); err != nil {
+				return usageErr("%v", err)
+			}
+			if p.CognitoEndpoint != "" {
+				if err := checkEndpoint("--cognito-endpoint", p.CognitoEndpoint); err != nil {
+					return usageErr("%v", err)
+				}
 			}
 			if print {
 				fmt.Fprintln(a.io.Stdout, configureLine(a.profile, p))

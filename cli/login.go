@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -34,9 +37,13 @@ type signIn struct {
 	prompt   *prompter
 	stderr   interface{ Write([]byte) (int, error) }
 	otp      string // --otp
+	secret   secretOut
 	policy   settings.PasswordPolicy
 	now      func() time.Time
 	username string // Cognito's USERNAME for challenge responses
+	// newPasswordSent: this sign-in answered NEW_PASSWORD_REQUIRED, so a
+	// later stop leaves the account with the new password.
+	newPasswordSent bool
 }
 
 // errChallenge is a challenge the command cannot answer.
@@ -70,6 +77,7 @@ func (s *signIn) run(ctx context.Context, email, password string) (*types.Authen
 			}
 		case types.ChallengeNameTypeNewPasswordRequired:
 			responses, err = s.newPassword()
+			s.newPasswordSent = err == nil
 		case types.ChallengeNameTypeMfaSetup:
 			responses, session, err = s.mfaSetup(ctx, session)
 		case types.ChallengeNameTypeSoftwareTokenMfa:
@@ -150,11 +158,18 @@ func describePolicy(p settings.PasswordPolicy) string {
 // user, and verified with a code from their authenticator app.
 func (s *signIn) mfaSetup(ctx context.Context, session *string) (map[string]string, *string, error) {
 	fmt.Fprintln(s.stderr, "This pool requires a second factor: set up an authenticator app (TOTP).")
+	// Before Cognito makes a secret: there must be a safe place to show it.
+	if err := s.secret.ready("useradmin login"); err != nil {
+		if s.newPasswordSent {
+			err = usageErr("%v (the new password you chose may already be set: try it first next time)", err)
+		}
+		return nil, nil, err
+	}
 	assoc, err := s.idp.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{Session: session})
 	if err != nil {
 		return nil, nil, err
 	}
-	code, err := showSecretAndAsk(s.prompt, s.stderr, aws.ToString(assoc.SecretCode), s.username, s.profile.UserPoolID)
+	code, err := showSecretAndAsk(s.prompt, s.secret, aws.ToString(assoc.SecretCode), s.username, s.profile.UserPoolID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,12 +185,69 @@ func (s *signIn) mfaSetup(ctx context.Context, session *string) (map[string]stri
 	return map[string]string{}, v.Session, nil
 }
 
-// showSecretAndAsk prints a TOTP secret and its otpauth:// URI (for a QR
-// code or a password manager), then asks for a current code.
-func showSecretAndAsk(p *prompter, w interface{ Write([]byte) (int, error) }, secret, account, issuer string) (string, error) {
-	fmt.Fprintf(w, "Secret: %s\n", secret)
-	fmt.Fprintf(w, "URI:    %s\n", otpauthURI(secret, account, issuer))
+// showSecretAndAsk shows a TOTP secret and its otpauth:// URI (for a QR
+// code or a password manager) where out allows, then asks for a current code.
+func showSecretAndAsk(p *prompter, out secretOut, secret, account, issuer string) (string, error) {
+	if err := out.show(secret, otpauthURI(secret, account, issuer)); err != nil {
+		return "", err
+	}
 	return p.text("Code from the app")
+}
+
+// secretOut is where a TOTP secret may be shown: a terminal, or a new file
+// only its owner can read (--totp-secret-file). Never anywhere else: the
+// secret makes every future code, so in a CI log or a redirected output it
+// is a second factor for whoever reads that.
+type secretOut struct {
+	stderr   io.Writer
+	terminal bool   // stderr is a terminal
+	file     string // --totp-secret-file
+}
+
+// totpSecretFileFlag names the flag in messages.
+const totpSecretFileFlag = "--totp-secret-file"
+
+// ready says whether the secret can be shown, before one is made.
+func (o secretOut) ready(command string) error {
+	if o.file != "" {
+		// Checked again when it is created (O_EXCL); here, to stop before Cognito makes a secret.
+		if _, err := os.Lstat(o.file); !errors.Is(err, fs.ErrNotExist) {
+			return usageErr("%s %s: the file exists (give a path that does not exist yet)", totpSecretFileFlag, o.file)
+		}
+		return nil
+	}
+	if o.terminal {
+		return nil
+	}
+	return usageErr("setting up TOTP shows a secret, which this command writes only to a terminal, never to a log: "+
+		"run %s in a terminal, or give %s FILE to have it written to a new file only you can read", command, totpSecretFileFlag)
+}
+
+// show writes the secret and its URI: to the file, created afresh (never an
+// existing one, nor through a symlink) with mode 0600, or to the terminal.
+func (o secretOut) show(secret, uri string) error {
+	text := fmt.Sprintf("Secret: %s\nURI:    %s\n", secret, uri)
+	if o.file == "" {
+		if !o.terminal {
+			return o.ready("useradmin")
+		}
+		_, err := io.WriteString(o.stderr, text)
+		return err
+	}
+	f, err := os.OpenFile(o.file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+	if err != nil {
+		return usageErr("%s %s: %v (give a path that does not exist yet)", totpSecretFileFlag, o.file, err)
+	}
+	_, err = io.WriteString(f, text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(o.file)
+		return failErr("writing %s: %v", o.file, err)
+	}
+	fmt.Fprintf(o.stderr, "The TOTP secret and its otpauth:// URI are in %s (readable by you only): add them to your authenticator app, then delete the file.\n", o.file)
+	return nil
 }
 
 // otpauthURI is the Key URI Format authenticator apps read.
@@ -184,6 +256,12 @@ func otpauthURI(secret, account, issuer string) string {
 	v.Set("secret", secret)
 	v.Set("issuer", issuer)
 	return "otpauth://totp/" + url.PathEscape(issuer+":"+account) + "?" + v.Encode()
+}
+
+// secretOut is where this run may show a TOTP secret: standard error when it
+// is a terminal, or file.
+func (a *app) secretOut(file string) secretOut {
+	return secretOut{stderr: a.io.Stderr, terminal: isTerminal(a.io.Stderr), file: file}
 }
 
 // totp answers a TOTP challenge with --otp or a code asked for.
@@ -199,8 +277,8 @@ func (s *signIn) totp(key string) (map[string]string, error) {
 }
 
 func (a *app) loginCommand() *cobra.Command {
-	var email, otp string
-	var passwordStdin bool
+	var email, otp, secretFile string
+	var passwordStdin, otpStdin bool
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Sign in (SRP) and cache the session for the profile",
@@ -208,9 +286,21 @@ func (a *app) loginCommand() *cobra.Command {
 password at the first sign-in, the setup of an authenticator app where the pool
 requires one, and a code from it. The password is asked for without echo, or
 read from standard input with --password-stdin (first line: the password; next
-line: the new password, when one is required; then any code asked for).`,
+line: the new password, when one is required; then any code asked for).
+--otp-stdin says the code comes that way too, after the password lines; it
+keeps the code out of the process list, where --otp puts it.
+
+Setting up an authenticator app shows its secret: only on a terminal, never in
+a log. Without a terminal, give --totp-secret-file FILE: the secret and its
+otpauth:// URI are written to that new file, readable by you only (0600).`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case otpStdin && otp != "":
+				return usageErr("give --otp or --otp-stdin, not both")
+			case otpStdin && !passwordStdin:
+				return usageErr("--otp-stdin reads the code from standard input after the password: use it with --password-stdin")
+			}
 			p, err := a.loadProfile()
 			if err != nil {
 				return err
@@ -230,7 +320,7 @@ line: the new password, when one is required; then any code asked for).`,
 			}
 			si := &signIn{
 				idp: a.cognito(p), profile: p, prompt: pr, stderr: a.io.Stderr, otp: otp,
-				policy: p.policy(), now: a.io.Now,
+				policy: p.policy(), now: a.io.Now, secret: a.secretOut(secretFile),
 			}
 			res, err := si.run(cmd.Context(), email, password)
 			if err != nil {
@@ -251,7 +341,9 @@ line: the new password, when one is required; then any code asked for).`,
 	}
 	cmd.Flags().StringVar(&email, "email", "", "the email you sign in with (asked for when absent)")
 	cmd.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password (then any new password and code) from standard input, one a line")
-	cmd.Flags().StringVar(&otp, "otp", "", "the current code of your authenticator app, for scripts")
+	cmd.Flags().StringVar(&otp, "otp", "", "the current code of your authenticator app (visible to ps: prefer --otp-stdin)")
+	cmd.Flags().BoolVar(&otpStdin, "otp-stdin", false, "with --password-stdin: read the code of your authenticator app from standard input, after the password lines")
+	cmd.Flags().StringVar(&secretFile, "totp-secret-file", "", "where a pool requires setting up TOTP and there is no terminal: write its secret to this new file (0600)")
 	return cmd
 }
 

@@ -111,8 +111,7 @@ const refreshMargin = time.Minute
 func (a *app) session(ctx context.Context) (Profile, *Session, error) {
 	p, err := a.loadProfile()
 	if err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) && ee.code == ExitUsage {
+		if errors.As(err, new(*noProfileError)) {
 			// login refuses a profile that is not configured, so say configure first.
 			return p, nil, &exitError{code: ExitNoSession, err: fmt.Errorf("no profile %q: run useradmin configure --profile %s first, then run useradmin login", a.profile, a.profile)}
 		}

@@ -22,6 +22,9 @@ func (a *app) apiCommand(use, short, operationID string, nargs cobra.PositionalA
 		Args:        args(nargs),
 		Annotations: map[string]string{operationKey: operationID},
 		RunE: func(cmd *cobra.Command, argv []string) error {
+			if err := checkPathArgs(cmd, argv); err != nil {
+				return err
+			}
 			x, err := a.api(cmd.Context())
 			if err != nil {
 				return err
@@ -29,6 +32,29 @@ func (a *app) apiCommand(use, short, operationID string, nargs cobra.PositionalA
 			return exit(run(cmd, x, argv))
 		},
 	}
+}
+
+// checkPathArgs refuses an argument that would change which route a request
+// takes. The client escapes each argument into its path segment ("/" and "%"
+// included), but "", "." and ".." stay what they are, and resolving the URL
+// then drops or climbs a segment: "groups remove victim@example.com .."
+// would send DELETE /users/victim%40example.com/, which a gateway that
+// ignores a trailing slash routes to deleting the user. Every positional
+// argument of an API command is an email or a group name, neither of which
+// can be one of these (an email in a body, for create, included).
+func checkPathArgs(cmd *cobra.Command, argv []string) error {
+	names := strings.Fields(cmd.Use)[1:]
+	for i, v := range argv {
+		if v != "" && v != "." && v != ".." {
+			continue
+		}
+		name := "argument"
+		if i < len(names) {
+			name = names[i]
+		}
+		return usageErr("%s: %s %q is refused: an empty, \".\" or \"..\" value would change the request's path to another route", cmd.CommandPath(), name, v)
+	}
+	return nil
 }
 
 func (a *app) usersCommand() *cobra.Command {

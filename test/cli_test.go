@@ -114,16 +114,38 @@ func line(s string) func(string) string { return func(string) string { return s 
 
 var secretLine = regexp.MustCompile(`(?m)^Secret: (\S+)$`)
 
-// codeFromShownSecret computes the current TOTP code of the secret the
-// command printed.
-func codeFromShownSecret(t *testing.T) func(string) string {
+// secretInFile reads the TOTP secret the command wrote to file
+// (--totp-secret-file: these runs have no terminal, so it shows it nowhere else).
+func secretInFile(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("the secret file: %v", err)
+	}
+	m := secretLine.FindStringSubmatch(string(b))
+	if m == nil || !strings.Contains(string(b), "otpauth://totp/") || !strings.Contains(string(b), "secret="+m[1]) {
+		t.Fatalf("the secret and its otpauth URI are not in the file: %s", b)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the secret file's mode: %v %v", fi.Mode(), err)
+	}
+	return m[1]
+}
+
+// codeFromSecretFile computes the current TOTP code of the secret the
+// command wrote to file, once it has asked for the code.
+func codeFromSecretFile(t *testing.T, file string) func(string) string {
 	return func(stderr string) string {
-		m := secretLine.FindStringSubmatch(stderr)
-		if m == nil {
-			t.Errorf("no secret shown on stderr: %s", stderr)
+		if secretLine.MatchString(stderr) {
+			t.Errorf("the secret was shown on stderr, which is no terminal: %s", stderr)
+		}
+		b, err := os.ReadFile(file)
+		m := secretLine.FindSubmatch(b)
+		if err != nil || m == nil {
+			t.Errorf("no secret in %s (%v); stderr: %s", file, err, stderr)
 			return ""
 		}
-		return currentCode(t, m[1])
+		return currentCode(t, string(m[1]))
 	}
 }
 
@@ -597,21 +619,34 @@ func TestUseradminMFA(t *testing.T) {
 			t.Fatal(err)
 		}
 		configure("req", poolID, clientID)
-		in := &lazyLines{lines: []func(string) string{line(temp), line(pw), codeFromShownSecret(t)}}
-		r := useradmin(t, conf, in, "--profile", "req", "login", "--email", email, "--password-stdin").want(t, 0, "first sign-in with MFA setup")
-		m := secretLine.FindStringSubmatch(r.stderr)
-		if m == nil || !strings.Contains(r.stderr, "otpauth://totp/") || !strings.Contains(r.stderr, "secret="+m[1]) {
-			t.Fatalf("the secret and its otpauth URI were not shown: %s", r.stderr)
+		// No terminal here, and no file: the secret is shown nowhere, and the
+		// sign-in stops (another user: this one's new password is set by then).
+		const refused = "mfa.refused@example.com"
+		if _, err := c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+			UserPoolId: &poolID, Username: aws.String(refused), TemporaryPassword: aws.String(temp),
+			MessageAction: types.MessageActionTypeSuppress,
+		}); err != nil {
+			t.Fatal(err)
 		}
+		r := useradmin(t, conf, strings.NewReader(temp+"\n"+pw+"\n"), "--profile", "req", "login", "--email", refused, "--password-stdin").want(t, cli.ExitUsage, "MFA setup without a terminal")
+		if !strings.Contains(r.stderr, "--totp-secret-file") || strings.Contains(r.stderr, "otpauth://") || secretLine.MatchString(r.stderr) {
+			t.Fatalf("stderr: %s", r.stderr)
+		}
+		file := filepath.Join(t.TempDir(), "totp.txt")
+		in := &lazyLines{lines: []func(string) string{line(temp), line(pw), codeFromSecretFile(t, file)}}
+		useradmin(t, conf, in, "--profile", "req", "login", "--email", email, "--password-stdin", "--totp-secret-file", file).want(t, 0, "first sign-in with MFA setup")
+		secret := secretInFile(t, file)
 		if u := cognitoUser(t, c, poolID, email); u.UserStatus != types.UserStatusTypeConfirmed {
 			t.Fatalf("status %s", u.UserStatus)
 		}
 
 		// Later sign-ins ask for a code: a wrong one is refused, the right one passes.
-		good := currentCode(t, m[1])
+		good := currentCode(t, secret)
 		bad := fmt.Sprintf("%06d", (atoi(good)+1)%1000000)
 		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp", bad).want(t, 1, "wrong code")
-		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp", currentCode(t, m[1])).want(t, 0, "sign-in with --otp")
+		useradmin(t, conf, strings.NewReader(pw+"\n"+bad+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp-stdin").want(t, 1, "wrong code on stdin")
+		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp", currentCode(t, secret)).want(t, 0, "sign-in with --otp")
+		useradmin(t, conf, strings.NewReader(pw+"\n"+currentCode(t, secret)+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp-stdin").want(t, 0, "sign-in with --otp-stdin")
 		useradmin(t, conf, nil, "--profile", "req", "whoami").want(t, 0, "whoami")
 	})
 
@@ -626,13 +661,15 @@ func TestUseradminMFA(t *testing.T) {
 		}
 		configure("opt", poolID, clientID)
 		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "opt", "login", "--email", email, "--password-stdin").want(t, 0, "sign-in without MFA")
-		in := &lazyLines{lines: []func(string) string{codeFromShownSecret(t)}}
-		r := useradmin(t, conf, in, "--profile", "opt", "mfa", "setup", "--code-stdin").want(t, 0, "mfa setup")
+		useradmin(t, conf, strings.NewReader("000000\n"), "--profile", "opt", "mfa", "setup", "--code-stdin").want(t, cli.ExitUsage, "mfa setup without a terminal or a file")
+		file := filepath.Join(t.TempDir(), "totp.txt")
+		in := &lazyLines{lines: []func(string) string{codeFromSecretFile(t, file)}}
+		useradmin(t, conf, in, "--profile", "opt", "mfa", "setup", "--code-stdin", "--totp-secret-file", file).want(t, 0, "mfa setup")
 		u := cognitoUser(t, c, poolID, email)
 		if !slices.Contains(u.UserMFASettingList, "SOFTWARE_TOKEN_MFA") || aws.ToString(u.PreferredMfaSetting) != "SOFTWARE_TOKEN_MFA" {
 			t.Fatalf("MFA settings after mfa setup: %v, preferred %v", u.UserMFASettingList, aws.ToString(u.PreferredMfaSetting))
 		}
-		secret := secretLine.FindStringSubmatch(r.stderr)[1]
+		secret := secretInFile(t, file)
 		// Now a code is needed: without one, the sign-in stops.
 		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "opt", "login", "--email", email, "--password-stdin").want(t, 1, "no code")
 		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "opt", "login", "--email", email, "--password-stdin", "--otp", currentCode(t, secret)).want(t, 0, "sign-in with --otp")
@@ -695,6 +732,20 @@ func TestUseradminBinary(t *testing.T) {
 	errOut := runBin("", 1, "users", "get", "nobody@example.com")
 	if !strings.Contains(errOut, "UserNotFound") || !strings.Contains(errOut, "request id") {
 		t.Errorf("API error output: %q", errOut)
+	}
+	// "groups remove EMAIL .." would resolve to DELETE /users/EMAIL/: refused, and the user is still there.
+	const victim = "binary.victim@example.com"
+	if err := env.SeedUser(context.Background(), victim, password); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"..", ".", ""} {
+		if out := runBin("", 2, "groups", "remove", victim, bad); !strings.Contains(out, "would change the request's path") {
+			t.Errorf("groups remove %q: %s", bad, out)
+		}
+	}
+	runBin("", 2, "users", "delete", "..", "--yes")
+	if poolUser(t, victim) == nil {
+		t.Fatal("the victim was deleted")
 	}
 	s := readSession(t, conf, "bin")
 	for _, args := range argv {

@@ -13,7 +13,7 @@
 //
 // group appears on group routes, groups on creates that name groups,
 // invitation_sent when an email went out, reason on refusals, signed_out
-// when a disable could not end the user's sessions;
+// when a disable or a password reset or replacement could not end the user's sessions;
 // requestId is the Lambda invocation's, added by the runtime's logger.
 package auditlog
 
@@ -38,7 +38,8 @@ const (
 	InvitationSent = "invitation_sent"
 	// Reason says why a caller was refused (Forbidden), e.g. caller_disabled, caller_not_admin.
 	Reason = "reason"
-	// SignedOut is false when a disable worked but ending the user's sessions failed; absent otherwise.
+	// SignedOut is false when a disable or a password reset or replacement worked
+	// but ending the user's sessions failed; absent otherwise.
 	SignedOut = "signed_out"
 	Outcome   = "outcome"    // string: OutcomeSuccess or the API error code
 	Status    = "status"     // number: the HTTP status answered

@@ -108,6 +108,13 @@ func FuzzPathParams(f *testing.F) {
 			t.Fatalf("Handle returned an error: %v", err)
 		}
 		apiErr := checkAnswer(t, hs, resp)
+		// A path with an empty or dot segment is no route (see cleanPath), before any call.
+		if !cleanPath(req.Path) {
+			if resp.StatusCode != http.StatusNotFound || apiErr.Error.Code != "NotFound" || len(hs.fake.recorded()) != 0 {
+				t.Fatalf("%s at %s answered %d %s after %d calls, want NotFound before any", key, req.Path, resp.StatusCode, resp.Body, len(hs.fake.recorded()))
+			}
+			return
+		}
 
 		// A REST API passes the value percent-encoded: the target must be it
 		// decoded exactly once, normalised; never the raw or a twice-decoded form.

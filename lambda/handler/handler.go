@@ -71,7 +71,7 @@ type call struct {
 	failure *apiError
 	// deadline is the invocation's own, when it has one.
 	deadline time.Time
-	// signOutFailed marks a disable whose sessions could not be ended, for the audit line.
+	// signOutFailed marks a disable or password change whose sessions could not be ended, for the audit line.
 	signOutFailed bool
 	// extra are route-specific audit attributes: names and modes, never values or passwords.
 	extra []slog.Attr
@@ -126,6 +126,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		defer cancel()
 	}
 	r, ok := routes[req.HTTPMethod+" "+req.Resource]
+	ok = ok && cleanPath(req.Path)
 	defer func() {
 		if p := recover(); p != nil {
 			// A bug must still answer in the API's shape; the value goes to the log, never to the client.
@@ -157,6 +158,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 
 // notRouted tells an unknown resource (404) from a known one asked with the wrong method (405).
 func notRouted(req events.APIGatewayProxyRequest) *apiError {
+	if !cleanPath(req.Path) {
+		return newError(http.StatusNotFound, "NotFound", "no route for %s %s: a path has no empty, \".\" or \"..\" segment", req.HTTPMethod, req.Path)
+	}
 	var allow []string
 	for key := range routes {
 		if m, res, _ := strings.Cut(key, " "); res == req.Resource {

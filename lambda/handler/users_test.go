@@ -81,10 +81,24 @@ func TestUserRoutesRefuseBadPaths(t *testing.T) {
 		method, resource, _ := strings.Cut(route, " ")
 		for _, bad := range []string{"not-an-email", "Bob <bob@example.com>", "a@example.com,b@example.com", "a%2Cb%40example.com", "a@b", ""} {
 			hs := newHarness(t)
-			resp := hs.do(t, ev{method: method, resource: resource, params: map[string]string{"email": bad, "group": "support"}})
-			wantError(t, resp, http.StatusBadRequest, "InvalidEmail")
+			e := ev{method: method, resource: resource, params: map[string]string{"email": bad, "group": "support"}}
+			resp := hs.do(t, e)
+			if bad == "" {
+				// The path then holds an empty segment: no route (see TestUncleanPathIsNoRoute).
+				wantError(t, resp, http.StatusNotFound, "NotFound")
+			} else {
+				wantError(t, resp, http.StatusBadRequest, "InvalidEmail")
+			}
 			if calls := hs.fake.methods(); len(calls) != 0 {
 				t.Errorf("%s with %q called Cognito: %v", route, bad, calls)
+			}
+			// Without a path, as some callers send events, the email is still checked.
+			if bad == "" {
+				req := e.request(t)
+				req.Path = ""
+				hs := newHarness(t)
+				resp, _ := hs.h.Handle(t.Context(), req)
+				wantError(t, resp, http.StatusBadRequest, "InvalidEmail")
 			}
 		}
 	}
