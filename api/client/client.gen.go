@@ -196,7 +196,7 @@ type UnsupportedMediaType = Error
 type ListGroupMembersParams struct {
 	// Limit Page size: 1 to 600, or 1 to 60 with `groups=true` (400 otherwise). Cognito answers 60
 	// users a read, so a larger page is read in several; the page ends early, with a
-	// `nextToken`, when the request's time runs short or a later read fails.
+	// `nextToken`, when the request's time runs short, its JSON nears 4 MiB, or a later read fails.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// NextToken The opaque token from the previous page of this group's members.
@@ -212,7 +212,7 @@ type ListGroupMembersParams struct {
 type ListUsersParams struct {
 	// Limit Page size: 1 to 600, or 1 to 60 with `groups=true` (400 otherwise). Cognito answers 60
 	// users a read, so a larger page is read in several; the page ends early, with a
-	// `nextToken`, when the request's time runs short or a later read fails.
+	// `nextToken`, when the request's time runs short, its JSON nears 4 MiB, or a later read fails.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// NextToken The opaque token from the previous page.

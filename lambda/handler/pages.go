@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -105,29 +106,36 @@ func queryParams(req events.APIGatewayProxyRequest) map[string][]string {
 // fetchPage reads one Cognito page of at most limit users after token (empty: the first).
 type fetchPage func(ctx context.Context, limit int32, token string) (users []types.UserType, next string, err error)
 
+// maxAnswerBytes bounds the users' JSON in one list answer. Lambda refuses
+// a response over 6 MB, and a proxy response carries the body escaped
+// inside JSON; 600 users with large custom attributes could pass it.
+const maxAnswerBytes = 4 << 20
+
 // readPages gathers up to p.limit users from Cognito pages of at most 60,
 // following Cognito's token from p.token, and returns them with the token
 // that continues after them (empty when the listing is done). It reads at
 // most the Cognito pages a full page needs, so a filtered ListUsers, which
 // may answer short pages, costs no more calls per request than an unfiltered
 // one: the answer is then a short page with a nextToken. It also stops early
-// when the next Cognito page might not end before the deadline, and when a
-// Cognito page after the first fails: what was read is answered, so neither
-// the work nor the calls are lost, and the next request meets the failure.
+// when the next Cognito page might not end before the deadline or might take
+// the answer over maxAnswerBytes, and when a Cognito page after the first
+// fails: what was read is answered, so neither the work nor the calls are
+// lost, and the next request meets the failure.
 func (h *Handler) readPages(ctx context.Context, p paging, fetch fetchPage) ([]types.UserType, string, error) {
 	var (
-		users   []types.UserType
-		token   = p.token
-		slowest time.Duration
+		users         []types.UserType
+		token         = p.token
+		slowest       time.Duration
+		size, largest int // the users' JSON so far, and the largest Cognito page's
+		calls         = int((p.limit + cognitoPage - 1) / cognitoPage)
 	)
-	for calls := (p.limit + cognitoPage - 1) / cognitoPage; calls > 0; calls-- {
-		first := len(users) == 0 && token == p.token
-		if !first && !h.timeLeftFor(ctx, slowest) {
+	for i := range calls {
+		if i > 0 && (!h.timeLeftFor(ctx, slowest) || size+largest > maxAnswerBytes) {
 			break
 		}
 		start := h.now()
 		page, next, err := fetch(ctx, min(cognitoPage, p.limit-int32(len(users))), token)
-		if err != nil && first {
+		if err != nil && i == 0 {
 			return nil, "", err
 		}
 		if err != nil {
@@ -135,6 +143,10 @@ func (h *Handler) readPages(ctx context.Context, p paging, fetch fetchPage) ([]t
 			break
 		}
 		slowest = max(slowest, h.now().Sub(start))
+		if calls > 1 {
+			n := jsonSize(page)
+			size, largest = size+n, max(largest, n)
+		}
 		users = append(users, page...)
 		token = next
 		if token == "" || int32(len(users)) >= p.limit {
@@ -142,6 +154,16 @@ func (h *Handler) readPages(ctx context.Context, p paging, fetch fetchPage) ([]t
 		}
 	}
 	return users, token, nil
+}
+
+// jsonSize is the length of the users' JSON as the answer will hold them.
+func jsonSize(page []types.UserType) int {
+	n := 0
+	for i := range page {
+		b, _ := json.Marshal(fromUserType(&page[i], nil)) // strings, bools and a map of strings: cannot fail
+		n += len(b) + 1
+	}
+	return n
 }
 
 // timeLeftFor says whether another Cognito page fits before ctx's deadline,

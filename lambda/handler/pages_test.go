@@ -217,3 +217,21 @@ func TestListLaterPageFailure(t *testing.T) {
 	resp, _ := h.Handle(context.Background(), listEvent(url.Values{"limit": {"600"}}).request(t))
 	wantError(t, resp, http.StatusTooManyRequests, "TooManyRequests")
 }
+
+// TestListStaysUnderTheAnswerLimit: users with large custom attributes end
+// a page early, before its JSON could pass Lambda's 6 MB response limit.
+func TestListStaysUnderTheAnswerLimit(t *testing.T) {
+	f := newFake(testPool, "admins")
+	f.seed("admin@example.com", types.UserStatusTypeConfirmed, "admins")
+	for i := range 299 {
+		u := f.seed(fmt.Sprintf("user%03d@example.com", i), types.UserStatusTypeConfirmed)
+		u.profile["custom:department"] = strings.Repeat("x", 20_000) // 60 users: 1.2 MB
+	}
+	h := New(testSettings(), f, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	emails, sizes := listAll(t, h, f, func() time.Time { return time.Now().Add(10 * time.Second) })
+	// After three Cognito pages (3.6 MB) a fourth would pass 4 MiB.
+	if !reflect.DeepEqual(sizes, []int{180, 120}) {
+		t.Errorf("page sizes = %v, want [180 120]", sizes)
+	}
+	wantEveryUserOnce(t, f, emails)
+}
