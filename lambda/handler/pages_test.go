@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/api"
 )
 
 // cost serves e and returns the answer with every Cognito call it made,
@@ -234,4 +237,44 @@ func TestListStaysUnderTheAnswerLimit(t *testing.T) {
 		t.Errorf("page sizes = %v, want [180 120]", sizes)
 	}
 	wantEveryUserOnce(t, f, emails)
+}
+
+// TestListQueryMatchesTheDocument: the list routes know exactly the query
+// parameters api/openapi.yaml gives them (whose client sends them).
+func TestListQueryMatchesTheDocument(t *testing.T) {
+	spec, err := api.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := map[string]func(url.Values) ev{
+		"GET /users":                listEvent,
+		"GET /groups/{group}/users": func(q url.Values) ev { return membersEvent("support", q) },
+	}
+	for _, r := range spec.Routes {
+		if len(r.QueryParams) == 0 {
+			continue
+		}
+		event, ok := events[r.Key()]
+		if !ok {
+			t.Errorf("%s takes query parameters %v: add it here", r.Key(), r.QueryParams)
+			continue
+		}
+		delete(events, r.Key())
+		for _, p := range append(slices.Clone(r.QueryParams), "undocumented") {
+			hs := newHarness(t)
+			// A value no parameter accepts: refused, but by the parameter's own rule.
+			resp := hs.do(t, event(url.Values{p: {"\x01"}}))
+			var e errorResponse
+			decodeStrict(t, resp.Body, &e)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("%s ?%s=…: %d %s", r.Key(), p, resp.StatusCode, resp.Body)
+			}
+			if unknown := strings.Contains(e.Error.Message, "unknown query parameter"); unknown != (p == "undocumented") {
+				t.Errorf("%s ?%s=…: %q", r.Key(), p, e.Error.Message)
+			}
+		}
+	}
+	for key := range events {
+		t.Errorf("%s takes no query parameters in the document", key)
+	}
 }
