@@ -93,9 +93,11 @@ func Export(ctx context.Context, api Exporter, w io.Writer, opt ExportOptions) (
 			return n, err
 		}
 		for _, u := range users {
-			// Sorted, as the API sorts a user's groups; [] for none, never null.
-			u.Groups = append([]string{}, groups[u.Username]...)
-			slices.Sort(u.Groups)
+			// Sorted, as the API sorts a user's groups, once each (a member
+			// listed on two pages of a group); [] for none, never null.
+			g := append([]string{}, groups[u.Username]...)
+			slices.Sort(g)
+			u.Groups = slices.Compact(g)
 			if err := write(u); err != nil {
 				return n, err
 			}

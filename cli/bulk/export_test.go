@@ -245,3 +245,24 @@ func TestExportStopsOnAMembersError(t *testing.T) {
 		t.Errorf("err = %v, output %q, %d pages of users read", err, b.String(), f.listed)
 	}
 }
+
+// twice lists every member twice, as two pages of one listing could.
+type twice struct{ *exportFake }
+
+func (w twice) ListGroupMembers(ctx context.Context, group, token string) ([]User, string, Answer, error) {
+	users, next, a, err := w.exportFake.ListGroupMembers(ctx, group, token)
+	return append(users, users...), next, a, err
+}
+
+func TestExportGroupOnceEach(t *testing.T) {
+	f := newExportFake("staff")
+	f.existing("a@example.com")
+	f.users["a@example.com"].u.Groups = []string{"staff"}
+	var b strings.Builder
+	if _, err := Export(context.Background(), twice{f}, &b, ExportOptions{Format: CSV}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "a@example.com,CONFIRMED,true,staff,") {
+		t.Errorf("export = %s", b.String())
+	}
+}
