@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -139,7 +140,64 @@ func TestListLimitGivenIsSent(t *testing.T) {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
 	}
-	if len(queries) != 3 || queries[0] != "limit=0" || queries[1] != "limit=0" || queries[2] != "" {
+	if len(queries) != 3 || queries[0] != "groups=true&limit=0" || queries[1] != "groups=true&limit=0" || queries[2] != "groups=true" {
 		t.Errorf("queries %q, want limit=0 twice, then none", queries)
+	}
+}
+
+// users list and groups members show each user's groups, as they always
+// have, so they ask the API for them (it leaves them out unless asked);
+// --no-groups leaves them out, and the table its GROUPS column, rather than
+// showing an empty one that would read as "in no group".
+func TestListAsksForGroups(t *testing.T) {
+	var mu sync.Mutex
+	var queries []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		queries = append(queries, r.URL.RawQuery)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		groups := ""
+		if r.URL.Query().Get("groups") == "true" {
+			groups = `"groups":["ops","staff"],`
+		}
+		fmt.Fprintf(w, `{"users":[{"username":"u1","email":"a@example.com","status":"CONFIRMED","enabled":true,`+
+			`"createdAt":"2026-01-02T03:04:05Z","updatedAt":"2026-01-02T03:04:05Z",%s"attributes":{}}]}`, groups)
+	}))
+	defer api.Close()
+	dir := t.TempDir()
+	a := newApp(IO{})
+	a.confDir, a.profile = dir, "default"
+	if err := a.saveProfile(Profile{APIURL: api.URL, Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Now().Add(time.Hour)
+	if err := a.saveSession(&Session{IDToken: fakeIDToken(1, exp), AccessToken: "a", RefreshToken: "r", ExpiresAt: exp, ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	for _, tc := range []struct {
+		args        []string
+		query       string
+		header, row string
+	}{
+		{[]string{"users", "list"}, "groups=true", "GROUPS", "ops,staff"},
+		{[]string{"users", "list", "--no-groups", "--limit", "600"}, "groups=false&limit=600", "", ""},
+		{[]string{"groups", "members", "ops"}, "groups=true", "GROUPS", "ops,staff"},
+		{[]string{"groups", "members", "ops", "--no-groups"}, "groups=false", "", ""},
+	} {
+		queries = nil
+		code, stdout, stderr := run(t, env, "", append(tc.args, "--output", "table")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, stderr)
+		}
+		if len(queries) != 1 || queries[0] != tc.query {
+			t.Errorf("%v: queries %q, want %q", tc.args, queries, tc.query)
+		}
+		lines := strings.Split(stdout, "\n")
+		if len(lines) < 2 || strings.Contains(lines[0], "GROUPS") != (tc.header != "") || !strings.Contains(lines[1], "a@example.com") ||
+			(tc.row != "" && !strings.Contains(lines[1], tc.row)) {
+			t.Errorf("%v: table\n%s", tc.args, stdout)
+		}
 	}
 }

@@ -47,7 +47,9 @@ func (p printer) user(body []byte) error {
 	if u.GivenName != nil || u.FamilyName != nil {
 		fmt.Fprintf(w, "name\t%s\n", strings.TrimSpace(deref(u.GivenName)+" "+deref(u.FamilyName)))
 	}
-	fmt.Fprintf(w, "groups\t%s\n", strings.Join(u.Groups, ", "))
+	if u.Groups != nil {
+		fmt.Fprintf(w, "groups\t%s\n", strings.Join(*u.Groups, ", "))
+	}
 	if u.MfaEnabled != nil {
 		fmt.Fprintf(w, "mfa\t%t\n", *u.MfaEnabled)
 	}
@@ -61,8 +63,10 @@ func (p printer) user(body []byte) error {
 }
 
 // users prints a list of users as a table, or as {"users": […]} (with
-// nextToken when there is one) in JSON.
-func (p printer) users(l client.UserList) error {
+// nextToken when there is one) in JSON. groups says the list holds each
+// user's groups; without them the table has no GROUPS column, rather than
+// an empty one that would read as "in no group".
+func (p printer) users(l client.UserList, groups bool) error {
 	if p.json {
 		if l.Users == nil {
 			l.Users = []client.User{}
@@ -74,9 +78,17 @@ func (p printer) users(l client.UserList) error {
 		return p.raw(b)
 	}
 	w := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "EMAIL\tSTATUS\tENABLED\tGROUPS\tCREATED")
+	if groups {
+		fmt.Fprintln(w, "EMAIL\tSTATUS\tENABLED\tGROUPS\tCREATED")
+	} else {
+		fmt.Fprintln(w, "EMAIL\tSTATUS\tENABLED\tCREATED")
+	}
 	for _, u := range l.Users {
-		fmt.Fprintf(w, "%s\t%s\t%t\t%s\t%s\n", u.Email, u.Status, u.Enabled, strings.Join(u.Groups, ","), u.CreatedAt.Format(time.RFC3339))
+		fmt.Fprintf(w, "%s\t%s\t%t\t", u.Email, u.Status, u.Enabled)
+		if groups {
+			fmt.Fprintf(w, "%s\t", strings.Join(deref(u.Groups), ","))
+		}
+		fmt.Fprintf(w, "%s\n", u.CreatedAt.Format(time.RFC3339))
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -104,11 +116,13 @@ func (p printer) groups(body []byte) error {
 	return w.Flush()
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// deref is *p, or the zero value for nil.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
 	}
-	return *s
+	return *p
 }
 
 // done reports a change with no body (204) in table mode; JSON prints nothing.

@@ -110,13 +110,15 @@ func TestListPaging(t *testing.T) {
 
 func TestListLimits(t *testing.T) {
 	needEnv(t)
-	for _, q := range []string{"limit=0", "limit=61", "limit=ten", "status=SLEEPING", "status=CONFIRMED&email=a", "nextToken=forged", "sort=email"} {
+	for _, q := range []string{"limit=0", "limit=601", "limit=61&groups=true", "groups=yes", "limit=ten", "status=SLEEPING", "status=CONFIRMED&email=a", "nextToken=forged", "sort=email"} {
 		if r := asAdmin(t, http.MethodGet, "/users?"+q, "", ""); r.status != http.StatusBadRequest {
 			t.Errorf("GET /users?%s: %d %s, want 400", q, r.status, r.raw)
 		}
 	}
-	if r := asAdmin(t, http.MethodGet, "/users?limit=60", "", ""); r.status != http.StatusOK {
-		t.Errorf("limit=60: %d %s", r.status, r.raw)
+	for _, q := range []string{"limit=60&groups=true", "limit=600"} {
+		if r := asAdmin(t, http.MethodGet, "/users?"+q, "", ""); r.status != http.StatusOK {
+			t.Errorf("%s: %d %s", q, r.status, r.raw)
+		}
 	}
 }
 

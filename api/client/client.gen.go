@@ -120,8 +120,12 @@ type User struct {
 	FamilyName *string `json:"familyName,omitempty"`
 
 	// GivenName Absent when not set.
-	GivenName *string  `json:"givenName,omitempty"`
-	Groups    []string `json:"groups"`
+	GivenName *string `json:"givenName,omitempty"`
+
+	// Groups All the groups the user is in, sorted; `[]` when in none. Present wherever one user
+	// is answered, and on list pages asked with `groups=true`; absent on list pages without
+	// it, where the groups were not read (absent never means "in no group").
+	Groups *[]string `json:"groups,omitempty"`
 
 	// MfaEnabled Whether the user has TOTP MFA turned on. Present wherever one user is answered; absent
 	// on list pages, where Cognito's listing does not report it (GET the user to see it).
@@ -149,6 +153,12 @@ type UserStatus string
 
 // Email defines model for Email.
 type Email = string
+
+// Groups defines model for Groups.
+type Groups = bool
+
+// Limit defines model for Limit.
+type Limit = int
 
 // BadGateway defines model for BadGateway.
 type BadGateway = Error
@@ -184,20 +194,34 @@ type UnsupportedMediaType = Error
 
 // ListGroupMembersParams defines parameters for ListGroupMembers.
 type ListGroupMembersParams struct {
-	// Limit Page size.
-	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+	// Limit Page size: 1 to 600, or 1 to 60 with `groups=true` (400 otherwise). Cognito answers 60
+	// users a read, so a larger page is read in several; the page ends early, with a
+	// `nextToken`, when the request's time runs short, its JSON nears 4 MiB, or a later read fails.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// NextToken The opaque token from the previous page of this group's members.
 	NextToken *string `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// Groups `true`: each user comes with `groups`, all the groups they are in (one Cognito read per
+	// user). `false` (the default): the users come without the `groups` field, which then
+	// says nothing about their groups (it is never `[]` for "not read").
+	Groups *Groups `form:"groups,omitempty" json:"groups,omitempty"`
 }
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
-	// Limit Page size.
-	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+	// Limit Page size: 1 to 600, or 1 to 60 with `groups=true` (400 otherwise). Cognito answers 60
+	// users a read, so a larger page is read in several; the page ends early, with a
+	// `nextToken`, when the request's time runs short, its JSON nears 4 MiB, or a later read fails.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// NextToken The opaque token from the previous page.
 	NextToken *string `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// Groups `true`: each user comes with `groups`, all the groups they are in (one Cognito read per
+	// user). `false` (the default): the users come without the `groups` field, which then
+	// says nothing about their groups (it is never `[]` for "not read").
+	Groups *Groups `form:"groups,omitempty" json:"groups,omitempty"`
 
 	// Status Only users in this status. Cannot be combined with `email`.
 	Status *UserStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -661,6 +685,22 @@ func NewListGroupMembersRequest(server string, group string, params *ListGroupMe
 
 		}
 
+		if params.Groups != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "groups", runtime.ParamLocationQuery, *params.Groups); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
 		queryURL.RawQuery = queryValues.Encode()
 	}
 
@@ -713,6 +753,22 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "nextToken", runtime.ParamLocationQuery, *params.NextToken); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Groups != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "groups", runtime.ParamLocationQuery, *params.Groups); err != nil {
 				return nil, err
 			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
 				return nil, err

@@ -75,7 +75,7 @@ func (f *fakeAPI) existing(email string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := time.Now().Add(-time.Hour)
-	f.users[email] = &fakeUser{u: User{Email: email, Status: "CONFIRMED", Enabled: true, CreatedAt: t.UTC().Format(time.RFC3339), UpdatedAt: t.UTC().Format(time.RFC3339), Groups: []string{}}, created: t}
+	f.users[email] = &fakeUser{u: User{Username: "sub-" + email, Email: email, Status: "CONFIRMED", Enabled: true, CreatedAt: t.UTC().Format(time.RFC3339), UpdatedAt: t.UTC().Format(time.RFC3339), Groups: []string{}}, created: t}
 }
 
 func (f *fakeAPI) reqID() string {
@@ -182,7 +182,9 @@ func (f *fakeAPI) ListUsers(ctx context.Context, status, token string) ([]User, 
 	end := min(start+f.pageSize, len(emails))
 	var page []User
 	for _, e := range emails[start:end] {
-		page = append(page, f.users[e].u)
+		u := f.users[e].u
+		u.Groups = nil // as GET /users answers without groups=true
+		page = append(page, u)
 	}
 	next := ""
 	if end < len(emails) {
@@ -308,4 +310,54 @@ func (c *stepClock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+// exportFake adds what an export reads besides the users: the managed
+// groups (GET /groups) and their members (GET /groups/{group}/users), each
+// member without their groups, in pages of pageSize.
+type exportFake struct {
+	*fakeAPI
+	managed []string
+	// memberPages counts the member pages served, by group.
+	memberPages map[string]int
+}
+
+func newExportFake(managed ...string) *exportFake {
+	return &exportFake{fakeAPI: newFake(), managed: managed, memberPages: map[string]int{}}
+}
+
+func (f *exportFake) ManagedGroups(context.Context) ([]string, Answer, error) {
+	return f.managed, Answer{Status: 200}, nil
+}
+
+func (f *exportFake) ListGroupMembers(_ context.Context, group, token string) ([]User, string, Answer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !slices.Contains(f.managed, group) {
+		return nil, "", Answer{Status: 403, Code: "GroupNotManaged"}, nil
+	}
+	f.memberPages[group]++
+	var emails []string
+	for e, u := range f.users {
+		if slices.Contains(u.u.Groups, group) {
+			emails = append(emails, e)
+		}
+	}
+	slices.Sort(emails)
+	start := 0
+	if token != "" {
+		start, _ = strconv.Atoi(token)
+	}
+	end := min(start+f.pageSize, len(emails))
+	var page []User
+	for _, e := range emails[start:end] {
+		u := f.users[e].u
+		u.Groups = nil
+		page = append(page, u)
+	}
+	next := ""
+	if end < len(emails) {
+		next = strconv.Itoa(end)
+	}
+	return page, next, Answer{Status: 200}, nil
 }

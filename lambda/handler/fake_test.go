@@ -306,6 +306,9 @@ func (f *fakeCognito) ListUsers(_ context.Context, in *cip.ListUsersInput, _ ...
 	if aws.ToString(in.UserPoolId) != f.pool {
 		return nil, &types.ResourceNotFoundException{Message: aws.String("User pool does not exist.")}
 	}
+	if err := cognitoLimit(in.Limit); err != nil {
+		return nil, err
+	}
 	var match []*fakeUser
 	for _, email := range slices.Sorted(maps.Keys(f.users)) {
 		u := f.users[email]
@@ -416,4 +419,12 @@ func (f *fakeCognito) update(method string, in any, pool, username *string, chan
 		return err
 	}
 	return change(u)
+}
+
+// cognitoLimit refuses what Cognito refuses: a list call asking for more than 60 users.
+func cognitoLimit(limit *int32) error {
+	if n := aws.ToInt32(limit); n < 0 || n > 60 {
+		return &types.InvalidParameterException{Message: aws.String("1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60")}
+	}
+	return nil
 }

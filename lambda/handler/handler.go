@@ -51,11 +51,13 @@ type Handler struct {
 	settings settings.Settings
 	cognito  Cognito
 	log      *slog.Logger
+	// now is the clock the list routes measure their Cognito pages by; tests set their own.
+	now func() time.Time
 }
 
 // New returns a Handler acting on the user pool s.UserPoolID through c, logging to log.
 func New(s settings.Settings, c Cognito, log *slog.Logger) *Handler {
-	return &Handler{settings: s, cognito: c, log: log}
+	return &Handler{settings: s, cognito: c, log: log, now: time.Now}
 }
 
 // call is one request in flight: what routes read, and what they leave for the audit line.

@@ -17,13 +17,15 @@ import (
 // user is the one shape every route answers a user with.
 type user struct {
 	// Username is Cognito's username: the sub, as the pool signs users in by email.
-	Username  string   `json:"username"`
-	Email     string   `json:"email"`
-	Status    string   `json:"status"`
-	Enabled   bool     `json:"enabled"`
-	CreatedAt string   `json:"createdAt"`
-	UpdatedAt string   `json:"updatedAt"`
-	Groups    []string `json:"groups"`
+	Username  string `json:"username"`
+	Email     string `json:"email"`
+	Status    string `json:"status"`
+	Enabled   bool   `json:"enabled"`
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
+	// Groups are all the user's groups, sorted; [] for none. Nil (and then
+	// absent from the JSON) only on list pages that did not ask for them.
+	Groups []string `json:"groups,omitzero"`
 
 	// GivenName and FamilyName are Cognito's given_name and family_name; absent when unset.
 	GivenName  string `json:"givenName,omitempty"`

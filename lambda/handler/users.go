@@ -66,32 +66,30 @@ type listBody struct {
 	NextToken string `json:"nextToken,omitempty"`
 }
 
+// list answers a page of the pool's users; see readPages and listAnswer for its cost.
 func (h *Handler) list(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	q, err := decodeList(c.req, h.settings.UserPoolID)
 	if err != nil {
 		return none, err
 	}
-	in := &cip.ListUsersInput{UserPoolId: &h.settings.UserPoolID, Limit: &q.limit}
-	if q.token != "" {
-		in.PaginationToken = &q.token
-	}
-	if q.filter != "" {
-		in.Filter = &q.filter
-	}
-	out, err := h.cognito.ListUsers(ctx, in)
+	page, next, err := h.readPages(ctx, q.paging, func(ctx context.Context, limit int32, token string) ([]types.UserType, string, error) {
+		in := &cip.ListUsersInput{UserPoolId: &h.settings.UserPoolID, Limit: &limit}
+		if token != "" {
+			in.PaginationToken = &token
+		}
+		if q.filter != "" {
+			in.Filter = &q.filter
+		}
+		out, err := h.cognito.ListUsers(ctx, in)
+		if err != nil {
+			return nil, "", err
+		}
+		return out.Users, aws.ToString(out.PaginationToken), nil
+	})
 	if err != nil {
 		return none, err
 	}
-
-	users, err := h.withGroups(ctx, out.Users)
-	if err != nil {
-		return none, err
-	}
-	body := listBody{Users: users}
-	if t := aws.ToString(out.PaginationToken); t != "" {
-		body.NextToken = encodeToken(h.settings.UserPoolID, t)
-	}
-	return jsonResponse(http.StatusOK, body), nil
+	return h.listAnswer(ctx, q.paging, page, next, h.settings.UserPoolID)
 }
 
 // resend emails a new temporary password. Cognito allows it only while the

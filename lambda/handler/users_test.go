@@ -308,7 +308,7 @@ func TestListPagination(t *testing.T) {
 	var emails []string
 	token := ""
 	for page := 0; ; page++ {
-		q := url.Values{"limit": {"4"}}
+		q := url.Values{"limit": {"4"}, "groups": {"true"}}
 		if token != "" {
 			q.Set("nextToken", token)
 		}
@@ -346,7 +346,7 @@ func TestListPagination(t *testing.T) {
 
 func TestListDefaults(t *testing.T) {
 	hs := newHarness(t)
-	resp := hs.do(t, listEvent(nil))
+	resp := hs.do(t, listEvent(url.Values{"groups": {"true"}}))
 	var body listResponse
 	decodeStrict(t, resp.Body, &body)
 	if resp.StatusCode != 200 || len(body.Users) != 4 {
@@ -414,7 +414,13 @@ func TestListRefused(t *testing.T) {
 		mention string
 	}{
 		{"limit 0", url.Values{"limit": {"0"}}, "InvalidRequest", "limit"},
-		{"limit 61", url.Values{"limit": {"61"}}, "InvalidRequest", "limit"},
+		{"limit 61 with groups", url.Values{"limit": {"61"}, "groups": {"true"}}, "InvalidRequest", "limit"},
+		{"limit 601", url.Values{"limit": {"601"}}, "InvalidRequest", "limit"},
+		{"limit 601 without groups", url.Values{"limit": {"601"}, "groups": {"false"}}, "InvalidRequest", "600"},
+		{"groups not a boolean", url.Values{"groups": {"yes"}}, "InvalidRequest", "groups"},
+		{"groups in upper case", url.Values{"groups": {"TRUE"}}, "InvalidRequest", "groups"},
+		{"groups empty", url.Values{"groups": {""}}, "InvalidRequest", "groups"},
+		{"groups repeated", url.Values{"groups": {"true", "true"}}, "InvalidRequest", "groups"},
 		{"limit negative", url.Values{"limit": {"-1"}}, "InvalidRequest", "limit"},
 		{"limit not a number", url.Values{"limit": {"ten"}}, "InvalidRequest", "limit"},
 		{"limit empty", url.Values{"limit": {""}}, "InvalidRequest", "limit"},
@@ -476,7 +482,7 @@ func TestListGroupFetches(t *testing.T) {
 		hs.fake.seed(fmt.Sprintf("user%02d@example.com", i), types.UserStatusTypeConfirmed)
 	}
 	hs.fake.delay = 5 * time.Millisecond
-	resp := hs.do(t, listEvent(url.Values{"limit": {"44"}}))
+	resp := hs.do(t, listEvent(url.Values{"limit": {"44"}, "groups": {"true"}}))
 	var body listResponse
 	decodeStrict(t, resp.Body, &body)
 	if len(body.Users) != 44 {
@@ -495,7 +501,7 @@ func TestListGroupFetches(t *testing.T) {
 func TestListSkipsUserDeletedMeanwhile(t *testing.T) {
 	hs := newHarness(t)
 	hs.fake.vanish = "pending@example.com"
-	resp := hs.do(t, listEvent(nil))
+	resp := hs.do(t, listEvent(url.Values{"groups": {"true"}}))
 	var body listResponse
 	decodeStrict(t, resp.Body, &body)
 	var emails []string
@@ -510,6 +516,6 @@ func TestListSkipsUserDeletedMeanwhile(t *testing.T) {
 func TestListGroupFetchFailure(t *testing.T) {
 	hs := newHarness(t)
 	hs.fake.errs["AdminListGroupsForUser"] = &types.TooManyRequestsException{Message: aws.String("Rate exceeded")}
-	resp := hs.do(t, listEvent(nil))
+	resp := hs.do(t, listEvent(url.Values{"groups": {"true"}}))
 	wantError(t, resp, http.StatusTooManyRequests, "TooManyRequests")
 }
