@@ -68,7 +68,6 @@ type fakeAPI struct {
 	// pageSize is GET /users' page size; listed counts the pages served.
 	pageSize int
 	listed   int
-	delay    time.Duration
 	seq      int
 }
 
@@ -100,7 +99,7 @@ func (f *fakeAPI) reqID() string {
 }
 
 func (f *fakeAPI) throttle() (Answer, bool) {
-	if f.bucket != nil && !f.bucket.Allow() {
+	if f.bucket != nil && !f.bucket.AllowN(f.now(), 1) {
 		f.throttled++
 		return Answer{Status: 429, Code: "TooManyRequests", Message: "Too many requests: slow down and retry.", RetryAfter: f.retry, RequestID: f.reqID()}, true
 	}
@@ -108,9 +107,6 @@ func (f *fakeAPI) throttle() (Answer, bool) {
 }
 
 func (f *fakeAPI) CreateUser(ctx context.Context, c Create) (*User, Answer, error) {
-	if f.delay > 0 {
-		time.Sleep(f.delay)
-	}
 	f.mu.Lock()
 	if gate := f.gate; gate != nil {
 		f.mu.Unlock()

@@ -122,7 +122,11 @@ func TestImportStrictSendsNothingWhenARowIsInvalid(t *testing.T) {
 }
 
 func TestImportThrottledRowsAreRetriedUntilAdmitted(t *testing.T) {
+	// The bucket and the importer share a clock that moves only when the
+	// importer waits: the throttling does not depend on the machine's speed.
+	clock := &stepClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 	f := newFake()
+	f.clock = clock
 	f.bucket = rate.NewLimiter(50, 2)
 	f.retry = 5 * time.Millisecond
 	var b strings.Builder
@@ -133,7 +137,7 @@ func TestImportThrottledRowsAreRetriedUntilAdmitted(t *testing.T) {
 		emails = append(emails, e)
 		b.WriteString(e + "\n")
 	}
-	s, _ := run(t, f, b.String(), Options{InitialRate: 2000, MaxRate: 2000, Concurrency: 8})
+	s, _ := run(t, f, b.String(), Options{InitialRate: 2000, MaxRate: 2000, Concurrency: 8, Clock: clock})
 	if !s.OK() {
 		WriteSummary(os.Stderr, s)
 		t.Fatal("not every row was created")
@@ -262,6 +266,9 @@ func TestInterruptWaitsForRequestsInFlight(t *testing.T) {
 	}()
 	<-f.held
 	cancel()
+	// A check that can only miss (an Import that returned early and was
+	// slow about it), never fail a correct one: the held request cannot
+	// be answered before the release below.
 	select {
 	case <-done:
 		t.Fatal("Import returned with a request in flight")
