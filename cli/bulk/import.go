@@ -226,11 +226,11 @@ func ambiguous(a Answer, err error) bool {
 // The journal makes every interruption safe to resume: a send is synced
 // before its request leaves; an answer that decides the row is journaled
 // as the row's outcome in one record (never as an answer, then an outcome,
-// with a window between); and a 409 for a row sent before, by this run or
-// an earlier one, is reconciled with the API rather than taken as "exists".
+// with a window between); and a 409 for a row whose creation is uncertain
+// (a send of this run or an earlier one that may have created the user) is
+// reconciled with the API rather than taken as "exists".
 func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err error) {
-	prev := im.j.get(r.Line)
-	since, firstSend := prev.uncertain, prev.firstSend
+	since := im.j.get(r.Line).uncertain
 	base := Result{Line: r.Line, Email: r.Email}
 	finish := func(res Result) (Result, bool, error) {
 		return res, true, im.j.done(res)
@@ -262,7 +262,6 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 			cer  error
 			jerr error
 		)
-		sentBefore := firstSend
 		sentAt, ok := im.call(ctx, func(cctx context.Context, sentAt time.Time) {
 			// Recorded and synced before the request leaves, so a crash
 			// during it leaves a trace the next run reconciles.
@@ -276,9 +275,6 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 		}
 		if jerr != nil {
 			return stopped("not sent: " + jerr.Error()), false, jerr
-		}
-		if firstSend.IsZero() {
-			firstSend = sentAt
 		}
 		im.observe(a)
 		if cer == nil && a.Status != http.StatusTooManyRequests {
@@ -322,11 +318,11 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 				res.Email = u.Email
 			}
 			return finish(res)
-		case a.Status == http.StatusConflict && !sentBefore.IsZero():
-			// This row went out before (this run or an earlier one): the user
-			// may be this import's, created by a send whose answer was lost
-			// or never journaled. The API's createdAt tells.
-			res, decided, ok := im.reconcile(ctx, r, sentBefore, "a create answered 409 after an earlier send of this row")
+		case a.Status == http.StatusConflict && !since.IsZero():
+			// A send of this row (this run or an earlier one) may have
+			// created the user: its answer was lost, a 5xx, or never
+			// journaled. The API's createdAt tells whose the user is.
+			res, decided, ok := im.reconcile(ctx, r, since, "a create answered 409 after an earlier send of this row whose answer was lost")
 			if !ok {
 				return stopped(unknown), false, nil
 			}
@@ -336,7 +332,8 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 			res.Outcome, res.Code, res.Message = Failed, "Inconsistent", "the API answered 409 UserExists, then 404 for the same user"
 			return finish(res)
 		case a.Status == http.StatusConflict:
-			// The row's first send met the user: it existed before the import.
+			// Every earlier send of the row (if any) was answered that it
+			// created nobody: the user existed before, or was made by another.
 			res.Outcome = Exists
 			return finish(res)
 		case a.Status == http.StatusUnauthorized:

@@ -88,9 +88,6 @@ type record struct {
 // rowState is what the journal knows of a row.
 type rowState struct {
 	result *Result // last done record
-	// firstSend is the row's first send, in any run: once a row has been
-	// sent, a 409 may be this import's own user and is reconciled.
-	firstSend time.Time
 	// uncertainSince is the first send whose answer never said whether the
 	// user was created: a user created at or after it may be this import's.
 	uncertainSince time.Time
@@ -101,10 +98,9 @@ type rowState struct {
 type rowView struct {
 	result *Result
 	// uncertain is since when the row's creation is uncertain (zero when
-	// never): an unanswered send, or one answered ambiguously.
+	// never): a send unanswered, answered ambiguously, or answered 2xx
+	// without its done (journals of earlier versions).
 	uncertain time.Time
-	// firstSend is the row's first send (zero when never sent).
-	firstSend time.Time
 }
 
 // Journal is the append-only, synced log of an import.
@@ -229,11 +225,11 @@ func (j *Journal) apply(r record) {
 			uncertain(s.pending) // a send left unanswered by an earlier process
 		}
 		s.pending = r.At
-		if s.firstSend.IsZero() || r.At.Before(s.firstSend) {
-			s.firstSend = r.At
-		}
 	case "answer":
-		if r.Ambiguous && !s.pending.IsZero() {
+		// A 2xx answer is only journaled so by earlier versions, which wrote
+		// the row's done after it: without the done, the user may be this
+		// import's, and a re-run must ask before it takes a 409 as "exists".
+		if (r.Ambiguous || r.Status/100 == 2) && !s.pending.IsZero() {
 			uncertain(s.pending)
 		}
 		s.pending = time.Time{}
@@ -260,7 +256,7 @@ func (j *Journal) get(row int) rowView {
 	if !s.pending.IsZero() && (since.IsZero() || s.pending.Before(since)) {
 		since = s.pending
 	}
-	return rowView{result: s.result, uncertain: since, firstSend: s.firstSend}
+	return rowView{result: s.result, uncertain: since}
 }
 
 func (j *Journal) send(row int, at time.Time) error {

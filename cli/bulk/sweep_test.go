@@ -262,6 +262,17 @@ func TestCrashAtEveryJournalWrite(t *testing.T) {
 		t.Fatal("crashed without a crash")
 	}
 	checkSweep(t, f, s)
+	// A row created at once is two synced records, send and done: the
+	// 201 is the outcome, with no window between an answer and a done.
+	var evs []string
+	for _, r := range d.synced("in.csv.journal") {
+		if r.Row == 3 {
+			evs = append(evs, r.Event)
+		}
+	}
+	if strings.Join(evs, ",") != "send,done" {
+		t.Errorf("a@'s journal: %v, want send,done", evs)
+	}
 	total := d.writes
 	if total < 20 {
 		t.Fatalf("%d journal writes: the sweep covers too little", total)
@@ -450,5 +461,46 @@ func TestResumeAnOlderJournalKilledBetweenAnswerAndDone(t *testing.T) {
 	}
 	if f.made["a@example.com"] != 1 || s.Count(Created) != 1 || s.Count(Exists) != 1 {
 		t.Errorf("a@ made %d times; %d created, %d exists", f.made["a@example.com"], s.Count(Created), s.Count(Exists))
+	}
+}
+
+// TestAnotherAdminsUserIsExists: a row refused (400) by one run, whose
+// user another admin then creates, meets a 409 in the next run: every
+// earlier send of it was answered that it created nobody, so the user is
+// not this import's: exists, without asking.
+func TestAnotherAdminsUserIsExists(t *testing.T) {
+	clock := &stepClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	in := "email\na@example.com\n"
+	f := newFake()
+	f.clock = clock
+	f.answers["a@example.com"] = Answer{Status: 400, Code: "InvalidRequest", Message: "refused"}
+	d := newMemDisk()
+	for run := 1; run <= 2; run++ {
+		j, err := openJournal(d, "j", HashInput([]byte(in)), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Import(context.Background(), f, mustParse(t, in), j, Options{InitialRate: 1000, Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 1 {
+			if s.Results[0].Outcome != Failed {
+				t.Fatalf("run 1: %+v", s.Results[0])
+			}
+			clock.advance(time.Minute)
+			delete(f.answers, "a@example.com")
+			if _, _, err := f.CreateUser(context.Background(), Create{Email: "a@example.com"}); err != nil { // another admin
+				t.Fatal(err)
+			}
+			clock.advance(time.Minute)
+			continue
+		}
+		if r := s.Results[0]; r.Outcome != Exists || r.Status != 409 {
+			t.Errorf("run 2: %+v, want exists (409)", r)
+		}
+		if f.gets != 0 {
+			t.Errorf("%d GETs: a 409 after sends answered 'not created' needs none", f.gets)
+		}
 	}
 }
