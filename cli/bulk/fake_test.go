@@ -27,6 +27,7 @@ const (
 	err504Before          // answers 504 without creating
 	err500After           // creates the user, then answers 500 (the Lambda failed after Cognito)
 	throttled429          // answers 429, as a stage's throttle does, without creating
+	lostLanding           // the connection drops; the request reaches the pool only after the next GET of the email answered 404
 	lostAfter             // creates the user, then the connection drops
 	lostBefore            // the connection drops before the request arrives
 	holdAfterCreate       // creates the user, then holds the answer until released
@@ -63,6 +64,8 @@ type fakeAPI struct {
 	held    chan string
 	release chan struct{}
 	gate    chan struct{}
+	// landing holds the creates of lostLanding, made by the next GET of their email.
+	landing map[string]Create
 	// clock is the pool's time (createdAt, Date); nil for the wall clock.
 	clock Clock
 	// pageSize is GET /users' page size; listed counts the pages served.
@@ -129,6 +132,13 @@ func (f *fakeAPI) CreateUser(ctx context.Context, c Create) (*User, Answer, erro
 	case lostBefore:
 		f.mu.Unlock()
 		return nil, Answer{}, errLost
+	case lostLanding:
+		if f.landing == nil {
+			f.landing = map[string]Create{}
+		}
+		f.landing[c.Email] = c
+		f.mu.Unlock()
+		return nil, Answer{}, errLost
 	case throttled429:
 		f.throttled++
 		a := Answer{Status: 429, Code: "TooManyRequests", Message: "Too many requests: slow down and retry.", RetryAfter: time.Second, RequestID: f.reqID()}
@@ -179,6 +189,18 @@ func (f *fakeAPI) CreateUser(ctx context.Context, c Create) (*User, Answer, erro
 	return &u, Answer{Status: 201, RequestID: id, Date: f.now()}, nil
 }
 
+// land creates c's user, as a create that reached the pool late. Callers hold f.mu.
+func (f *fakeAPI) land(c Create) {
+	now := f.now()
+	f.users[c.Email] = &fakeUser{u: User{Username: "sub-" + c.Email, Email: c.Email, Status: "FORCE_CHANGE_PASSWORD", Enabled: true,
+		CreatedAt: now.UTC().Format(time.RFC3339), UpdatedAt: now.UTC().Format(time.RFC3339), Groups: []string{}}, created: now}
+	f.made[c.Email]++
+	f.creates[c.Email]++
+	if c.SendInvitation == nil || *c.SendInvitation {
+		f.invites[c.Email]++
+	}
+}
+
 func (f *fakeAPI) GetUser(ctx context.Context, email string) (*User, Answer, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -189,6 +211,11 @@ func (f *fakeAPI) GetUser(ctx context.Context, email string) (*User, Answer, err
 	if u, ok := f.users[email]; ok {
 		c := u.u
 		return &c, Answer{Status: 200, RequestID: f.reqID()}, nil
+	}
+	if c, ok := f.landing[email]; ok {
+		// The slow request lands just after this answer.
+		delete(f.landing, email)
+		defer f.land(c)
 	}
 	return nil, Answer{Status: 404, Code: "UserNotFound", Message: "user not found", RequestID: f.reqID()}, nil
 }

@@ -191,6 +191,21 @@ func TestImportLostAnswersAreReconciledNotResentBlindly(t *testing.T) {
 	}
 }
 
+// TestImportA409AfterALostCreateIsReconciled: a create whose connection
+// dropped reaches the pool only after the import's GET answered 404; the
+// create sent again meets the user (409): it is this import's, created.
+func TestImportA409AfterALostCreateIsReconciled(t *testing.T) {
+	f := newFake()
+	f.faults["a@example.com"] = []fault{lostLanding}
+	s, _ := run(t, f, "email\na@example.com\n", Options{})
+	if r := s.Results[0]; r.Outcome != Created || !strings.Contains(r.Message, "created by this import") {
+		t.Errorf("result = %+v, want created by this import", r)
+	}
+	if f.made["a@example.com"] != 1 || f.invites["a@example.com"] != 1 {
+		t.Errorf("made %d, invited %d", f.made["a@example.com"], f.invites["a@example.com"])
+	}
+}
+
 func TestImportDoesNotRetryOther4xx(t *testing.T) {
 	f := newFake()
 	f.answers["a@example.com"] = Answer{Status: 403, Code: "GroupNotManaged", Message: `group "x" is not one admins may manage`}

@@ -155,12 +155,13 @@ const sweepInput = "email,groups,sendInvitation\n" +
 	"not an email,,\n" + // 8: invalid
 	"f@example.com,,\n" + // 9: 429, then created
 	"g@example.com,staff;ops,false\n" + // 10
-	"h@example.com,,\n" // 11: refused with a 400 every time
+	"h@example.com,,\n" + // 11: refused with a 400 every time
+	"i@example.com,,\n" // 12: lost, lands after the GET, then 409
 
 var sweepWant = map[string]Outcome{
 	"old@example.com": Exists, "a@example.com": Created, "b@example.com": Created, "c@example.com": Created,
 	"d@example.com": Created, "e@example.com": Created, "not an email": Invalid, "f@example.com": Created,
-	"g@example.com": Created, "h@example.com": Failed,
+	"g@example.com": Created, "h@example.com": Failed, "i@example.com": Created,
 }
 
 func sweepFake(clock Clock) *fakeAPI {
@@ -173,6 +174,7 @@ func sweepFake(clock Clock) *fakeAPI {
 	f.faults["e@example.com"] = []fault{lostBefore, err504Before}
 	f.faults["f@example.com"] = []fault{throttled429}
 	f.answers["h@example.com"] = Answer{Status: 400, Code: "InvalidRequest", Message: "refused"}
+	f.faults["i@example.com"] = []fault{lostLanding}
 	return f
 }
 
@@ -204,7 +206,7 @@ func checkSweep(t *testing.T, f *fakeAPI, s Summary) {
 	if got := outcomes(s); !equalOutcomes(got, sweepWant) {
 		t.Errorf("outcomes = %v\nwant       %v", got, sweepWant)
 	}
-	if s.Count(Created) != 7 || s.Count(Exists) != 1 || s.Count(Invalid) != 1 || s.Count(Failed) != 1 {
+	if s.Count(Created) != 8 || s.Count(Exists) != 1 || s.Count(Invalid) != 1 || s.Count(Failed) != 1 {
 		t.Errorf("counts: %d created, %d exists, %d invalid, %d failed", s.Count(Created), s.Count(Exists), s.Count(Invalid), s.Count(Failed))
 	}
 	f.mu.Lock()
@@ -219,6 +221,11 @@ func checkSweep(t *testing.T, f *fakeAPI, s Summary) {
 		if f.creates[e] != n {
 			t.Errorf("%s: %d creates reached the API, want %d", e, f.creates[e], n)
 		}
+	}
+	// i: the late one, and the one sent again that met it, unless a crash
+	// stopped that one before it left (the next run's GET then found i).
+	if n := f.creates["i@example.com"]; n < 1 || n > 2 {
+		t.Errorf("i@example.com: %d creates reached the API, want 1 or 2", n)
 	}
 	for e, o := range sweepWant {
 		want := 0
@@ -301,10 +308,11 @@ func TestCrashAtEveryJournalWrite(t *testing.T) {
 
 // TestCrashRepeatedly crashes every run at its k-th journal write until one
 // gets to the end: crashes inside resumed runs, reconciliations included.
-// k starts at 3: the refused row is sent again by every run (send, done),
-// so a run that crashes at its second write never gets past it.
+// k starts at 4: the refused row is sent again by every run (send, done),
+// and the row after it takes two writes more (send, done), so a run that
+// crashes at an earlier write never gets past them.
 func TestCrashRepeatedly(t *testing.T) {
-	for k := 3; k <= 7; k++ {
+	for k := 4; k <= 8; k++ {
 		for _, mode := range []crashMode{beforeWrite, beforeSync} {
 			t.Run(fmt.Sprintf("every-%d-%d", k, mode), func(t *testing.T) {
 				clock := &stepClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
