@@ -116,6 +116,30 @@ func TestConfigureFilesArePrivate(t *testing.T) {
 	}
 }
 
+// TestSessionFileIsPrivate: the session holds tokens: its file is 0600 and
+// its directory 0700, also when they were there before with wider modes.
+func TestSessionFileIsPrivate(t *testing.T) {
+	dir := t.TempDir()
+	sessions := filepath.Join(dir, "sessions")
+	if err := os.MkdirAll(sessions, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sessions, "default.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{confDir: dir, profile: "default"}
+	if err := a.saveSession(&Session{IDToken: "x", RefreshToken: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	assertMode(t, sessions, 0o700)
+	assertMode(t, a.sessionPath(), 0o600)
+	a.profile = "other" // a new file, in the directory as it is now
+	if err := a.saveSession(&Session{IDToken: "y"}); err != nil {
+		t.Fatal(err)
+	}
+	assertMode(t, a.sessionPath(), 0o600)
+}
+
 func assertMode(t *testing.T, path string, want os.FileMode) {
 	t.Helper()
 	fi, err := os.Stat(path)

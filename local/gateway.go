@@ -154,6 +154,11 @@ func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) 
 // Throttle is the stage's throttling of each method, nil when it sets none.
 func (g *Gateway) Throttle() *Throttle { return g.throttle }
 
+// SetClock replaces the throttling clock, the time the buckets refill by,
+// before the gateway serves: a test then decides when tokens come back
+// instead of depending on how fast the machine sends.
+func (g *Gateway) SetClock(now func() time.Time) { g.now = now }
+
 // Routes lists the served routes as "METHOD /path", sorted, CORS preflight excluded.
 func (g *Gateway) Routes() []string {
 	var out []string

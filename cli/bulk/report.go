@@ -96,7 +96,8 @@ func WriteSummary(w io.Writer, s Summary) {
 func WritePlan(w io.Writer, rows []Row, j *Journal) {
 	var send, done, invalid int
 	for _, r := range rows {
-		prev, since := j.get(r.Line)
+		v := j.get(r.Line)
+		prev, since := v.result, v.uncertain
 		switch {
 		case !r.Valid():
 			invalid++

@@ -42,7 +42,12 @@ type fakeCognito struct {
 	// groupPage is the page size of AdminListGroupsForUser, to exercise paging.
 	groupPage int
 	// delay, peak and vanish shape AdminListGroupsForUser for the concurrency and deleted-user tests.
+	// met, when set, holds each call after the first metSkip until two are
+	// in flight at once (or a minute passes: the calls are sequential), so
+	// concurrency is seen however the goroutines are scheduled.
 	delay          time.Duration
+	met            chan struct{}
+	metSkip        int
 	inflight, peak int
 	vanish         string // email of a user deleted just before its groups are read
 }
@@ -265,8 +270,25 @@ func (f *fakeCognito) AdminListGroupsForUser(_ context.Context, in *cip.AdminLis
 	f.mu.Lock()
 	f.inflight++
 	f.peak = max(f.peak, f.inflight)
+	met := f.met
+	if met != nil && f.metSkip > 0 {
+		f.metSkip--
+		met = nil
+	} else if met != nil && f.peak >= 2 {
+		select {
+		case <-met:
+		default:
+			close(met)
+		}
+	}
 	delay := f.delay
 	f.mu.Unlock()
+	if met != nil {
+		select {
+		case <-met:
+		case <-time.After(time.Minute):
+		}
+	}
 	time.Sleep(delay)
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -481,7 +481,9 @@ func TestListGroupFetches(t *testing.T) {
 	for i := range 40 {
 		hs.fake.seed(fmt.Sprintf("user%02d@example.com", i), types.UserStatusTypeConfirmed)
 	}
-	hs.fake.delay = 5 * time.Millisecond
+	hs.fake.delay = 5 * time.Millisecond // room for a ninth call to overlap, were the limit missing
+	hs.fake.met = make(chan struct{})
+	hs.fake.metSkip = 1 // the caller check's read comes alone
 	resp := hs.do(t, listEvent(url.Values{"limit": {"44"}, "groups": {"true"}}))
 	var body listResponse
 	decodeStrict(t, resp.Body, &body)
