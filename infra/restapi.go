@@ -66,6 +66,9 @@ func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) aw
 		CognitoUserPools: &[]awscognito.IUserPool{props.Pool},
 		AuthorizerName:   jsii.String("cognito-id-token"),
 		IdentitySource:   jsii.String("method.request.header.Authorization"),
+		// No result cache: API Gateway would admit a cached token (for 300 s
+		// by default) after it expired. Every request has its token checked.
+		ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(0)),
 	})
 	validator := restAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{
 		RequestValidatorName:      jsii.String("body-and-parameters"),
