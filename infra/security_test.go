@@ -79,3 +79,58 @@ func TestSchemaTyped(t *testing.T) {
 	}
 }
 
+// TestAlarmKeyBound: CloudWatch may use the alarm topic's key, and publish
+// to the topic, only for this account's alarms of this stack, each named:
+// the bare service principal would let any account's alarm do both.
+func TestAlarmKeyBound(t *testing.T) {
+	tpl := envTemplate(t, "prd")
+	var names []string
+	for _, a := range resources(tpl, "AWS::CloudWatch::Alarm") {
+		names = append(names, props(a)["AlarmName"].(string))
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		t.Fatal("prd has no alarms")
+	}
+	check := func(what string, doc any) {
+		t.Helper()
+		var found bool
+		for _, s := range doc.(map[string]any)["Statement"].([]any) {
+			st := s.(map[string]any)
+			if !equalJSON(st["Principal"], map[string]any{"Service": "cloudwatch.amazonaws.com"}) {
+				continue
+			}
+			found = true
+			cond, _ := st["Condition"].(map[string]any)
+			if !equalJSON(cond["StringEquals"], map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}}) {
+				t.Errorf("%s: CloudWatch's statement is not bound to this account: %v", what, cond)
+			}
+			arnEq, _ := cond["ArnEquals"].(map[string]any)
+			arns, _ := arnEq["aws:SourceArn"].([]any)
+			var got []string
+			for _, a := range arns {
+				parts := a.(map[string]any)["Fn::Join"].([]any)[1].([]any)
+				last, _ := parts[len(parts)-1].(string)
+				name, ok := strings.CutPrefix(last, ":alarm:")
+				if !ok || !strings.Contains(mustJSONTest(parts), `":cloudwatch:"`) {
+					t.Errorf("%s: source %v is not an alarm ARN", what, a)
+				}
+				got = append(got, name)
+			}
+			sort.Strings(got)
+			if !slices.Equal(got, names) {
+				t.Errorf("%s: CloudWatch's statement names alarms %v, want exactly %v", what, got, names)
+			}
+			if len(cond) != 2 {
+				t.Errorf("%s: conditions %v", what, cond)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no statement for CloudWatch", what)
+		}
+	}
+	_, key := only(t, tpl, "AWS::KMS::Key")
+	check("key policy", props(key)["KeyPolicy"])
+	_, topic := only(t, tpl, "AWS::SNS::TopicPolicy")
+	check("topic policy", props(topic)["PolicyDocument"])
+}

@@ -115,6 +115,7 @@ func emailSender(c Config) awscognito.UserPoolEmail {
 		ReplyTo:              optional(c.SES.ReplyTo),
 		ConfigurationSetName: optional(c.SES.ConfigurationSet),
 		SesRegion:            jsii.String(region),
+		SesVerifiedDomain:    optional(c.SES.VerifiedDomain),
 	})
 }
 
