@@ -58,33 +58,11 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removalPolicy(c),
 	})
-	// A key policy's "*" is this key. CloudWatch encrypts the message it publishes with it.
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudWatchAlarmsPublish"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"),
-	}), nil)
 	topic := awssns.NewTopic(scope, jsii.String(id+"Topic"), &awssns.TopicProps{
 		DisplayName: jsii.String(c.StackName() + " alarms"),
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true),
 	})
-	// The topic policy replaces SNS's default one, so CloudWatch's right to
-	// publish is stated, for this account's alarms only.
-	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudWatchAlarmsPublish"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("sns:Publish"),
-		Resources:  &[]*string{topic.TopicArn()},
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
-			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"),
-				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			})},
-		},
-	}))
 	for _, email := range a.Emails {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}
@@ -142,6 +120,7 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 	}
 	out := &opsAlarms{topic: topic}
 	action := awscloudwatchactions.NewSnsAction(topic)
+	var sources []*string
 	for _, s := range specs {
 		alarm := awscloudwatch.NewAlarm(scope, jsii.String(id+s.id), &awscloudwatch.AlarmProps{
 			AlarmName:          jsii.String(prefix + s.name),
@@ -157,6 +136,35 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 		alarm.AddAlarmAction(action)
 		alarm.AddOkAction(action)
 		out.alarms = append(out.alarms, alarm)
+		// Built from the name, not the alarm's ARN attribute: the key's policy
+		// naming an alarm that needs the topic that needs the key is a cycle.
+		sources = append(sources, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String(prefix + s.name),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		}))
 	}
+	// CloudWatch may use the key and publish to the topic for these alarms
+	// only, in this account: the service principal alone would let any
+	// account's alarm do both (the confused deputy).
+	fromAlarms := &map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+		"ArnEquals":    map[string]any{"aws:SourceArn": sources},
+	}
+	// A key policy's "*" is this key. CloudWatch encrypts the message it publishes with it.
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: fromAlarms,
+	}), nil)
+	// The topic policy replaces SNS's default one, so CloudWatch's right to publish is stated.
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: fromAlarms,
+	}))
 	return out
 }

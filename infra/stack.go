@@ -42,6 +42,10 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 		Env:         stackEnv(c.Account, c.Region),
 		Description: jsii.String(fmt.Sprintf("Admin-only user provisioning on Amazon Cognito (%s)", c.Name)),
 		Tags:        &map[string]*string{"app": jsii.String("useradmin"), "env": jsii.String(c.Name)},
+		// Where the users are retained (prd), deleting the stack by mistake
+		// is refused too: CloudFormation asks for the protection to be
+		// turned off first.
+		TerminationProtection: jsii.Bool(c.Retain),
 	})
 	pool := NewUserPool(stack, "UserPool", &UserPoolProps{Config: c})
 	client := NewAppClient(stack, "AppClient", &AppClientProps{Pool: pool, Config: c})
