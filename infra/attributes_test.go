@@ -35,7 +35,7 @@ func TestCustomAttributesFromOnePlace(t *testing.T) {
 	// Both clients may read the custom attributes, neither write them.
 	for id, client := range resources(tpl, "AWS::Cognito::UserPoolClient") {
 		read, write := toStrings(props(client)["ReadAttributes"]), toStrings(props(client)["WriteAttributes"])
-		if !slices.Contains(read, "custom:department") || !slices.Contains(read, "custom:level") || !equalJSON(write, []string{"email"}) {
+		if !slices.Contains(read, "custom:department") || !slices.Contains(read, "custom:level") || !equalJSON(write, []string{"locale"}) {
 			t.Errorf("%s reads %v, writes %v", id, read, write)
 		}
 	}

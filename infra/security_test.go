@@ -28,11 +28,11 @@ func TestClientAttributes(t *testing.T) {
 			for _, id := range []string{"UserPoolClient", "AdminClient"} {
 				p := props(resources(envTemplate(t, env), "AWS::Cognito::UserPoolClient")[id])
 				write := toStrings(p["WriteAttributes"])
-				if !slices.Equal(write, []string{"email"}) {
-					t.Errorf("%s WriteAttributes = %v, want [email]", id, p["WriteAttributes"])
+				if !slices.Equal(write, []string{"locale"}) {
+					t.Errorf("%s WriteAttributes = %v, want [locale]", id, p["WriteAttributes"])
 				}
 				for _, w := range write {
-					if w == "given_name" || w == "family_name" || strings.HasPrefix(w, "custom:") {
+					if w == "email" || w == "email_verified" || w == "given_name" || w == "family_name" || strings.HasPrefix(w, "custom:") {
 						t.Errorf("%s: a user may write %s, which admins manage", id, w)
 					}
 				}
