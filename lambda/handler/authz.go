@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 )
 
@@ -134,7 +135,12 @@ func (h *Handler) refuseSelf(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.refuseIfSelf(newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, nil, nil, nil))
+	u := newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, nil, nil, nil)
+	u.Groups = nil // not read here: absent from the audit record rather than shown as none
+	u.MFAEnabled = aws.Bool(mfaEnabled(out))
+	// The read is also the audit record's before (a delete's, an admin group removal's).
+	c.before = stateOf(u)
+	return c.refuseIfSelf(u)
 }
 
 // refuseIfSelf refuses when target is the caller's own account. The target's
