@@ -131,7 +131,7 @@ func records(t *testing.T, path string) []audit.Record {
 	t.Helper()
 	r := asAdmin(t, http.MethodGet, path, "", "")
 	if r.status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, r.status, r.raw)
+		t.Fatalf("GET %s: %d %s\n%s", path, r.status, r.raw, lastLines(logs.String(), 3))
 	}
 	var b struct{ Records []audit.Record }
 	if err := json.Unmarshal([]byte(r.raw), &b); err != nil {
@@ -336,4 +336,9 @@ func TestEventAfterTheLambdaDies(t *testing.T) {
 		t.Errorf("events %+v", evs)
 	}
 	validate(t, evs[1])
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

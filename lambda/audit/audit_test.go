@@ -179,6 +179,10 @@ func TestQueryWalksDays(t *testing.T) {
 	if len(db.queries) != maxDayQueries || next == nil {
 		t.Errorf("%d queries, next %v", len(db.queries), next)
 	}
+	// Without since, the lower bound is still a key value: DynamoDB refuses an empty one.
+	if lo := db.queries[0].ExpressionAttributeValues[":lo"].(*types.AttributeValueMemberS).Value; lo == "" || lo > "2" {
+		t.Errorf(":lo = %q, want a non-empty value before every id", lo)
+	}
 }
 
 // The schemas in api/events are the ones Schema makes from Record

@@ -137,7 +137,7 @@ func (s *Store) Query(ctx context.Context, f Filter, limit int32, cur *Cursor, n
 	}
 	lo, hi := f.Since.UTC().Format(timeLayout), until.UTC().Format(timeLayout)+"~" // '~' sorts after the id's '#'
 	if f.Since.IsZero() {
-		lo = ""
+		lo = "0" // before every id; DynamoDB refuses an empty key value
 	}
 	var filters []string
 	values := map[string]types.AttributeValue{":lo": &types.AttributeValueMemberS{Value: lo}, ":hi": &types.AttributeValueMemberS{Value: hi}}

@@ -63,9 +63,12 @@ func (h *Handler) authorize(ctx context.Context, req events.APIGatewayProxyReque
 		return c, forbidden("no_sub", "the token has no sub claim")
 	}
 	// The token's claims are frozen when it is issued: the pool says whether they still hold.
-	if err := h.checkAccount(ctx, c.username); err != nil {
+	email, err := h.checkAccount(ctx, c.username)
+	if err != nil {
 		return c, err
 	}
+	// A token without an email (some issuers leave it out) still names the actor in the audit trail, by the pool's email.
+	c.email = cmp.Or(c.email, email)
 	return c, nil
 }
 

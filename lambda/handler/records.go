@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/useradmin/cognito-user-admin/lambda/audit"
 	"github.com/useradmin/cognito-user-admin/lambda/auditlog"
@@ -208,7 +209,14 @@ func (h *Handler) answerRecords(ctx context.Context, c *call, scope string, allo
 	}
 	recs, next, err := h.records.Query(ctx, f, limit, cur, h.now())
 	if err != nil {
-		return none, err
+		// Not Cognito's: say which service failed, and keep the cause for the log.
+		e := newError(http.StatusBadGateway, "UpstreamError", "the audit table could not be read")
+		if is[*ddbtypes.ProvisionedThroughputExceededException](err) || is[*ddbtypes.RequestLimitExceeded](err) {
+			e = newError(http.StatusTooManyRequests, "TooManyRequests", "the audit table is busy: retry shortly")
+			e.retryAfter = 1
+		}
+		e.cause = err
+		return none, e
 	}
 	body := auditBody{Records: recs}
 	if next != nil {

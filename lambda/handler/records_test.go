@@ -283,3 +283,17 @@ func TestActionsAreTheRoutes(t *testing.T) {
 		}
 	}
 }
+
+// A token without an email still names the actor by email: the pool's, read by the live account check.
+func TestRecordActorEmailFromThePool(t *testing.T) {
+	hs := newHarness(t)
+	recs := withRecords(hs)
+	e := userEvent("POST", "/users/{email}/disable", "active@example.com")
+	e.claims = strings.Replace(adminClaims, `"email":"Admin@Example.com",`, "", 1)
+	if resp := hs.do(t, e); resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+	}
+	if a := recs.only(t).Actor; a.Email != "admin@example.com" || a.Sub != "sub-0001" {
+		t.Errorf("actor %+v", a)
+	}
+}
