@@ -240,4 +240,3 @@ func streamValue(v streamtypes.AttributeValue) any {
 	b, _ := json.Marshal(v)
 	return map[string]any{"?": string(b)}
 }
-
