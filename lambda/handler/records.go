@@ -219,6 +219,9 @@ func (h *Handler) answerRecords(ctx context.Context, c *call, scope string, allo
 		return none, e
 	}
 	body := auditBody{Records: recs}
+	if body.Records == nil {
+		body.Records = []audit.Record{} // always an array, as users is
+	}
 	if next != nil {
 		b, _ := json.Marshal(next) // strings only
 		body.NextToken = encodeToken(scope, string(b))
