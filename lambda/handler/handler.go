@@ -254,7 +254,7 @@ func cors(s settings.Settings, req events.APIGatewayProxyRequest, resp *events.A
 // no body field other than the target and groups; the record also holds
 // the target's state before and after.
 func (h *Handler) audit(ctx context.Context, c *call, action string, status int) {
-	defer func() { h.writeRecord(ctx, h.record(c, action, status, h.now())) }()
+	defer func() { h.writeRecord(ctx, c, h.record(c, action, status, h.now())) }()
 	outcome := auditlog.OutcomeSuccess
 	if c.failure != nil {
 		outcome = c.failure.code

@@ -79,12 +79,18 @@ func (h *Handler) record(c *call, action string, status int, at time.Time) audit
 // any, is done by then and cannot be undone atomically, so a failed write
 // changes neither the change nor the answer: the whole record goes to the
 // log at ERROR under auditlog.MessageRecordUnwritten, which an alarm counts.
-func (h *Handler) writeRecord(ctx context.Context, r audit.Record) {
+func (h *Handler) writeRecord(ctx context.Context, c *call, r audit.Record) {
 	if h.records == nil {
 		return
 	}
-	// Its own short deadline, even when the request's is spent: the record matters more than a late answer.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	// Its own short deadline, even when the request's is spent (the record
+	// matters more than a late answer), but never past the invocation's, when
+	// the Lambda would be stopped mid-call and the ERROR line never written.
+	end := time.Now().Add(recordTimeout)
+	if !c.deadline.IsZero() && c.deadline.Before(end) {
+		end = c.deadline
+	}
+	wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), end)
 	defer cancel()
 	err := h.records.Put(wctx, r)
 	if err == nil {

@@ -297,3 +297,38 @@ func TestRecordActorEmailFromThePool(t *testing.T) {
 		t.Errorf("actor %+v", a)
 	}
 }
+
+type deadlineRecords struct {
+	fakeRecords
+	got time.Time
+}
+
+func (d *deadlineRecords) Put(ctx context.Context, r audit.Record) error {
+	d.got, _ = ctx.Deadline()
+	return nil
+}
+
+// The audit write outlives the request's context (it runs when the answer
+// is ready) but never the invocation: killed mid-write, the Lambda would
+// lose even the ERROR line.
+func TestRecordWriteStopsAtTheInvocationDeadline(t *testing.T) {
+	hs := newHarness(t)
+	d := &deadlineRecords{}
+	hs.h.WithRecords(d)
+	invocation := time.Now().Add(1500 * time.Millisecond)
+	ctx, cancel := context.WithDeadline(context.Background(), invocation)
+	defer cancel()
+	if _, err := hs.h.Handle(ctx, userEvent("POST", "/users/{email}/disable", "active@example.com").request(t)); err != nil {
+		t.Fatal(err)
+	}
+	if !d.got.Equal(invocation) {
+		t.Errorf("the write's deadline is %v, want the invocation's %v", d.got, invocation)
+	}
+	// Without an invocation deadline, its own bound.
+	if _, err := hs.h.Handle(context.Background(), userEvent("POST", "/users/{email}/enable", "active@example.com").request(t)); err != nil {
+		t.Fatal(err)
+	}
+	if d.got.IsZero() || time.Until(d.got) > recordTimeout {
+		t.Errorf("the write's deadline is %v, want at most %v away", d.got, recordTimeout)
+	}
+}
