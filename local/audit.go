@@ -129,8 +129,13 @@ func (a *Audit) RunPipe(ctx context.Context, log *slog.Logger) {
 	iterators := map[string]*string{} // shard id to its next iterator; nil once the shard is closed and read
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
+	describe := true
 	for {
-		if err := a.pollOnce(ctx, iterators); err != nil && ctx.Err() == nil {
+		// The emulator serves one request at a time: the stream is described
+		// only at start and when a shard closes (a new one may follow), not on every tick.
+		var err error
+		describe, err = a.pollOnce(ctx, iterators, describe)
+		if err != nil && ctx.Err() == nil {
 			log.WarnContext(ctx, "local pipe: reading the audit stream", "error", err.Error())
 		}
 		select {
@@ -141,44 +146,80 @@ func (a *Audit) RunPipe(ctx context.Context, log *slog.Logger) {
 	}
 }
 
-func (a *Audit) pollOnce(ctx context.Context, iterators map[string]*string) error {
-	desc, err := a.streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: &a.streamArn})
-	if err != nil {
-		return err
-	}
-	for _, sh := range desc.StreamDescription.Shards {
-		id := aws.ToString(sh.ShardId)
-		if _, known := iterators[id]; known {
-			continue
-		}
-		it, err := a.streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
-			StreamArn: &a.streamArn, ShardId: &id, ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon,
-		})
+// pollOnce reads every open shard once and delivers what it finds; it
+// reports whether the stream should be described again on the next tick.
+func (a *Audit) pollOnce(ctx context.Context, iterators map[string]*string, describe bool) (bool, error) {
+	if describe {
+		desc, err := a.streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: &a.streamArn})
 		if err != nil {
-			return err
+			return true, err
 		}
-		iterators[id] = it.ShardIterator
+		for _, sh := range desc.StreamDescription.Shards {
+			id := aws.ToString(sh.ShardId)
+			if _, known := iterators[id]; known {
+				continue
+			}
+			it, err := a.streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
+				StreamArn: &a.streamArn, ShardId: &id, ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon,
+			})
+			if err != nil {
+				return true, err
+			}
+			iterators[id] = it.ShardIterator
+		}
 	}
+	closed := false
 	for id, it := range iterators {
 		if it == nil {
 			continue
 		}
 		out, err := a.streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
 		if err != nil {
-			return err
+			return false, err
 		}
-		for _, rec := range out.Records {
-			if err := a.deliver(ctx, rec); err != nil {
-				// Not advanced past: the next tick tries this batch again, as the pipe retries.
-				return err
-			}
+		if err := a.deliver(ctx, out.Records); err != nil {
+			// Not advanced past: the next tick reads this batch again, as the pipe retries.
+			return false, err
 		}
 		iterators[id] = out.NextShardIterator
+		closed = closed || out.NextShardIterator == nil
+	}
+	return closed, nil
+}
+
+// deliver maps a batch of stream records and puts the events on the bus,
+// up to 10 a call (PutEvents' limit), in stream order.
+func (a *Audit) deliver(ctx context.Context, recs []streamtypes.Record) error {
+	var entries []ebtypes.PutEventsRequestEntry
+	for _, rec := range recs {
+		e, ok, err := a.event(rec)
+		if err != nil {
+			return err
+		}
+		if ok {
+			entries = append(entries, e)
+		}
+	}
+	for len(entries) > 0 {
+		n := min(len(entries), 10)
+		out, err := a.EventBridge.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries[:n]})
+		if err != nil {
+			return err
+		}
+		if out.FailedEntryCount > 0 {
+			for _, r := range out.Entries {
+				if r.ErrorCode != nil {
+					return fmt.Errorf("the bus refused an event: %s", aws.ToString(r.ErrorMessage))
+				}
+			}
+		}
+		entries = entries[n:]
 	}
 	return nil
 }
 
-func (a *Audit) deliver(ctx context.Context, rec streamtypes.Record) error {
+// event maps one stream record to its event, or ok false when the filter drops it.
+func (a *Audit) event(rec streamtypes.Record) (ebtypes.PutEventsRequestEntry, bool, error) {
 	record := map[string]any{"eventName": string(rec.EventName), "eventSource": "aws:dynamodb", "awsRegion": Region}
 	if rec.Dynamodb != nil {
 		d := map[string]any{}
@@ -193,18 +234,9 @@ func (a *Audit) deliver(ctx context.Context, rec streamtypes.Record) error {
 	}
 	typ, source, detail, ok, err := a.Mapping.Apply(record)
 	if err != nil || !ok {
-		return err
+		return ebtypes.PutEventsRequestEntry{}, false, err
 	}
-	out, err := a.EventBridge.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
-		EventBusName: &a.Bus, Source: &source, DetailType: &typ, Detail: &detail,
-	}}})
-	if err != nil {
-		return err
-	}
-	if out.FailedEntryCount > 0 {
-		return fmt.Errorf("the bus refused the event: %s", aws.ToString(out.Entries[0].ErrorMessage))
-	}
-	return nil
+	return ebtypes.PutEventsRequestEntry{EventBusName: &a.Bus, Source: &source, DetailType: &typ, Detail: &detail}, true, nil
 }
 
 // streamImage renders an item in the typed JSON form a stream record has on the wire ({"S": "…"}).
