@@ -179,3 +179,35 @@ func TestAuditConfig(t *testing.T) {
 		t.Errorf("shipped prd keeps %d days", prd.Audit.RetentionDays)
 	}
 }
+
+// With Audit.CustomerKey the table (and so its stream) is encrypted with a
+// rotated key of the stack, which the function and the pipe may use, and nothing else may.
+func TestAuditCustomerKey(t *testing.T) {
+	c, _ := Environment("dev")
+	c.Audit.CustomerKey = true
+	tpl := synth(t, c)
+	_, table := only(t, tpl, "AWS::DynamoDB::Table")
+	sse, _ := props(table)["SSESpecification"].(map[string]any)
+	keyRef, _ := sse["KMSMasterKeyId"].(map[string]any)["Fn::GetAtt"].([]any)
+	if sse["SSEEnabled"] != true || sse["SSEType"] != "KMS" || len(keyRef) != 2 {
+		t.Fatalf("SSE %v, want the stack's KMS key", sse)
+	}
+	keyID := keyRef[0].(string)
+	key := resources(tpl, "AWS::KMS::Key")[keyID]
+	if key == nil || props(key)["EnableKeyRotation"] != true {
+		t.Errorf("key %s: %v", keyID, key)
+	}
+	users := map[string][]string{}
+	for id, p := range resources(tpl, "AWS::IAM::Policy") {
+		for _, s := range props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := s.(map[string]any)
+			if equalJSON(st["Resource"], map[string]any{"Fn::GetAtt": []any{keyID, "Arn"}}) {
+				users[strings.SplitN(id, "Role", 2)[0]] = toStrings(st["Action"])
+			}
+		}
+	}
+	if len(users) != 2 || !slices.Contains(users["AdminFunction"], "kms:Encrypt") || !slices.Contains(users["UserEventsPipe"], "kms:Decrypt") ||
+		slices.Contains(users["UserEventsPipe"], "kms:Encrypt") {
+		t.Errorf("key users %v, want the function (encrypt, decrypt) and the pipe (decrypt)", users)
+	}
+}
