@@ -130,7 +130,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.profile, "profile", "", "profile to use (default $USERADMIN_PROFILE, else \"default\")")
-	pf.StringVarP(&a.output, "output", "o", "", "output format: table or json (default: table on a terminal, json otherwise)")
+	pf.StringVarP(&a.output, "output", "o", "", "output format: table or json, or csv for the audit commands (default: table on a terminal, json otherwise)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
 	root.AddCommand(
 		a.configureCommand(),
@@ -140,6 +140,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.mfaCommand(),
 		a.usersCommand(),
 		a.groupsCommand(),
+		a.auditCommand(),
 	)
 	// A command that only groups others (users, groups, mfa) would print its
 	// help and exit 0 for a mistyped subcommand: make that a usage error.
@@ -175,8 +176,13 @@ func (a *app) setup(cmd *cobra.Command) error {
 			a.output = "table"
 		}
 	case "table", "json":
+	case "csv":
+		// Only the audit commands print CSV.
+		if cmd.Annotations[csvKey] == "" {
+			return usageErr("--output csv: %s prints table or json", cmd.CommandPath())
+		}
 	default:
-		return usageErr("--output %q: use table or json", a.output)
+		return usageErr("--output %q: use table, json or csv (audit commands)", a.output)
 	}
 	dir, err := configDir(a.io.Getenv)
 	if err != nil {

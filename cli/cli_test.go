@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"github.com/useradmin/cognito-user-admin/lambda/audit"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -180,6 +181,10 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"groups", "add", "a@example.com"},
 		{"users", "list", "--limit", "many"},
 		{"--output", "yaml", "whoami"},
+		// CSV is for the audit commands only; their times are checked before any request.
+		{"--output", "csv", "users", "list"},
+		{"audit", "--since", "yesterday"},
+		{"users", "history", "a@example.com", "--until", "2026-13-01"},
 		{"--profile", "../etc", "whoami"},
 		{"configure", "--api-url", "https://a.example.com"},
 		{"configure", "--local", "--from-stack", "UserAdmin-prd"},
@@ -295,5 +300,23 @@ func TestImportChecksTemporaryPasswords(t *testing.T) {
 	}
 	if strings.Contains(stdout+stderr, "short") || strings.Contains(stdout+stderr, "Long-enough") {
 		t.Errorf("a temporary password was printed:\n%s%s", stdout, stderr)
+	}
+}
+
+func TestAuditChangeSummary(t *testing.T) {
+	on, off := true, false
+	for _, tc := range []struct {
+		before, after *audit.State
+		want          string
+	}{
+		{nil, &audit.State{Status: "FORCE_CHANGE_PASSWORD"}, "created"},
+		{&audit.State{Status: "CONFIRMED"}, nil, "deleted"},
+		{&audit.State{Enabled: &on, Groups: []string{"a"}}, &audit.State{Enabled: &off, Groups: []string{"a"}}, "enabled: true→false"},
+		{&audit.State{}, &audit.State{Groups: []string{"admins"}, Attributes: map[string]string{"dept": "ops"}}, "attributes.dept: -→ops; groups: -→[admins]"},
+		{nil, nil, ""},
+	} {
+		if got := change(tc.before, tc.after); got != tc.want {
+			t.Errorf("change(%+v, %+v) = %q, want %q", tc.before, tc.after, got, tc.want)
+		}
 	}
 }

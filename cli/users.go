@@ -113,6 +113,7 @@ func (a *app) usersCommand() *cobra.Command {
 				return a.printer().user(body)
 			}),
 		a.usersDeleteCommand(),
+		a.usersHistoryCommand(),
 		a.usersImportCommand(),
 		a.usersExportCommand(),
 	)

@@ -94,6 +94,9 @@ type Config struct {
 	Tracing bool
 	// WAF, when set, puts an AWS WAF web ACL in front of the API stage.
 	WAF *WAF
+
+	// Audit is the audit table's retention, recovery and encryption (auditconfig.go).
+	Audit AuditConfig
 }
 
 // Invitation is the email Cognito sends a new user.
@@ -331,6 +334,7 @@ func (c Config) Validate() error {
 		bad("LambdaMemoryMB", "must be between 128 and 10240, got %d", c.LambdaMemoryMB)
 	}
 	c.validateOperations(bad)
+	c.validateAudit(bad)
 	return errors.Join(errs...)
 }
 

@@ -29,6 +29,7 @@ func TestCdkNag(t *testing.T) {
 	plus.HostedUI = &HostedUI{DomainPrefix: "acme-users", CallbackURLs: []string{"https://app.example.org/cb"}}
 	plus.ExtraGroups = []string{"support"}
 	plus.CORSOrigins = []string{"https://app.example.org"}
+	plus.Audit = AuditConfig{RetentionDays: 400, PointInTimeRecovery: true, CustomerKey: true}
 	var stacks []awscdk.Stack
 	for i, c := range append(Environments(), plus) {
 		scope := constructs.Construct(app)

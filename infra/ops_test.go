@@ -102,6 +102,9 @@ func expectedAlarms(c Config) []alarmWant {
 		{"ApiLatencyP99", "AWS/ApiGateway/Latency", map[string]string{"ApiName": "useradmin-" + c.Name}, "p99", float64(a.LatencyP99Ms), gt, 3},
 		{"EmailLimit", ns + "/Refusals", map[string]string{"Code": auditlog.OutcomeEmailLimit}, "Sum", 1, ge, 1},
 		{"Refusals", ns + "/Refusals", map[string]string{"Code": auditlog.OutcomeForbidden}, "Sum", float64(a.Refusals), ge, 1},
+		// auditalarms.go: a record logged instead of written; an event batch dead-lettered.
+		{"AuditRecordsUnwritten", ns + "/AuditRecordsUnwritten", nil, "Sum", 1, ge, 1},
+		{"EventsDeadLettered", "AWS/SQS/ApproximateNumberOfMessagesVisible", nil, "Maximum", 1, ge, 1},
 	}
 }
 
@@ -242,14 +245,15 @@ func TestAuditMetricFilters(t *testing.T) {
 			_, fn := only(t, tpl, "AWS::Lambda::Function")
 			logGroup := props(fn)["LoggingConfig"].(map[string]any)["LogGroup"].(map[string]any)["Ref"]
 			filters := resources(tpl, "AWS::Logs::MetricFilter")
-			if len(filters) != 3 {
-				t.Errorf("%d metric filters, want 3 (each is billed)", len(filters))
+			if len(filters) != 4 {
+				t.Errorf("%d metric filters, want 4 (each is billed)", len(filters))
 			}
 			ns := "UserAdmin/" + env
 			for _, w := range []struct{ pattern, metric, dims string }{
 				{`{ $.message = "audit" && $.status >= 400 && $.status < 500 }`, "Refusals", `[{"Key":"Code","Value":"$.outcome"}]`},
 				{`{ $.message = "audit" && $.outcome = "success" }`, "Changes", `[{"Key":"Action","Value":"$.action"}]`},
 				{`{ $.message = "audit" && $.invitation_sent IS TRUE }`, "InvitationsSent", `null`},
+				{`{ $.message = "audit record unwritten" }`, "AuditRecordsUnwritten", `null`},
 			} {
 				ok := false
 				for _, f := range filters {

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -13,7 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
 	"github.com/useradmin/cognito-user-admin/infra"
+	"github.com/useradmin/cognito-user-admin/local"
 )
 
 // TestDevCommand runs what `make dev` runs: it must serve the API, write
@@ -46,7 +51,7 @@ func TestDevCommand(t *testing.T) {
 	defer func() { _ = cmd.Process.Kill() }()
 
 	devFile := filepath.Join(work, ".local", "dev.json")
-	var dev struct{ APIURL, CognitoEndpoint, UserPoolID, UserPoolClientID, AdminClientID string }
+	var dev struct{ APIURL, CognitoEndpoint, UserPoolID, UserPoolClientID, AdminClientID, AuditTable, EventBusName string }
 	// Bounds that only a failure reaches: generous, as moto_server starts
 	// slowly on a loaded machine.
 	deadline := time.After(3 * time.Minute)
@@ -72,6 +77,13 @@ func TestDevCommand(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET /users without a token: %d, want 401", resp.StatusCode)
+	}
+	// The audit table and the bus exist in the emulator under the names the file gives.
+	if _, err := local.NewDynamoDBClient(dev.CognitoEndpoint).DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: &dev.AuditTable}); err != nil {
+		t.Errorf(".local/dev.json: auditTable %q: %v", dev.AuditTable, err)
+	}
+	if _, err := local.NewEventBridgeClient(dev.CognitoEndpoint).DescribeEventBus(context.Background(), &eventbridge.DescribeEventBusInput{Name: &dev.EventBusName}); err != nil || dev.EventBusName != "useradmin-dev" {
+		t.Errorf(".local/dev.json: eventBusName %q: %v", dev.EventBusName, err)
 	}
 	if dev.AdminClientID == "" || dev.AdminClientID == dev.UserPoolClientID {
 		t.Errorf(".local/dev.json: adminClientId %q, want the admin client's id (the app client is %q)", dev.AdminClientID, dev.UserPoolClientID)

@@ -63,3 +63,12 @@ const (
 	// ActionRead is a refused read (GET): reads are audited only when refused.
 	ActionRead = "read"
 )
+
+// MessageRecordUnwritten is the message of the ERROR line written when an
+// audit record could not be put in the audit table: the change (if any)
+// stands, and the line holds the whole record under Record. An alarm counts
+// these lines; an operator copies the record into the table from them.
+const MessageRecordUnwritten = "audit record unwritten"
+
+// Record is the field of a MessageRecordUnwritten line that holds the record (lambda/audit.Record's JSON).
+const Record = "record"

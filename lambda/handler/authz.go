@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 )
 
@@ -62,9 +63,12 @@ func (h *Handler) authorize(ctx context.Context, req events.APIGatewayProxyReque
 		return c, forbidden("no_sub", "the token has no sub claim")
 	}
 	// The token's claims are frozen when it is issued: the pool says whether they still hold.
-	if err := h.checkAccount(ctx, c.username); err != nil {
+	email, err := h.checkAccount(ctx, c.username)
+	if err != nil {
 		return c, err
 	}
+	// A token without an email (some issuers leave it out) still names the actor in the audit trail, by the pool's email.
+	c.email = cmp.Or(c.email, email)
 	return c, nil
 }
 
@@ -134,7 +138,12 @@ func (h *Handler) refuseSelf(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.refuseIfSelf(newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, nil, nil, nil))
+	u := newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, nil, nil, nil)
+	u.Groups = nil // not read here: absent from the audit record rather than shown as none
+	u.MFAEnabled = aws.Bool(mfaEnabled(out))
+	// The read is also the audit record's before (a delete's, an admin group removal's).
+	c.before = stateOf(u)
+	return c.refuseIfSelf(u)
 }
 
 // refuseIfSelf refuses when target is the caller's own account. The target's

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	"github.com/useradmin/cognito-user-admin/lambda/audit"
 	"github.com/useradmin/cognito-user-admin/lambda/auditlog"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
@@ -51,7 +52,9 @@ type Handler struct {
 	settings settings.Settings
 	cognito  Cognito
 	log      *slog.Logger
-	// now is the clock the list routes measure their Cognito pages by; tests set their own.
+	// records is the audit table, when the deployment has one (WithRecords).
+	records Records
+	// now is the clock of the list routes' Cognito pages and of the audit records; tests set their own.
 	now func() time.Time
 }
 
@@ -77,6 +80,8 @@ type call struct {
 	signOutFailed bool
 	// extra are route-specific audit attributes: names and modes, never values or passwords.
 	extra []slog.Attr
+	// before and after are the target's state around a change that went through, for the audit record.
+	before, after *audit.State
 }
 
 // deadlineReserve is the time kept back from Cognito calls at the end of an
@@ -105,6 +110,8 @@ var routes = map[string]route{
 	"POST /users/{email}/password":         {"password", (*Handler).password},
 	"DELETE /users/{email}/mfa":            {"mfa_remove", (*Handler).removeMFA},
 	"PATCH /users/{email}":                 {"update", (*Handler).update},
+	"GET /audit":                           {"", (*Handler).auditQuery},
+	"GET /users/{email}/history":           {"", (*Handler).history},
 }
 
 // Routes returns the route keys ("METHOD /resource"), sorted, so tests can
@@ -242,9 +249,12 @@ func cors(s settings.Settings, req events.APIGatewayProxyRequest, resp *events.A
 }
 
 // audit writes the one line per mutating call (and per refused read) that
-// says who did what to whom and how it ended, in lambda/auditlog's format.
-// It names no body field other than the target and groups.
+// says who did what to whom and how it ended, in lambda/auditlog's format,
+// and the call's record to the audit table (writeRecord). The line names
+// no body field other than the target and groups; the record also holds
+// the target's state before and after.
 func (h *Handler) audit(ctx context.Context, c *call, action string, status int) {
+	defer func() { h.writeRecord(ctx, c, h.record(c, action, status, h.now())) }()
 	outcome := auditlog.OutcomeSuccess
 	if c.failure != nil {
 		outcome = c.failure.code

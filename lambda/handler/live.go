@@ -20,8 +20,8 @@ import (
 // concurrently, so the check costs about one Cognito round trip. Nothing is
 // cached: a cache would let a revoked admin through for its lifetime. A
 // Cognito failure refuses the request with that failure (429, 502, 504),
-// never lets it through.
-func (h *Handler) checkAccount(ctx context.Context, username string) error {
+// never lets it through. It returns the account's email, normalised.
+func (h *Handler) checkAccount(ctx context.Context, username string) (email string, _ error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -44,23 +44,25 @@ func (h *Handler) checkAccount(ctx context.Context, username string) error {
 
 	// Either read may find the account gone; the other may then only report that it was cancelled.
 	if is[*types.UserNotFoundException](getErr) || is[*types.UserNotFoundException](listErr) {
-		return forbidden("caller_not_found", "the caller's account no longer exists")
+		return "", forbidden("caller_not_found", "the caller's account no longer exists")
 	}
 	if err := firstCause(getErr, listErr); err != nil {
-		return fromCognito(err, false)
+		return "", fromCognito(err, false)
 	}
 	if !account.Enabled {
-		return forbidden("caller_disabled", "the caller's account is disabled")
+		return "", forbidden("caller_disabled", "the caller's account is disabled")
 	}
 	if !slices.Contains(callerStatuses, account.UserStatus) {
-		return forbidden("caller_unconfirmed", fmt.Sprintf("the caller's account must set a new password first (status %s): sign in again to choose one", account.UserStatus))
+		return "", forbidden("caller_unconfirmed", fmt.Sprintf("the caller's account must set a new password first (status %s): sign in again to choose one", account.UserStatus))
 	}
 	for _, grp := range groups {
 		if h.settings.IsAdminGroup(grp) {
-			return nil
+			u := newUser(account.Username, account.UserAttributes, account.UserStatus, account.Enabled, nil, nil, nil)
+			email, _ := NormalizeEmail(u.Email)
+			return email, nil
 		}
 	}
-	return forbidden("caller_not_admin", "the caller is no longer in an admin group")
+	return "", forbidden("caller_not_admin", "the caller is no longer in an admin group")
 }
 
 // callerStatuses are the account states an admin may act in. A reset

@@ -82,7 +82,7 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 			return none, err
 		}
 		h.endSessionsAfterPassword(ctx, c)
-		return answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeResetRequired) }), nil
+		return c.answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeResetRequired) }), nil
 	}
 
 	pw := r.temporaryPassword
@@ -116,7 +116,7 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 		// Counted as a resend's is, by the Invitations metric that watches the daily email cap.
 		c.invited = true
 	}
-	return answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeForceChangePassword) }), nil
+	return c.answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeForceChangePassword) }), nil
 }
 
 // endSessionsAfterPassword signs the user out everywhere once their

@@ -124,8 +124,9 @@ func (h *Handler) getUser(ctx context.Context, username string) (user, error) {
 // before it, changed as the change is known to change them: a failed read
 // after it would report a done change as failed, and the client's retry
 // would repeat it (a second reset code or temporary password).
-func answerChanged(u user, change func(*user)) events.APIGatewayProxyResponse {
-	change(&u)
+// The call's audit record gets the user before and after the change.
+func (c *call) answerChanged(u user, change func(*user)) events.APIGatewayProxyResponse {
+	u = c.changed(u, change)
 	u.UpdatedAt = timestamp(aws.Time(time.Now()))
 	return jsonResponse(http.StatusOK, userBody{User: u})
 }

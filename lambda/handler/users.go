@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -111,6 +112,7 @@ func (h *Handler) resend(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if err != nil {
 		return none, err
 	}
+	before := stateOf(u)
 	out, err := h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
 		UserPoolId:             &h.settings.UserPoolID,
 		Username:               &c.target,
@@ -130,6 +132,7 @@ func (h *Handler) resend(ctx context.Context, c *call) (events.APIGatewayProxyRe
 		sent.UpdatedAt = cmp.Or(sent.UpdatedAt, u.UpdatedAt)
 		u = sent
 	}
+	c.before, c.after = before, stateOf(u)
 	return jsonResponse(http.StatusOK, userBody{User: u}), nil
 }
 
@@ -153,7 +156,7 @@ func (h *Handler) disable(ctx context.Context, c *call) (events.APIGatewayProxyR
 		h.log.ErrorContext(ctx, "global sign-out after disable failed: the user is disabled, but Cognito may still hold their refresh tokens",
 			"target", c.target, "request_id", c.req.RequestContext.RequestID, "error", err.Error())
 	}
-	u.Enabled = false
+	u = c.changed(u, func(u *user) { u.Enabled = false })
 	u.UpdatedAt = timestamp(aws.Time(time.Now()))
 	return jsonResponse(http.StatusOK, userBody{User: u}), nil
 }
@@ -170,7 +173,7 @@ func (h *Handler) enable(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if _, err := h.cognito.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
 		return none, err
 	}
-	u.Enabled = true
+	u = c.changed(u, func(u *user) { u.Enabled = true })
 	u.UpdatedAt = timestamp(aws.Time(time.Now()))
 	return jsonResponse(http.StatusOK, userBody{User: u}), nil
 }
@@ -226,6 +229,7 @@ func (h *Handler) delete(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if _, err := h.cognito.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
 		return none, err
 	}
+	c.after = nil // the user is gone
 	return noContent(), nil
 }
 
@@ -236,9 +240,18 @@ func (h *Handler) addToGroup(ctx context.Context, c *call) (events.APIGatewayPro
 	if err := h.readGroup(c); err != nil {
 		return none, err
 	}
+	if err := h.groupsBefore(ctx, c); err != nil {
+		return none, err
+	}
 	if _, err := h.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target, GroupName: &c.group}); err != nil {
 		return none, fromCognito(err, true)
 	}
+	c.groupsAfter(func(gs []string) []string {
+		if !slices.Contains(gs, c.group) {
+			gs = append(gs, c.group)
+		}
+		return gs
+	})
 	return noContent(), nil
 }
 
@@ -255,8 +268,12 @@ func (h *Handler) removeFromGroup(ctx context.Context, c *call) (events.APIGatew
 			return none, err
 		}
 	}
+	if err := h.groupsBefore(ctx, c); err != nil {
+		return none, err
+	}
 	if _, err := h.cognito.AdminRemoveUserFromGroup(ctx, &cip.AdminRemoveUserFromGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target, GroupName: &c.group}); err != nil {
 		return none, fromCognito(err, true)
 	}
+	c.groupsAfter(func(gs []string) []string { return slices.DeleteFunc(gs, func(g string) bool { return g == c.group }) })
 	return noContent(), nil
 }

@@ -41,6 +41,10 @@ type Settings struct {
 	APIClientIDs []string
 	// CustomAttributes are the pool's custom attributes that admins may set.
 	CustomAttributes []CustomAttribute
+	// AuditTable is the DynamoDB table of audit records; empty means none.
+	AuditTable string
+	// AuditRetentionDays is how long records are kept (their TTL); 0 keeps them.
+	AuditRetentionDays int
 }
 
 // PasswordPolicy mirrors the user pool's password policy.
@@ -149,6 +153,7 @@ func (s Settings) Env() map[string]string {
 	if a := encodeAttributes(s.CustomAttributes); a != "" {
 		env[EnvCustomAttributes] = a
 	}
+	s.encodeAudit(env)
 	return env
 }
 
@@ -206,6 +211,9 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		return s, fmt.Errorf("password policy: %w", err)
 	}
 	if s.CustomAttributes, err = decodeAttributes(getenv(EnvCustomAttributes)); err != nil {
+		return s, err
+	}
+	if err := s.decodeAudit(getenv); err != nil {
 		return s, err
 	}
 	return s, nil

@@ -14,6 +14,9 @@ func TestEnvRoundTrip(t *testing.T) {
 		AllowedOrigins: []string{"https://app.example.org"},
 		Password:       PasswordPolicy{MinLength: 14, RequireUppercase: true, RequireSymbols: true},
 		APIClientIDs:   []string{"4adminclient", "5appclient"},
+		// The audit table's name and the records' retention reach the function.
+		AuditTable:         "UserAdmin-dev-AuditTable",
+		AuditRetentionDays: 400,
 	}
 	env := in.Env()
 	out, err := FromEnv(func(k string) string { return env[k] })
@@ -26,7 +29,7 @@ func TestEnvRoundTrip(t *testing.T) {
 }
 
 func TestFromEnvErrors(t *testing.T) {
-	good := Settings{UserPoolID: "p", AdminGroups: []string{"admins"}, Password: DefaultPasswordPolicy(), APIClientIDs: []string{"c"}}.Env()
+	good := Settings{UserPoolID: "p", AdminGroups: []string{"admins"}, Password: DefaultPasswordPolicy(), APIClientIDs: []string{"c"}, AuditTable: "t"}.Env()
 	for name, tc := range map[string]struct{ key, value, want string }{
 		"no pool":        {EnvUserPoolID, " ", EnvUserPoolID},
 		"no admin group": {EnvAdminGroups, ",", EnvAdminGroups},
@@ -40,6 +43,7 @@ func TestFromEnvErrors(t *testing.T) {
 		"admin group with a space": {EnvAdminGroups, "site admins", EnvAdminGroups},
 		"admin group with a tab":   {EnvAdminGroups, "admins,ops\tteam", `"ops\tteam"`},
 		"managed group bracket":    {EnvManagedGroups, "admins,support]", EnvManagedGroups},
+		"audit retention":          {EnvAuditRetentionDays, "forever", EnvAuditRetentionDays},
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := map[string]string{}
