@@ -120,12 +120,12 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		// A dry run sends no create, but its plan should refuse the groups the
 		// run will refuse (GET /groups); without a session it says so instead.
 		api = nil
-		fmt.Fprintln(a.io.Stderr, "useradmin: not signed in: groups are not checked against the managed groups (useradmin login, then dry-run again)")
+		fmt.Fprintf(a.io.Stderr, "useradmin: not signed in: groups are not checked against the managed groups (%s, then dry-run again)\n", a.hint("login"))
 	}
 	var managed func(string) bool
 	if api != nil {
 		if managed, err = bulk.ManagedGroups(ctx, api); err != nil {
-			return exit(failErr("reading the managed groups: %v", err))
+			return a.exit(failErr("reading the managed groups: %v", err), "")
 		}
 	}
 	rows, err := bulk.Parse(data, format, managed)
@@ -139,7 +139,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		for i := range rows {
 			r := &rows[i]
 			if r.Valid() && r.Create.TemporaryPassword != nil {
-				if err := policy.Check(*r.Create.TemporaryPassword); err != nil {
+				if err := policyError(policy, *r.Create.TemporaryPassword); err != nil {
 					r.Code, r.Message = "InvalidPassword", "temporaryPassword "+err.Error()
 				}
 			}
@@ -202,7 +202,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		return &exitError{code: ExitInterrupted, err: errors.New("interrupted")}
 	case s.Unauthorized:
 		bulk.WriteInterrupted(a.io.Stderr, s, j.Path(), resumeCommand(cmd, input))
-		return noSessionErr("the API refused the session during the import")
+		return a.noSessionErr("the API refused the session during the import")
 	case fl.strict && s.Count(bulk.Invalid) > 0:
 		return &exitError{code: ExitAPI, err: errors.New("--strict: nothing was sent because some rows are invalid")}
 	case !s.OK():
@@ -273,9 +273,9 @@ memory stays flat whatever the pool's size.`,
 			if err != nil {
 				if ans, ok := bulk.AsAPIError(err); ok {
 					if ans.Status == 401 {
-						return noSessionErr("the API refused the session")
+						return a.noSessionErr("the API refused the session")
 					}
-					return exit(&APIError{Status: ans.Status, Code: ans.Code, Message: ans.Message, RequestID: ans.RequestID})
+					return a.exit(&APIError{Status: ans.Status, Code: ans.Code, Message: ans.Message, RequestID: ans.RequestID}, "")
 				}
 				return failErr("export stopped after %d users: %v", n, err)
 			}

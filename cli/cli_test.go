@@ -179,7 +179,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"users", "get", "a@example.com", "extra"},
 		{"groups", "add", "a@example.com"},
 		{"users", "list", "--limit", "many"},
-		{"--output", "yaml", "whoami"},
+		{"--output", "xml", "whoami"},
 		{"--profile", "../etc", "whoami"},
 		{"configure", "--api-url", "https://a.example.com"},
 		{"configure", "--local", "--from-stack", "UserAdmin-prd"},

@@ -116,7 +116,7 @@ func (s *signIn) newPassword() (map[string]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := s.policy.Check(pw); err != nil {
+		if err := policyError(s.policy, pw); err != nil {
 			if s.prompt.lines || attempt == 2 {
 				return nil, failErr("the new password is refused: %v", err)
 			}

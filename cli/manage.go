@@ -19,7 +19,7 @@ func (a *app) pages(all, groups bool, next *string, fetch func(next *string) ([]
 		if err != nil {
 			return err
 		}
-		if !all && a.output == "json" {
+		if !all && a.output == "json" && a.template == "" {
 			return a.printer().raw(body)
 		}
 		var page client.UserList

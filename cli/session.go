@@ -113,7 +113,7 @@ func (a *app) session(ctx context.Context) (Profile, *Session, error) {
 	if err != nil {
 		if errors.As(err, new(*noProfileError)) {
 			// login refuses a profile that is not configured, so say configure first.
-			return p, nil, &exitError{code: ExitNoSession, err: fmt.Errorf("no profile %q: run useradmin configure --profile %s first, then run useradmin login", a.profile, a.profile)}
+			return p, nil, &exitError{code: ExitNoSession, err: fmt.Errorf("no profile %q: run useradmin configure --profile %s first, then run %s", a.profile, a.profile, a.hint("login"))}
 		}
 		return p, nil, err
 	}
@@ -122,13 +122,13 @@ func (a *app) session(ctx context.Context) (Profile, *Session, error) {
 		return p, nil, failErr("%v", err)
 	}
 	if s == nil {
-		return p, nil, noSessionErr(fmt.Sprintf("not signed in (profile %q)", a.profile))
+		return p, nil, a.noSessionErr(fmt.Sprintf("not signed in (profile %q)", a.profile))
 	}
 	if a.io.Now().Add(refreshMargin).Before(s.ExpiresAt) {
 		return p, s, nil
 	}
 	if s.RefreshToken == "" {
-		return p, nil, noSessionErr("the session has expired")
+		return p, nil, a.noSessionErr("the session has expired")
 	}
 	clientID := s.ClientID
 	if clientID == "" {
@@ -143,7 +143,7 @@ func (a *app) session(ctx context.Context) (Profile, *Session, error) {
 		var na *types.NotAuthorizedException
 		if errors.As(err, &na) {
 			_ = a.forgetSession()
-			return p, nil, noSessionErr("the session has expired and Cognito refused to renew it")
+			return p, nil, a.noSessionErr("the session has expired and Cognito refused to renew it")
 		}
 		return p, nil, failErr("renewing the session: %v", cognitoMessage(err))
 	}

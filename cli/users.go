@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -29,7 +31,11 @@ func (a *app) apiCommand(use, short, operationID string, nargs cobra.PositionalA
 			if err != nil {
 				return err
 			}
-			return exit(run(cmd, x, argv))
+			email := ""
+			if len(argv) > 0 && strings.HasPrefix(cmd.Use, strings.Fields(cmd.Use)[0]+" EMAIL") {
+				email = argv[0]
+			}
+			return a.exit(run(cmd, x, argv), email)
 		},
 	}
 }
@@ -121,11 +127,29 @@ func (a *app) usersCommand() *cobra.Command {
 
 func (a *app) usersCreateCommand() *cobra.Command {
 	var groups []string
-	var noInvitation, tempStdin bool
+	var noInvitation, tempStdin, yes bool
 	cmd := a.apiCommand("create EMAIL", "Create a user; Cognito emails them a temporary password", "createUser", cobra.ExactArgs(1),
 		func(cmd *cobra.Command, x *API, args []string) error {
+			// Without the email and without a password of ours, Cognito's
+			// generated password reaches nobody: an account no one can enter.
+			if noInvitation && !tempStdin {
+				return usageErr("--no-invitation without --temporary-password-stdin would create an account nobody can sign in to (Cognito's generated password is sent to no one): give the temporary password with --temporary-password-stdin and hand it over yourself, or drop --no-invitation")
+			}
 			req := client.CreateUserRequest{Email: args[0]}
 			if len(groups) > 0 {
+				known, err := a.managedGroups(cmd.Context(), x)
+				if err != nil {
+					return err
+				}
+				if err := checkGroups(known, groups); err != nil {
+					return err
+				}
+				if ok, err := a.confirmAdminGrant(known, args[0], groups, yes); !ok || err != nil {
+					if err == nil {
+						fmt.Fprintln(a.io.Stderr, "Not created.")
+					}
+					return err
+				}
 				req.Groups = &groups
 			}
 			var err error
@@ -136,12 +160,27 @@ func (a *app) usersCreateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			a.saidPasswordWent(args[0], noInvitation)
 			return a.printer().user(body)
 		})
-	cmd.Flags().StringArrayVar(&groups, "group", nil, "add the user to this group (repeatable)")
-	cmd.Flags().BoolVar(&noInvitation, "no-invitation", false, "do not send the invitation email")
-	cmd.Flags().BoolVar(&tempStdin, "temporary-password-stdin", false, "read the temporary password from standard input (else Cognito generates one)")
+	cmd.Flags().StringArrayVar(&groups, "group", nil, "add the user to this group (repeatable); an admin group asks first")
+	cmd.Flags().BoolVar(&noInvitation, "no-invitation", false, "do not send the invitation email (needs --temporary-password-stdin: you hand the password over)")
+	cmd.Flags().BoolVar(&tempStdin, "temporary-password-stdin", false, "read the temporary password from standard input, asked twice on a terminal (else Cognito generates one)")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before granting an admin group")
+	cmd.Example = `  useradmin users create ada@example.com
+  useradmin users create ada@example.com --group editors
+  printf '%s\n' "$TEMP_PASSWORD" | useradmin users create ada@example.com --temporary-password-stdin --no-invitation`
 	return cmd
+}
+
+// saidPasswordWent tells the admin where a temporary password went: emailed
+// by Cognito, or nowhere (they chose it and must hand it over themselves).
+func (a *app) saidPasswordWent(email string, noInvitation bool) {
+	if noInvitation {
+		a.note("The temporary password was not emailed: hand it to %s yourself; they must change it at their first sign-in.", email)
+		return
+	}
+	a.note("Cognito emailed %s a temporary password; they choose their own at the first sign-in.", email)
 }
 
 func (a *app) usersListCommand() *cobra.Command {
@@ -217,22 +256,67 @@ func (a *app) groupsCommand() *cobra.Command {
 				return a.printer().groups(body)
 			}),
 		a.groupsMembersCommand(),
-		a.apiCommand("add EMAIL GROUP", "Add a user to a group", "addUserToGroup", cobra.ExactArgs(2),
-			func(cmd *cobra.Command, x *API, args []string) error {
-				if _, err := x.Do(x.Client.AddUserToGroup(cmd.Context(), args[0], args[1])); err != nil {
-					return err
-				}
-				a.printer().done("added %s to %s", args[0], args[1])
-				return nil
-			}),
-		a.apiCommand("remove EMAIL GROUP", "Remove a user from a group", "removeUserFromGroup", cobra.ExactArgs(2),
-			func(cmd *cobra.Command, x *API, args []string) error {
-				if _, err := x.Do(x.Client.RemoveUserFromGroup(cmd.Context(), args[0], args[1])); err != nil {
-					return err
-				}
-				a.printer().done("removed %s from %s", args[0], args[1])
-				return nil
-			}),
+		a.groupsAddCommand(),
+		a.groupsRemoveCommand(),
 	)
 	return groups
+}
+
+func (a *app) groupsAddCommand() *cobra.Command {
+	var yes bool
+	cmd := a.apiCommand("add EMAIL GROUP", "Add a user to a group (an admin group asks first, unless --yes)", "addUserToGroup", cobra.ExactArgs(2),
+		func(cmd *cobra.Command, x *API, args []string) error {
+			known, err := a.managedGroups(cmd.Context(), x)
+			if err != nil {
+				return err
+			}
+			if err := checkGroups(known, args[1:]); err != nil {
+				return err
+			}
+			if ok, err := a.confirmAdminGrant(known, args[0], args[1:], yes); !ok || err != nil {
+				if err == nil {
+					fmt.Fprintln(a.io.Stderr, "Not added.")
+				}
+				return err
+			}
+			if _, err := x.Do(x.Client.AddUserToGroup(cmd.Context(), args[0], args[1])); err != nil {
+				return err
+			}
+			a.printer().done("added %s to %s", args[0], args[1])
+			return nil
+		})
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before granting an admin group")
+	cmd.Example = `  useradmin groups add ada@example.com editors
+  useradmin groups add ada@example.com admins --yes   # grants admin rights: asks first without --yes`
+	return cmd
+}
+
+func (a *app) groupsRemoveCommand() *cobra.Command {
+	cmd := a.apiCommand("remove EMAIL GROUP", "Remove a user from a group", "removeUserFromGroup", cobra.ExactArgs(2),
+		func(cmd *cobra.Command, x *API, args []string) error {
+			// Cognito answers a removal from a group the user is not in with
+			// success: ask first, so a typo is not reported as done.
+			body, err := x.Do(x.Client.GetUser(cmd.Context(), args[0]))
+			if err != nil {
+				return err
+			}
+			var r client.UserResponse
+			if err := json.Unmarshal(body, &r); err != nil {
+				return failErr("the API's answer: %v", err)
+			}
+			if r.User.Groups != nil && !slices.Contains(*r.User.Groups, args[1]) {
+				in := "no group"
+				if len(*r.User.Groups) > 0 {
+					in = strings.Join(*r.User.Groups, ", ")
+				}
+				return failErr("%s is not in group %s (they are in %s): nothing removed", args[0], args[1], in)
+			}
+			if _, err := x.Do(x.Client.RemoveUserFromGroup(cmd.Context(), args[0], args[1])); err != nil {
+				return err
+			}
+			a.printer().done("removed %s from %s", args[0], args[1])
+			return nil
+		})
+	cmd.Example = `  useradmin groups remove ada@example.com editors`
+	return cmd
 }
