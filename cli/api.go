@@ -96,6 +96,11 @@ func (x *API) Do(resp *http.Response, err error) ([]byte, error) {
 		return nil, err // the session could not be renewed
 	}
 	if err != nil {
+		if x.app != nil {
+			if p, perr := x.app.loadProfile(); perr == nil {
+				err = x.app.unreachable(err, p)
+			}
+		}
 		return nil, failErr("calling the API: %v", err)
 	}
 	defer resp.Body.Close()

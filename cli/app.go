@@ -58,7 +58,6 @@ func failErr(format string, a ...any) error {
 	return &exitError{code: ExitAPI, err: fmt.Errorf(format, a...)}
 }
 
-
 // Build facts, set by the Makefile's cli target with -ldflags -X; a plain
 // go build says "dev".
 var (

@@ -143,7 +143,11 @@ func (a *app) readDevFile() (Profile, error) {
 		// A dev.json from before the admin client existed.
 		clientID = d.UserPoolClientID
 	}
-	return Profile{APIURL: d.APIURL, Region: d.Region, UserPoolID: d.UserPoolID, ClientID: clientID, CognitoEndpoint: d.CognitoEndpoint}, nil
+	abs, err := filepath.Abs(devFilePath)
+	if err != nil {
+		return Profile{}, failErr("%v", err)
+	}
+	return Profile{APIURL: d.APIURL, Region: d.Region, UserPoolID: d.UserPoolID, ClientID: clientID, CognitoEndpoint: d.CognitoEndpoint, DevFile: abs}, nil
 }
 
 // fromStack reads a deployed stack's outputs with the default AWS

@@ -117,6 +117,9 @@ func (a *app) session(ctx context.Context) (Profile, *Session, error) {
 		}
 		return p, nil, err
 	}
+	if d := a.localDrift(p); d != nil {
+		return p, nil, &exitError{code: ExitNoSession, err: d}
+	}
 	s, err := a.loadSession()
 	if err != nil {
 		return p, nil, failErr("%v", err)
@@ -144,6 +147,9 @@ func (a *app) session(ctx context.Context) (Profile, *Session, error) {
 		if errors.As(err, &na) {
 			_ = a.forgetSession()
 			return p, nil, a.noSessionErr("the session has expired and Cognito refused to renew it")
+		}
+		if u := a.unreachable(err, p); u != err {
+			return p, nil, failErr("renewing the session: %v", u)
 		}
 		return p, nil, failErr("renewing the session: %v", cognitoMessage(err))
 	}

@@ -184,28 +184,49 @@ func (a *app) saidPasswordWent(email string, noInvitation bool) {
 }
 
 func (a *app) usersListCommand() *cobra.Command {
-	var status, prefix, next string
+	var status, prefix, group, next string
 	var limit int
 	var all, noGroups bool
-	cmd := a.apiCommand("list", "List users, a page at a time (--all for every page)", "listUsers", cobra.NoArgs,
+	cmd := a.apiCommand("list", "List users, a page at a time (--all for every page); filters combine", "listUsers", cobra.NoArgs,
 		func(cmd *cobra.Command, x *API, _ []string) error {
 			// The table has always shown each user's groups; the API reads them only when asked.
 			groups := !noGroups
-			params := client.ListUsersParams{Groups: &groups}
-			if status != "" {
-				s := client.UserStatus(strings.ToUpper(status))
-				params.Status = &s
+			var start *string
+			if next != "" {
+				start = &next
 			}
-			if prefix != "" {
+			st := client.UserStatus(strings.ToUpper(status))
+			// The API filters on one of status and email prefix, and a group's
+			// members come from another route: the API applies the first filter
+			// it can, and this command the others to each page (keep).
+			var keep func(client.User) bool
+			if group != "" || (status != "" && prefix != "") {
+				lp := strings.ToLower(prefix)
+				keep = func(u client.User) bool {
+					return (status == "" || u.Status == st) && strings.HasPrefix(strings.ToLower(u.Email), lp)
+				}
+			}
+			if group != "" {
+				params := client.ListGroupMembersParams{Groups: &groups}
+				if cmd.Flags().Changed("limit") {
+					params.Limit = &limit
+				}
+				return a.pages(all, groups, start, keep, func(next *string) ([]byte, error) {
+					params.NextToken = next
+					return x.Do(x.Client.ListGroupMembers(cmd.Context(), group, &params))
+				})
+			}
+			params := client.ListUsersParams{Groups: &groups}
+			switch {
+			case prefix != "":
 				params.Email = &prefix
+			case status != "":
+				params.Status = &st
 			}
 			if cmd.Flags().Changed("limit") { // even 0: the API says what is wrong with it
 				params.Limit = &limit
 			}
-			if next != "" {
-				params.NextToken = &next
-			}
-			return a.pages(all, groups, params.NextToken, func(next *string) ([]byte, error) {
+			return a.pages(all, groups, start, keep, func(next *string) ([]byte, error) {
 				params.NextToken = next
 				return x.Do(x.Client.ListUsers(cmd.Context(), &params))
 			})
@@ -213,10 +234,21 @@ func (a *app) usersListCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&status, "status", "", "only users in this status (e.g. FORCE_CHANGE_PASSWORD, CONFIRMED)")
 	f.StringVar(&prefix, "email-prefix", "", "only users whose email starts with this")
-	f.IntVar(&limit, "limit", 0, "users per page, 1-60 (default 25), or up to 600 with --no-groups")
+	f.StringVar(&group, "group", "", "only members of this group")
+	f.IntVar(&limit, "limit", 0, "users per page read from the API, 1-60 (default 25), or up to 600 with --no-groups")
 	f.BoolVar(&noGroups, "no-groups", false, "leave out each user's groups: one Cognito read less per user, and pages of up to 600")
 	f.BoolVar(&all, "all", false, "follow every page")
 	f.StringVar(&next, "next-token", "", "start at this page (the nextToken of the previous one)")
+	cmd.Long = `List users a page at a time, or every page with --all.
+
+--status, --email-prefix and --group combine (a user must match all). The API
+filters on one of them; the others are applied here to each page read, so a
+page may then show fewer users than --limit (even none) while later pages
+still match: the command says so and gives the next token, or use --all.`
+	cmd.Example = `  useradmin users list
+  useradmin users list --status FORCE_CHANGE_PASSWORD --email-prefix ada --all
+  useradmin users list --group admins -o csv
+  useradmin users list --all -o json --template '{{range .users}}{{.email}}{{"\n"}}{{end}}'`
 	return cmd
 }
 
