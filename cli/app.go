@@ -143,7 +143,7 @@ func (a *app) rootCommand() *cobra.Command {
   useradmin users list --status FORCE_CHANGE_PASSWORD -o csv
   useradmin users get ada@example.com -o json --template '{{.user.status}}'`,
 	}
-	root.SetVersionTemplate(fmt.Sprintf("useradmin %s (commit %s, built %s)\n", Version, Commit, Date))
+	root.SetVersionTemplate(fmt.Sprintf("useradmin %s (commit %s, %s)\n", Version, Commit, Date))
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.profile, "profile", "", "profile to use (default $USERADMIN_PROFILE, else \"default\")")
 	pf.StringVarP(&a.output, "output", "o", "", "output format: table, json, csv or yaml (default $USERADMIN_OUTPUT, else table, on a terminal or not)")
@@ -164,6 +164,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.profilesCommand(),
 		a.completionCommand(root),
 	)
+	addExamples(root)
 	root.SuggestionsMinimumDistance = 2
 	// A command that only groups others (users, groups, mfa) would print its
 	// help and exit 0 for a mistyped subcommand: make that a usage error,

@@ -36,7 +36,7 @@ func TestUseradminDay(t *testing.T) {
 		t.Errorf("groups list: %s", gl.stdout)
 	}
 	// groups members: every page of one group's members
-	useradmin(t, conf, nil, "groups", "add", who, "admins").want(t, 0, "groups add")
+	useradmin(t, conf, nil, "groups", "add", who, "admins", "--yes").want(t, 0, "groups add")
 	members := useradmin(t, conf, nil, "groups", "members", "admins", "--limit", "1", "--all").want(t, 0, "groups members --all")
 	var ml struct {
 		Users []struct {
