@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -20,7 +21,6 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/useradmin/cognito-user-admin/cli"
-	"github.com/useradmin/cognito-user-admin/infra"
 )
 
 // The tests of issue 21 ("useradmin held to the habits of gh, kubectl and
@@ -44,11 +44,14 @@ var (
 func builtUseradmin(t *testing.T) string {
 	t.Helper()
 	habitsBinOnce.Do(func() {
-		root, err := infra.ModuleDir()
-		if err != nil {
-			habitsBinErr = err
+		// The repository root from this file's place in it: the tests
+		// change their working directory to one with a .local/dev.json.
+		_, file, _, ok := runtime.Caller(0)
+		if !ok {
+			habitsBinErr = errors.New("no caller information to find the repository")
 			return
 		}
+		root := filepath.Dir(filepath.Dir(file))
 		dir, err := os.MkdirTemp("", "useradmin-bin")
 		if err != nil {
 			habitsBinErr = err
