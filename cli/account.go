@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -94,7 +93,7 @@ written to that new file, readable by you only (0600).`,
 			}); err != nil {
 				return failErr("turning TOTP on: %s", cognitoMessage(err))
 			}
-			fmt.Fprintln(a.io.Stderr, "TOTP is on: every sign-in now asks for a code from the app.")
+			a.note("TOTP is on: every sign-in now asks for a code from the app.")
 			return nil
 		},
 	}

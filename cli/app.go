@@ -165,7 +165,6 @@ func (a *app) rootCommand() *cobra.Command {
 		a.completionCommand(root),
 	)
 	addExamples(root)
-	root.SuggestionsMinimumDistance = 2
 	// A command that only groups others (users, groups, mfa) would print its
 	// help and exit 0 for a mistyped subcommand: make that a usage error,
 	// with the nearest subcommand suggested.
@@ -174,8 +173,15 @@ func (a *app) rootCommand() *cobra.Command {
 			c.Args = func(cmd *cobra.Command, a []string) error {
 				if len(a) > 0 {
 					msg := fmt.Sprintf("unknown command %q for %q", a[0], cmd.CommandPath())
-					if s := cmd.SuggestionsFor(a[0]); len(s) > 0 {
-						msg += fmt.Sprintf("; did you mean %q?", s[0])
+					var names []string
+					for _, sub := range cmd.Commands() {
+						if sub.IsAvailableCommand() {
+							names = append(names, sub.Name())
+						}
+					}
+					// The nearest first (cobra's SuggestionsFor keeps the tree's order).
+					if s := nearest(a[0], names); s != "" {
+						msg += fmt.Sprintf("; did you mean %q?", s)
 					}
 					return usageErr("%s", msg)
 				}

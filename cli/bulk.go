@@ -214,7 +214,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		Concurrency: fl.concurrency,
 		InitialRate: fl.rate,
 		Strict:      fl.strict,
-		Progress:    bulk.NewProgress(a.io.Stderr, isTerminal(a.io.Stderr), progressInterval, bulk.RealClock),
+		Progress:    a.progress(),
 	})
 	var reportErr error
 	if report != nil {
@@ -341,11 +341,19 @@ memory stays flat whatever the pool's size.`,
 				}
 				return failErr("export stopped after %d users: %v", n, err)
 			}
-			fmt.Fprintf(a.io.Stderr, "exported %d users\n", n)
+			a.note("exported %d users", n)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only users in this status (e.g. FORCE_CHANGE_PASSWORD, CONFIRMED)")
 	cmd.Flags().StringVar(&format, "format", "csv", "output format: csv or jsonl")
 	return cmd
+}
+
+// progress is the import's progress display on stderr; none with --quiet.
+func (a *app) progress() bulk.Progress {
+	if a.quiet {
+		return nil
+	}
+	return bulk.NewProgress(a.io.Stderr, isTerminal(a.io.Stderr), progressInterval, bulk.RealClock)
 }

@@ -92,7 +92,7 @@ platform team to hand to an administrator who has no AWS credentials.`,
 			if err := a.saveProfile(p); err != nil {
 				return failErr("saving the profile: %v", err)
 			}
-			fmt.Fprintf(a.io.Stderr, "Profile %s saved in %s. Next: useradmin login --profile %s\n", a.profile, a.configPath(), a.profile)
+			a.note("Profile %s saved in %s. Next: useradmin login --profile %s", a.profile, a.configPath(), a.profile)
 			return nil
 		},
 	}

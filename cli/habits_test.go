@@ -128,3 +128,12 @@ func TestAdminGrantNeedsYesWithoutTerminal(t *testing.T) {
 		t.Errorf("--yes: exit %d, %d sent, %q", code, puts, stderr)
 	}
 }
+
+func TestDidYouMeanSubcommand(t *testing.T) {
+	for _, tc := range [][]string{{"users", "lst"}, {"groups", "ad"}, {"profiles", "lsit"}} {
+		code, _, stderr := run(t, map[string]string{"USERADMIN_CONFIG_DIR": t.TempDir()}, "", tc...)
+		if code != ExitUsage || !strings.Contains(stderr, "did you mean") || (tc[1] == "lst" && !strings.Contains(stderr, `"list"`)) || !strings.Contains(stderr, "Run 'useradmin "+tc[0]+" --help'") {
+			t.Errorf("%v: exit %d, %q", tc, code, stderr)
+		}
+	}
+}

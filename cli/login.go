@@ -348,7 +348,11 @@ otpauth:// URI are written to that new file, readable by you only (0600).`,
 				return err
 			} else if !admin {
 				a.revoke(cmd.Context(), p, s)
-				return failErr("%s signed in, but is not an administrator of this API (the API answers 403): the profile's session is unchanged", who)
+				set := ""
+				if si.newPasswordSent {
+					set = "the new password is set; "
+				}
+				return failErr("%s%s is not an administrator of this API (it answers 403): no session saved, the profile's session is unchanged", set, who)
 			}
 			if err := a.saveSession(s); err != nil {
 				return failErr("saving the session: %v", err)
@@ -407,7 +411,7 @@ func (a *app) logoutCommand() *cobra.Command {
 				return failErr("%v", err)
 			}
 			if s == nil {
-				fmt.Fprintf(a.io.Stderr, "Not signed in (profile %s).\n", a.profile)
+				a.note("Not signed in (profile %s).", a.profile)
 				return nil
 			}
 			clientID := s.ClientID
@@ -425,7 +429,7 @@ func (a *app) logoutCommand() *cobra.Command {
 			if revokeErr != nil {
 				return failErr("the session is forgotten here, but Cognito did not revoke its refresh token (%s): it stays valid until it expires", cognitoMessage(revokeErr))
 			}
-			fmt.Fprintf(a.io.Stderr, "Signed out (profile %s).\n", a.profile)
+			a.note("Signed out (profile %s).", a.profile)
 			return nil
 		},
 	}
@@ -469,7 +473,13 @@ func (a *app) isAdministrator(ctx context.Context, p Profile, s *Session) (bool,
 	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
 		return false, nil
 	}
-	return false, failErr("signed in, but checking with the API that the account is an administrator failed (the session was not saved): %v", a.unreachable(err, p))
+	if u := a.unreachable(err, p); u != err {
+		return false, failErr("signed in, but the API does not answer, so the session was not saved: %v", u)
+	}
+	// Any other answer (a 401: an API that does not serve this pool, or a
+	// 5xx) is not a "no": keep the session as before, and say what happened.
+	a.note("Warning: could not confirm with the API that the account is an administrator: %v", err)
+	return true, nil
 }
 
 // revoke ends a session not kept (best effort: it is never saved anyway).
