@@ -232,7 +232,7 @@ func TestHabitsMistakesRefused(t *testing.T) {
 	// The first sign-in's new password is checked the same way: every rule at once.
 	if _, err := env.Cognito.AdminCreateUser(context.Background(), &cip.AdminCreateUserInput{
 		UserPoolId: &env.Pool.ID, Username: aws.String("habits.first@example.com"), TemporaryPassword: aws.String(temp),
-		MessageAction: types.MessageActionTypeSuppress,
+		MessageAction:  types.MessageActionTypeSuppress,
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("habits.first@example.com")}},
 	}); err != nil {
 		t.Fatal(err)
