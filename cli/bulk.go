@@ -146,6 +146,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 	if err != nil {
 		return usageErr("%s: %v", input, err)
 	}
+	suggestGroups(rows, known)
 	// POST /users checks a given temporary password against the pool's
 	// policy (the profile's copy of it): refuse such rows here, unsent.
 	if p, perr := a.loadProfile(); perr == nil {
@@ -356,4 +357,32 @@ func (a *app) progress() bulk.Progress {
 		return nil
 	}
 	return bulk.NewProgress(a.io.Stderr, isTerminal(a.io.Stderr), progressInterval, bulk.RealClock)
+}
+
+// suggestGroups adds to each row refused for an unmanaged group the nearest
+// managed name and the list, as groups add says them.
+func suggestGroups(rows []bulk.Row, known []client.Group) {
+	if len(known) == 0 {
+		return
+	}
+	var names []string
+	for _, g := range known {
+		names = append(names, g.Name)
+	}
+	for i := range rows {
+		r := &rows[i]
+		if r.Code != "GroupNotManaged" {
+			continue
+		}
+		for _, g := range r.Create.Groups {
+			if slices.Contains(names, g) {
+				continue
+			}
+			if near := nearest(g, names); near != "" {
+				r.Message += fmt.Sprintf(" (did you mean %q?)", near)
+			}
+			r.Message += "; managed groups: " + strings.Join(names, ", ")
+			break
+		}
+	}
 }

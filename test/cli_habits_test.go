@@ -312,7 +312,7 @@ func TestHabitsImportAdminRows(t *testing.T) {
 	b := newBinUser(t)
 	b.signedInAdmin()
 	input := filepath.Join(t.TempDir(), "users.csv")
-	csv := "email,groups\nhabits.imp1@example.com,\nhabits.imp2@example.com,admins\nnot-an-email,\n"
+	csv := "email,groups\nhabits.imp1@example.com,\nhabits.imp2@example.com,admins\nnot-an-email,\nhabits.imp3@example.com,Admins\n"
 	if err := os.WriteFile(input, []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +321,11 @@ func TestHabitsImportAdminRows(t *testing.T) {
 	if len(lines) < 4 || !strings.HasPrefix(lines[0], "line 4 not-an-email: invalid") {
 		t.Errorf("the failing row is not first:\n%s", plan.stdout)
 	}
-	wantIn(t, "dry run", plan.stdout, "line 3 habits.imp2@example.com: create, with invitation, groups admins -- GRANTS ADMIN RIGHTS (admins)",
+	if len(lines) < 5 || !strings.HasPrefix(lines[1], "line 5 habits.imp3@example.com: invalid GroupNotManaged") {
+		t.Errorf("the failing rows are not first:\n%s", plan.stdout)
+	}
+	wantIn(t, "dry run", plan.stdout, `(did you mean "admins"?); managed groups: admins`,
+		"line 3 habits.imp2@example.com: create, with invitation, groups admins -- GRANTS ADMIN RIGHTS (admins)",
 		"1 rows to send grant administrator rights")
 	only := b.run("", "users", "import", input, "--dry-run", "--only-problems").want(t, cli.ExitAPI, "--only-problems")
 	if strings.Contains(only.stdout, "habits.imp1") || !strings.Contains(only.stdout, "line 4 not-an-email: invalid") {
