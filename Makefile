@@ -96,8 +96,15 @@ fuzz: go-deps ## fuzz each request decoder of the handler for FUZZTIME (default 
 
 .PHONY: cli outputs
 
+# useradmin --version prints these: the tag (else the commit), the commit and
+# the commit's date (not the build's clock, so one commit builds one binary).
+CLI_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+CLI_COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+CLI_DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
+CLI_LDFLAGS := -X github.com/useradmin/cognito-user-admin/cli.Version=$(CLI_VERSION) -X github.com/useradmin/cognito-user-admin/cli.Commit=$(CLI_COMMIT) -X github.com/useradmin/cognito-user-admin/cli.Date=$(CLI_DATE)
+
 cli: go-deps ## build the administrators' command into bin/useradmin
-	go build -trimpath -o bin/useradmin ./cli/cmd/useradmin
+	go build -trimpath -ldflags "$(CLI_LDFLAGS)" -o bin/useradmin ./cli/cmd/useradmin
 
 # Runs the command itself (no AWS CLI needed): it reads the stack's outputs
 # with the default AWS credential chain and prints, without saving anything.

@@ -1,11 +1,7 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,7 +14,9 @@ func (a *app) whoamiCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "whoami",
 		Short: "Show who the profile is signed in as: email, groups, session expiry",
-		Args:  args(cobra.NoArgs),
+		Example: `  useradmin whoami
+  useradmin whoami -o json --template '{{.email}}'`,
+		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, s, err := a.session(cmd.Context())
 			if err != nil {
@@ -32,22 +30,10 @@ func (a *app) whoamiCommand() *cobra.Command {
 			if groups == nil {
 				groups = []string{}
 			}
-			if a.output == "json" {
-				b, _ := json.Marshal(map[string]any{
-					"email": c.Email, "sub": c.Sub, "groups": groups, "profile": a.profile,
-					"apiUrl": p.APIURL, "userPoolId": p.UserPoolID, "expiresAt": s.ExpiresAt.Format(time.RFC3339),
-				})
-				fmt.Fprintln(a.io.Stdout, string(b))
-				return nil
-			}
-			w := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(w, "email\t%s\n", c.Email)
-			fmt.Fprintf(w, "groups\t%s\n", strings.Join(groups, ", "))
-			fmt.Fprintf(w, "profile\t%s\n", a.profile)
-			fmt.Fprintf(w, "api\t%s\n", p.APIURL)
-			fmt.Fprintf(w, "user pool\t%s\n", p.UserPoolID)
-			fmt.Fprintf(w, "token expires\t%s (renewed on use)\n", s.ExpiresAt.Local().Format(time.RFC3339))
-			return w.Flush()
+			return a.printer().fields([]string{"email", "groups", "profile", "apiUrl", "userPoolId", "expiresAt"}, map[string]any{
+				"email": c.Email, "sub": c.Sub, "groups": groups, "profile": a.profile,
+				"apiUrl": p.APIURL, "userPoolId": p.UserPoolID, "expiresAt": s.ExpiresAt.Format(time.RFC3339),
+			})
 		},
 	}
 }
@@ -107,7 +93,7 @@ written to that new file, readable by you only (0600).`,
 			}); err != nil {
 				return failErr("turning TOTP on: %s", cognitoMessage(err))
 			}
-			fmt.Fprintln(a.io.Stderr, "TOTP is on: every sign-in now asks for a code from the app.")
+			a.note("TOTP is on: every sign-in now asks for a code from the app.")
 			return nil
 		},
 	}

@@ -94,6 +94,14 @@ func TestAPIErrorMessage(t *testing.T) {
 			"Too Many Requests (HTTP 429, request id gw-1, retry after 2 s)"},
 		{401, nil, `{"message":"Unauthorized"}`, ExitNoSession,
 			"the API refused the session's token (Unauthorized (HTTP 401)): run useradmin login"},
+		// The API refusing the input is the user's input, as a usage error is: exit 2.
+		{400, nil, `{"error":{"code":"InvalidEmail","message":"email is not an address"},"requestId":"r-2"}`, ExitUsage,
+			"InvalidEmail: email is not an address (HTTP 400, request id r-2)"},
+		{422, nil, `{"error":{"code":"Unprocessable","message":"no"},"requestId":"r-3"}`, ExitUsage,
+			"Unprocessable: no (HTTP 422, request id r-3)"},
+		// The API's advice in HTTP terms is said as the command to run.
+		{409, nil, `{"error":{"code":"InvitationPending","message":"send a new invitation with POST /users/{email}/invitation instead"},"requestId":"r-4"}`, ExitAPI,
+			"InvitationPending: send a new invitation with useradmin users resend a@example.com instead (HTTP 409, request id r-4)"},
 	} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			for k, v := range tc.header {
@@ -105,7 +113,7 @@ func TestAPIErrorMessage(t *testing.T) {
 		resp, err := http.Get(srv.URL)
 		_, err = (&API{}).Do(resp, err)
 		srv.Close()
-		if got := exit(err); got == nil || got.Error() != tc.message || got.(*exitError).code != tc.code {
+		if got := newApp(IO{}).exit(err, "a@example.com"); got == nil || got.Error() != tc.message || got.(*exitError).code != tc.code {
 			t.Errorf("%d: %v, want %q (exit %d)", tc.status, got, tc.message, tc.code)
 		}
 	}

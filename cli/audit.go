@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -15,9 +15,6 @@ import (
 	"github.com/useradmin/cognito-user-admin/api/client"
 	"github.com/useradmin/cognito-user-admin/lambda/audit"
 )
-
-// csvKey marks the commands that also print CSV (--output csv).
-const csvKey = "csv"
 
 // auditFilters are the flags both audit commands share.
 type auditFilters struct {
@@ -34,7 +31,6 @@ func (f *auditFilters) flags(cmd *cobra.Command) {
 	fl.IntVar(&f.limit, "limit", 0, "records per page, 1-100 (default 50)")
 	fl.BoolVar(&f.all, "all", false, "follow every page")
 	fl.StringVar(&f.next, "next-token", "", "start at this page (the nextToken of the previous one)")
-	cmd.Annotations[csvKey] = "yes"
 	// Bad times are usage errors before any session is needed.
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		_, _, err := f.times()
@@ -142,47 +138,45 @@ func (a *app) auditPages(f auditFilters, fetch func(next *string) ([]byte, error
 }
 
 func (a *app) printRecords(p auditPage) error {
-	w := a.io.Stdout
-	switch a.output {
-	case "json":
-		if p.Records == nil {
-			p.Records = []audit.Record{}
-		}
-		b, err := json.Marshal(p)
-		if err != nil {
-			return err
-		}
-		return a.printer().raw(b)
-	case "csv":
-		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"time", "requestId", "actor", "action", "target", "group", "outcome", "status", "reason", "before", "after", "sourceIp"})
-		for _, r := range p.Records {
-			_ = cw.Write([]string{r.Time.Format(time.RFC3339Nano), r.RequestID, actorName(r.Actor), r.Action, r.Target, r.Group,
-				r.Outcome, fmt.Sprint(r.Status), r.Reason, jsonOrEmpty(r.Before), jsonOrEmpty(r.After), r.SourceIP})
-		}
-		cw.Flush()
-		return cw.Error()
+	if p.Records == nil {
+		p.Records = []audit.Record{}
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tACTOR\tACTION\tTARGET\tOUTCOME\tCHANGE")
-	for _, r := range p.Records {
-		target := r.Target
-		if r.Group != "" {
-			target += " (" + r.Group + ")"
-		}
-		outcome := r.Outcome
-		if r.Reason != "" {
-			outcome += " (" + r.Reason + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.Format(time.RFC3339), actorName(r.Actor), r.Action, target, outcome, change(r.Before, r.After))
-	}
-	if err := tw.Flush(); err != nil {
+	body, err := json.Marshal(p)
+	if err != nil {
 		return err
 	}
-	if p.NextToken != nil {
-		fmt.Fprintf(w, "(more: --next-token %s, or --all)\n", *p.NextToken)
-	}
-	return nil
+	return a.printer().render(body, view{
+		table: func(w io.Writer) error {
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TIME\tACTOR\tACTION\tTARGET\tOUTCOME\tCHANGE")
+			for _, r := range p.Records {
+				target := r.Target
+				if r.Group != "" {
+					target += " (" + r.Group + ")"
+				}
+				outcome := r.Outcome
+				if r.Reason != "" {
+					outcome += " (" + r.Reason + ")"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.Format(time.RFC3339), actorName(r.Actor), r.Action, target, outcome, change(r.Before, r.After))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if p.NextToken != nil {
+				fmt.Fprintf(w, "(more: --next-token %s, or --all)\n", *p.NextToken)
+			}
+			return nil
+		},
+		csv: func() ([]string, [][]string) {
+			var rows [][]string
+			for _, r := range p.Records {
+				rows = append(rows, []string{r.Time.Format(time.RFC3339Nano), r.RequestID, actorName(r.Actor), r.Action, r.Target, r.Group,
+					r.Outcome, fmt.Sprint(r.Status), r.Reason, jsonOrEmpty(r.Before), jsonOrEmpty(r.After), r.SourceIP})
+			}
+			return []string{"time", "requestId", "actor", "action", "target", "group", "outcome", "status", "reason", "before", "after", "sourceIp"}, rows
+		},
+	})
 }
 
 func actorName(a audit.Actor) string {

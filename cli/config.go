@@ -23,6 +23,9 @@ type Profile struct {
 	// PasswordPolicy is the pool's policy as a spec (see policy.go); empty
 	// means the product's default.
 	PasswordPolicy string `json:"passwordPolicy,omitempty"`
+	// DevFile is the .local/dev.json a configure --local read (absolute), so
+	// a later make dev that wrote another environment is noticed (local.go).
+	DevFile string `json:"devFile,omitempty"`
 }
 
 func (p Profile) validate() error {

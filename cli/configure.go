@@ -92,7 +92,7 @@ platform team to hand to an administrator who has no AWS credentials.`,
 			if err := a.saveProfile(p); err != nil {
 				return failErr("saving the profile: %v", err)
 			}
-			fmt.Fprintf(a.io.Stderr, "Profile %s saved in %s. Next: useradmin login --profile %s\n", a.profile, a.configPath(), a.profile)
+			a.note("Profile %s saved in %s. Next: useradmin login --profile %s", a.profile, a.configPath(), a.profile)
 			return nil
 		},
 	}
@@ -143,7 +143,11 @@ func (a *app) readDevFile() (Profile, error) {
 		// A dev.json from before the admin client existed.
 		clientID = d.UserPoolClientID
 	}
-	return Profile{APIURL: d.APIURL, Region: d.Region, UserPoolID: d.UserPoolID, ClientID: clientID, CognitoEndpoint: d.CognitoEndpoint}, nil
+	abs, err := filepath.Abs(devFilePath)
+	if err != nil {
+		return Profile{}, failErr("%v", err)
+	}
+	return Profile{APIURL: d.APIURL, Region: d.Region, UserPoolID: d.UserPoolID, ClientID: clientID, CognitoEndpoint: d.CognitoEndpoint, DevFile: abs}, nil
 }
 
 // fromStack reads a deployed stack's outputs with the default AWS

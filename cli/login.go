@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/spf13/cobra"
 
+	"github.com/useradmin/cognito-user-admin/api/client"
 	"github.com/useradmin/cognito-user-admin/cli/srp"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
@@ -116,7 +118,7 @@ func (s *signIn) newPassword() (map[string]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := s.policy.Check(pw); err != nil {
+		if err := policyError(s.policy, pw); err != nil {
 			if s.prompt.lines || attempt == 2 {
 				return nil, failErr("the new password is refused: %v", err)
 			}
@@ -305,6 +307,9 @@ otpauth:// URI are written to that new file, readable by you only (0600).`,
 			if err != nil {
 				return err
 			}
+			if d := a.localDrift(p); d != nil {
+				return failErr("%v", d)
+			}
 			pr := a.prompter(passwordStdin)
 			if email == "" {
 				if passwordStdin {
@@ -324,21 +329,42 @@ otpauth:// URI are written to that new file, readable by you only (0600).`,
 			}
 			res, err := si.run(cmd.Context(), email, password)
 			if err != nil {
+				if u := a.unreachable(err, p); u != err {
+					return failErr("%v", u)
+				}
 				return signInErr(err)
 			}
 			s, err := newSession(res, p.ClientID, "")
 			if err != nil {
 				return failErr("%v", err)
 			}
+			// The account's email, from Cognito (GetUser with the access
+			// token): the ID token's email claim is not it everywhere (the
+			// emulator puts the user's UUID there).
+			who := a.accountEmail(cmd.Context(), p, s, email)
+			// Only an administrator's session is kept: a non-admin's would
+			// replace the profile's working session with one the API refuses.
+			if admin, err := a.isAdministrator(cmd.Context(), p, s); err != nil {
+				return err
+			} else if !admin {
+				a.revoke(cmd.Context(), p, s)
+				set := ""
+				if si.newPasswordSent {
+					set = "the new password is set; "
+				}
+				return failErr("%s%s is not an administrator of this API (it answers 403): no session saved, the profile's session is unchanged", set, who)
+			}
 			if err := a.saveSession(s); err != nil {
 				return failErr("saving the session: %v", err)
 			}
-			c, _ := tokenClaims(s.IDToken)
 			// The ID token is short-lived; commands renew it with the refresh token.
-			fmt.Fprintf(a.io.Stderr, "Signed in as %s (profile %s).\n", c.Email, a.profile)
+			a.note("Signed in as %s (profile %s).", who, a.profile)
 			return nil
 		},
 	}
+	cmd.Example = `  useradmin login
+  useradmin login --profile prd --email ada@example.com
+  printf '%s\n' "$PASSWORD" | useradmin login --email ada@example.com --password-stdin`
 	cmd.Flags().StringVar(&email, "email", "", "the email you sign in with (asked for when absent)")
 	cmd.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password (then any new password and code) from standard input, one a line")
 	cmd.Flags().StringVar(&otp, "otp", "", "the current code of your authenticator app (visible to ps: prefer --otp-stdin)")
@@ -385,7 +411,7 @@ func (a *app) logoutCommand() *cobra.Command {
 				return failErr("%v", err)
 			}
 			if s == nil {
-				fmt.Fprintf(a.io.Stderr, "Not signed in (profile %s).\n", a.profile)
+				a.note("Not signed in (profile %s).", a.profile)
 				return nil
 			}
 			clientID := s.ClientID
@@ -403,8 +429,63 @@ func (a *app) logoutCommand() *cobra.Command {
 			if revokeErr != nil {
 				return failErr("the session is forgotten here, but Cognito did not revoke its refresh token (%s): it stays valid until it expires", cognitoMessage(revokeErr))
 			}
-			fmt.Fprintf(a.io.Stderr, "Signed out (profile %s).\n", a.profile)
+			a.note("Signed out (profile %s).", a.profile)
 			return nil
 		},
 	}
+}
+
+// accountEmail is the signed-in account's email as Cognito holds it (GetUser
+// with the access token), else the email typed at sign-in.
+func (a *app) accountEmail(ctx context.Context, p Profile, s *Session, typed string) string {
+	out, err := a.cognito(p).GetUser(ctx, &cip.GetUserInput{AccessToken: aws.String(s.AccessToken)})
+	if err != nil {
+		return typed
+	}
+	for _, at := range out.UserAttributes {
+		if aws.ToString(at.Name) == "email" && aws.ToString(at.Value) != "" {
+			return aws.ToString(at.Value)
+		}
+	}
+	return typed
+}
+
+// isAdministrator asks the API itself (GET /groups, which only an admin may
+// read) whether the new session's account is an administrator: the API
+// decides live from the pool, so the CLI does not guess from token claims.
+func (a *app) isAdministrator(ctx context.Context, p Profile, s *Session) (bool, error) {
+	x := &API{app: a, sess: s}
+	c, err := client.NewClient(p.APIURL, client.WithHTTPClient(a.io.HTTPClient),
+		client.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", s.IDToken)
+			r.Header.Set("User-Agent", "useradmin")
+			return nil
+		}))
+	if err != nil {
+		return false, usageErr("profile %s: api url %q: %v", a.profile, p.APIURL, err)
+	}
+	x.Client = c
+	_, err = x.Do(c.ListGroups(ctx))
+	var ae *APIError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
+		return false, nil
+	}
+	if u := a.unreachable(err, p); u != err {
+		return false, failErr("signed in, but the API does not answer, so the session was not saved: %v", u)
+	}
+	// Any other answer (a 401: an API that does not serve this pool, or a
+	// 5xx) is not a "no": keep the session as before, and say what happened.
+	a.note("Warning: could not confirm with the API that the account is an administrator: %v", err)
+	return true, nil
+}
+
+// revoke ends a session not kept (best effort: it is never saved anyway).
+func (a *app) revoke(ctx context.Context, p Profile, s *Session) {
+	if s.RefreshToken == "" {
+		return
+	}
+	_, _ = a.cognito(p).RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: aws.String(s.ClientID), Token: aws.String(s.RefreshToken)})
 }

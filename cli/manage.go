@@ -7,28 +7,42 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/useradmin/cognito-user-admin/api/client"
+	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
 // pages prints a paged user list: one page (the API's JSON as it came, in
 // JSON mode), or with all every page, fetched one after the other from next.
-// groups says the pages were asked with their users' groups.
-func (a *app) pages(all, groups bool, next *string, fetch func(next *string) ([]byte, error)) error {
+// groups says the pages were asked with their users' groups. keep, when not
+// nil, is a filter the API could not apply, applied here to each page.
+func (a *app) pages(all, groups bool, next *string, keep func(client.User) bool, fetch func(next *string) ([]byte, error)) error {
 	var list client.UserList
+	seen := 0
 	for {
 		body, err := fetch(next)
 		if err != nil {
 			return err
 		}
-		if !all && a.output == "json" {
+		if !all && keep == nil && a.output == "json" && a.template == "" {
 			return a.printer().raw(body)
 		}
 		var page client.UserList
 		if err := json.Unmarshal(body, &page); err != nil {
 			return failErr("the API's answer: %v", err)
 		}
-		list.Users = append(list.Users, page.Users...)
+		seen += len(page.Users)
+		for _, u := range page.Users {
+			if keep == nil || keep(u) {
+				list.Users = append(list.Users, u)
+			}
+		}
 		list.NextToken = page.NextToken
 		if !all || page.NextToken == nil {
+			if keep != nil && list.NextToken != nil {
+				// Filtered here, a page holds fewer users than --limit, even
+				// none, and later pages may still match: say so.
+				a.note("%d of the %d users read matched (filtered here, since the API cannot combine these filters); later pages may match too: --next-token %s, or --all",
+					len(list.Users), seen, *list.NextToken)
+			}
 			return a.printer().users(list, groups)
 		}
 		next = page.NextToken
@@ -50,7 +64,7 @@ func (a *app) groupsMembersCommand() *cobra.Command {
 			if next != "" {
 				start = &next
 			}
-			return a.pages(all, groups, start, func(next *string) ([]byte, error) {
+			return a.pages(all, groups, start, nil, func(next *string) ([]byte, error) {
 				params.NextToken = next
 				return x.Do(x.Client.ListGroupMembers(cmd.Context(), args[0], &params))
 			})
@@ -73,6 +87,9 @@ func (a *app) usersPasswordCommand() *cobra.Command {
 				return usageErr("give exactly one of --reset and --temporary")
 			}
 			req := client.PasswordRequest{Mode: client.PasswordRequestMode("reset")}
+			if temporary && noInvitation && !tempStdin {
+				return usageErr("--no-invitation without --temporary-password-stdin would set a password nobody is told: give it with --temporary-password-stdin and hand it over yourself, or drop --no-invitation")
+			}
 			if temporary {
 				req.Mode = client.PasswordRequestMode("temporary")
 				var err error
@@ -85,6 +102,11 @@ func (a *app) usersPasswordCommand() *cobra.Command {
 			body, err := x.Do(x.Client.SetUserPassword(cmd.Context(), args[0], req))
 			if err != nil {
 				return err
+			}
+			if temporary {
+				a.saidPasswordWent(args[0], noInvitation)
+			} else {
+				a.note("Cognito emailed %s a code to reset their password; they choose a new one with it.", args[0])
 			}
 			return a.printer().user(body)
 		})
@@ -141,18 +163,42 @@ func (a *app) usersUpdateCommand() *cobra.Command {
 
 // temporaryPasswordOptions turns --no-invitation and --temporary-password-stdin
 // into the request's sendInvitation and temporaryPassword (nil: the API's
-// default); the password comes from standard input or a no-echo prompt only.
+// default); the password comes from standard input or a no-echo prompt only,
+// asked twice at a terminal, and is checked against the pool's policy here,
+// every broken rule named at once, before anything is sent.
 func (a *app) temporaryPasswordOptions(noInvitation, fromStdin bool) (send *bool, password *string, err error) {
 	if noInvitation {
 		f := false
 		send = &f
 	}
 	if fromStdin {
-		pw, err := a.prompter(true).secret("temporary password")
+		pr := a.prompter(true)
+		pw, err := pr.secret("Temporary password")
 		if err != nil {
 			return nil, nil, usageErr("%v", err)
+		}
+		if err := policyError(a.profilePolicy(), pw); err != nil {
+			return nil, nil, usageErr("the temporary password is refused by the pool's password policy: %v", err)
+		}
+		if pr.interactive() {
+			again, err := pr.secret("Temporary password, again")
+			if err != nil {
+				return nil, nil, usageErr("%v", err)
+			}
+			if again != pw {
+				return nil, nil, usageErr("the two temporary passwords differ: nothing was sent")
+			}
 		}
 		password = &pw
 	}
 	return send, password, nil
+}
+
+// profilePolicy is the profile's password policy, else the product's default.
+func (a *app) profilePolicy() settings.PasswordPolicy {
+	p, err := a.loadProfile()
+	if err != nil {
+		return settings.DefaultPasswordPolicy()
+	}
+	return p.policy()
 }

@@ -46,7 +46,12 @@ func recordingAPI(t *testing.T) (*httptest.Server, func() []string) {
 		paths = append(paths, r.Method+" "+r.URL.EscapedPath())
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"user":{"email":"a@example.com","groups":[]}}`)
+		if r.URL.Path == "/groups" { // groups add checks the group is managed
+			fmt.Fprint(w, `{"groups":[{"name":"support","admin":false,"description":""},{"name":"../admins","admin":false,"description":""}]}`)
+			return
+		}
+		// groups remove checks the user is in the group
+		fmt.Fprint(w, `{"user":{"email":"a@example.com","groups":["support","../admins"]}}`)
 	}))
 	t.Cleanup(srv.Close)
 	return srv, func() []string {
@@ -127,8 +132,10 @@ func TestPathArgumentsCannotChangeTheRoute(t *testing.T) {
 			t.Errorf("a request changed its route: %s", p)
 		}
 	}
-	if got, want := len(paths()), len(pathCommands(t)); got != want {
-		t.Errorf("%d requests, want one per command with valid arguments (%d): %v", got, want, paths())
+	// One per command with valid arguments, and two look-ups: groups add
+	// reads GET /groups, groups remove the user's groups.
+	if got, want := len(paths()), len(pathCommands(t))+2; got != want {
+		t.Errorf("%d requests, want %d: %v", got, want, paths())
 	}
 }
 
@@ -139,7 +146,7 @@ func TestPathArgumentsAreEscaped(t *testing.T) {
 	if code, _, stderr := run(t, env, "", "groups", "remove", "a/../b@example.com", "../admins"); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if got := paths(); len(got) != 1 || got[0] != "DELETE /users/a%2F..%2Fb@example.com/groups/..%2Fadmins" {
+	if got := paths(); len(got) != 2 || got[0] != "GET /users/a%2F..%2Fb@example.com" || got[1] != "DELETE /users/a%2F..%2Fb@example.com/groups/..%2Fadmins" {
 		t.Errorf("paths %q", got)
 	}
 }

@@ -43,6 +43,8 @@ func TestDevCommand(t *testing.T) {
 	cmd := exec.Command(bin)
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "ENV=dev")
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +108,14 @@ func TestDevCommand(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("GET /users with the %s's token from dev token: %d, want %d", who, resp.StatusCode, want)
 		}
+	}
+
+	// The closing lines name the administrators' command, not only curl.
+	ready := make(chan struct{})
+	timer := time.AfterFunc(time.Minute, func() { close(ready) }) // a bound only a failure reaches
+	defer timer.Stop()
+	if !stderr.waitFor("useradmin configure --local && useradmin login", ready) {
+		t.Errorf("make dev's closing lines do not name useradmin configure --local && useradmin login:\n%s", stderr.String())
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {

@@ -325,7 +325,7 @@ func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 		t.Fatal(err)
 	}
 	report := filepath.Join(dir, "report.csv")
-	args := []string{"users", "import", input, "--report", report, "--concurrency", "4", "--rate", "20"}
+	args := []string{"users", "import", input, "--report", report, "--concurrency", "4", "--rate", "20", "--yes"}
 
 	// The plan: nothing sent.
 	plan := useradmin(t, conf, nil, "users", "import", input, "--dry-run").want(t, 1, "dry run")

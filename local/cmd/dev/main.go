@@ -132,6 +132,13 @@ TOKEN=$(.local/bin/dev token)
 curl -i -X POST %s/users -H "Authorization: $TOKEN" -H 'Content-Type: application/json' -d '{"email": "new.user@example.com"}'
 
 (.local/bin/dev token user gives the non-admin's token, which the API refuses with 403.)
+
+Or with the administrators' command (make cli builds bin/useradmin), from this directory:
+
+useradmin configure --local && useradmin login
+useradmin users create new.user@example.com
+
+After a restart of make dev, run useradmin configure --local again: the pool is new.
 %s
 Ctrl-C stops the API and the emulator.
 `, envName, d.APIURL, d.CognitoEndpoint, d.Admin.Email, d.User.Email, d.APIURL, throttling(th))
