@@ -72,7 +72,6 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 		o.Period, o.Statistic = alarmPeriod, jsii.String("Sum")
 		return o
 	}
-	prefix := c.StackName() + " "
 	specs := []struct {
 		id, name, description string
 		metric                awscloudwatch.IMetric
@@ -120,10 +119,9 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 	}
 	out := &opsAlarms{topic: topic}
 	action := awscloudwatchactions.NewSnsAction(topic)
-	var sources []*string
 	for _, s := range specs {
 		alarm := awscloudwatch.NewAlarm(scope, jsii.String(id+s.id), &awscloudwatch.AlarmProps{
-			AlarmName:          jsii.String(prefix + s.name),
+			AlarmName:          jsii.String(AlarmName(c, s.name)),
 			AlarmDescription:   jsii.String(s.description),
 			Metric:             s.metric,
 			Threshold:          jsii.Number(s.threshold),
@@ -136,19 +134,20 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 		alarm.AddAlarmAction(action)
 		alarm.AddOkAction(action)
 		out.alarms = append(out.alarms, alarm)
-		// Built from the name, not the alarm's ARN attribute: the key's policy
-		// naming an alarm that needs the topic that needs the key is a cycle.
-		sources = append(sources, stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String(prefix + s.name),
-			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-		}))
 	}
-	// CloudWatch may use the key and publish to the topic for these alarms
-	// only, in this account: the service principal alone would let any
-	// account's alarm do both (the confused deputy).
+	// CloudWatch may use the key and publish to the topic for this stack's
+	// alarms only, in this account: the service principal alone would let any
+	// account's alarm do both (the confused deputy). Every alarm of the stack
+	// is named "<stack> …" (AlarmName), wherever it is made, so the pattern
+	// covers the alarms other constructs add to this topic too; it is built
+	// from the name, not the alarms' ARN attributes, since the key's policy
+	// naming an alarm that needs the topic that needs the key is a cycle.
 	fromAlarms := &map[string]any{
 		"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
-		"ArnEquals":    map[string]any{"aws:SourceArn": sources},
+		"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String(AlarmName(c, "*")),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})},
 	}
 	// A key policy's "*" is this key. CloudWatch encrypts the message it publishes with it.
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -168,3 +167,8 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 	}))
 	return out
 }
+
+// AlarmName is the name of one of the stack's alarms: every alarm is named
+// through it, since the alarm topic's key admits CloudWatch for names of
+// this form only.
+func AlarmName(c Config, name string) string { return c.StackName() + " " + name }

@@ -63,7 +63,7 @@ func NewAuditAlarms(scope constructs.Construct, id string, props *AuditAlarmsPro
 			props.DeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Maximum")})},
 	} {
 		alarm := awscloudwatch.NewAlarm(scope, jsii.String(id+s.id), &awscloudwatch.AlarmProps{
-			AlarmName:          jsii.String(c.StackName() + " " + s.name),
+			AlarmName:          jsii.String(AlarmName(c, s.name)),
 			AlarmDescription:   jsii.String(s.description),
 			Metric:             s.metric,
 			Threshold:          jsii.Number(1),

@@ -19,7 +19,7 @@ func TestUseradminAudit(t *testing.T) {
 	useradmin(t, conf, nil, "configure", "--local").want(t, 0, "configure --local")
 	useradmin(t, conf, strings.NewReader(password+"\n"), "login", "--email", adminEmail, "--password-stdin").want(t, 0, "login")
 	const who = "cli.audit@example.com"
-	useradmin(t, conf, nil, "users", "create", who, "--no-invitation").want(t, 0, "create")
+	useradmin(t, conf, nil, "users", "create", who).want(t, 0, "create")
 	useradmin(t, conf, nil, "users", "disable", who).want(t, 0, "disable")
 
 	table := useradmin(t, conf, nil, "users", "history", who, "--output", "table").want(t, 0, "history table")
@@ -42,5 +42,5 @@ func TestUseradminAudit(t *testing.T) {
 	if err != nil || len(rows) != 3 || rows[0][3] != "action" || rows[1][3] != "disable" || !strings.Contains(rows[1][10], `"enabled":false`) {
 		t.Errorf("audit csv: %q (%v)", rows, err)
 	}
-	useradmin(t, conf, nil, "audit", "--action", "nonsense").want(t, cli.ExitAPI, "an action the API refuses")
+	useradmin(t, conf, nil, "audit", "--action", "nonsense").want(t, cli.ExitUsage, "an action the API refuses is invalid input")
 }
