@@ -143,6 +143,13 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 		}))
 	}
+	// The audit alarms (NewAuditAlarms) publish to the same topic: named here too.
+	for _, name := range auditAlarmNames {
+		sources = append(sources, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String(prefix + name),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		}))
+	}
 	// CloudWatch may use the key and publish to the topic for these alarms
 	// only, in this account: the service principal alone would let any
 	// account's alarm do both (the confused deputy).

@@ -19,6 +19,18 @@ import (
 // metricRecordsUnwritten counts audit records the Lambda could not put in the table.
 const metricRecordsUnwritten = "AuditRecordsUnwritten"
 
+// The names of the alarms NewAuditAlarms makes (after the stack's name).
+const (
+	alarmRecordsUnwritten      = "Audit records not written - copy them from the log"
+	alarmEventsDeadLettered    = "User events not delivered - see the dead-letter queue"
+	alarmEventsPublisherErrors = "User events publisher failing - see its log"
+	alarmEventsLate            = "User events late - the publisher is behind the stream"
+)
+
+// auditAlarmNames are those names: NewAlarms lets CloudWatch publish them
+// to the topic (its key and topic policies name every alarm of the stack).
+var auditAlarmNames = []string{alarmRecordsUnwritten, alarmEventsDeadLettered, alarmEventsPublisherErrors, alarmEventsLate}
+
 // eventsIteratorAgeMinutes is how far behind the stream the publisher may
 // fall before the alarm fires: normally it is seconds.
 const eventsIteratorAgeMinutes = 10
@@ -61,20 +73,20 @@ func NewAuditAlarms(scope constructs.Construct, id string, props *AuditAlarmsPro
 		metric                awscloudwatch.IMetric
 		threshold             float64
 	}{
-		{"AuditRecordsUnwritten", "Audit records not written - copy them from the log",
+		{"AuditRecordsUnwritten", alarmRecordsUnwritten,
 			fmt.Sprintf("The Lambda made a change but could not write its audit record to the table; the change stands. "+
 				"Find the records in the function's log (message %q, field %q) and put them in the audit table; then see why DynamoDB refused (throttling, permissions, the key).",
 				auditlog.MessageRecordUnwritten, auditlog.Record),
 			awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(c.metricsNamespace()), MetricName: jsii.String(metricRecordsUnwritten), Statistic: jsii.String("Sum"), Period: period}), 1},
-		{"EventsDeadLettered", "User events not delivered - see the dead-letter queue",
+		{"EventsDeadLettered", alarmEventsDeadLettered,
 			"The user events publisher gave up on a batch of audit records and put its description in the dead-letter queue: subscribers missed those events. " +
 				"The records are in the audit table; the queue's messages name the stream shard and sequence numbers. Fix the cause (the publisher's log, its role, the bus), then republish (docs/audit.md).",
 			props.DeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Maximum")}), 1},
-		{"EventsPublisherErrors", "User events publisher failing - see its log",
+		{"EventsPublisherErrors", alarmEventsPublisherErrors,
 			"The Lambda that publishes user events from the audit table's stream ended invocations in an error (crash, timeout): events are delayed and retried, " +
 				"and go to the dead-letter queue if it keeps failing. See the publisher's log.",
 			props.Publisher.MetricErrors(&awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Sum")}), 1},
-		{"EventsIteratorAge", "User events late - the publisher is behind the stream",
+		{"EventsIteratorAge", alarmEventsLate,
 			fmt.Sprintf("The user events publisher is more than %d minutes behind the audit table's stream: subscribers get events late. "+
 				"See the publisher's log and its throttles; records older than the event source mapping's maximum age go to the dead-letter queue.", eventsIteratorAgeMinutes),
 			props.Publisher.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Maximum")}),
