@@ -40,10 +40,8 @@ func TestCustomAttributesFromOnePlace(t *testing.T) {
 		}
 	}
 
-	var env map[string]any
-	for _, fn := range resources(tpl, "AWS::Lambda::Function") {
-		env = props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any)
-	}
+	_, fn := adminFunction(t, tpl)
+	env := props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any)
 	s, err := settings.FromEnv(func(k string) string {
 		switch k {
 		case settings.EnvUserPoolID:

@@ -8,10 +8,11 @@ import (
 	"testing"
 
 	"github.com/useradmin/cognito-user-admin/lambda/audit"
+	"github.com/useradmin/cognito-user-admin/lambda/userevents"
 )
 
 // The audit table: the keys and indexes lambda/audit queries, the stream
-// the pipe reads, TTL, and per environment recovery, retention and encryption.
+// the user events publisher reads, TTL, and per environment recovery, retention and encryption.
 func TestAuditTable(t *testing.T) {
 	for _, env := range []string{"dev", "stg", "prd"} {
 		t.Run(env, func(t *testing.T) {
@@ -58,7 +59,7 @@ func TestAuditTable(t *testing.T) {
 				t.Errorf("SSE %v, want DynamoDB's AWS-owned key", p["SSESpecification"])
 			}
 			// The function learns the table and the TTL it sets.
-			_, fn := only(t, tpl, "AWS::Lambda::Function")
+			_, fn := adminFunction(t, tpl)
 			vars := props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any)
 			c, _ := Environment(env)
 			if !equalJSON(vars["AUDIT_TABLE"], map[string]any{"Ref": id}) || vars["AUDIT_RETENTION_DAYS"] != strconv.Itoa(c.Audit.RetentionDays) {
@@ -96,9 +97,10 @@ func TestAuditLeastPrivilege(t *testing.T) {
 	}
 }
 
-// The pipe: from the table's stream to the environment's bus, only
-// successful changes (the filter), detail-type and detail from the item,
-// source naming product and environment, failed batches to the queue.
+// The user events: a Go Lambda on the table's stream (the L2 event
+// source), only successful changes (the filter), bounded retries, failed
+// batches described in the encrypted queue, and a role that may do exactly
+// that; no EventBridge pipe is left.
 func TestUserEvents(t *testing.T) {
 	for _, env := range []string{"dev", "prd"} {
 		t.Run(env, func(t *testing.T) {
@@ -106,52 +108,94 @@ func TestUserEvents(t *testing.T) {
 			tableID, _ := only(t, tpl, "AWS::DynamoDB::Table")
 			busID, bus := only(t, tpl, "AWS::Events::EventBus")
 			queueID, queue := only(t, tpl, "AWS::SQS::Queue")
-			_, pipe := only(t, tpl, "AWS::Pipes::Pipe")
+			fnID, fn := function(t, tpl, "UserEventsPublisher")
+			_, esm := only(t, tpl, "AWS::Lambda::EventSourceMapping")
+			if n := len(resources(tpl, "AWS::Pipes::Pipe")); n != 0 {
+				t.Errorf("%d pipes left", n)
+			}
 			if props(bus)["Name"] != "useradmin-"+env {
 				t.Errorf("bus name %v", props(bus)["Name"])
 			}
 			if !equalJSON(props(queue)["SqsManagedSseEnabled"], true) {
 				t.Errorf("queue not encrypted: %v", props(queue))
 			}
-			p := props(pipe)
-			src := p["SourceParameters"].(map[string]any)
-			ddb := src["DynamoDBStreamParameters"].(map[string]any)
-			if !equalJSON(p["Source"], map[string]any{"Fn::GetAtt": []any{tableID, "StreamArn"}}) ||
-				!equalJSON(p["Target"], map[string]any{"Fn::GetAtt": []any{busID, "Arn"}}) ||
-				ddb["StartingPosition"] != "TRIM_HORIZON" ||
-				!equalJSON(ddb["DeadLetterConfig"], map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{queueID, "Arn"}}}) {
-				t.Errorf("pipe %v", p)
+			f := props(fn)
+			if f["Runtime"] != "provided.al2023" || !equalJSON(f["Architectures"], []any{"arm64"}) || f["Handler"] != "bootstrap" ||
+				!equalJSON(f["Environment"], map[string]any{"Variables": map[string]any{
+					userevents.EnvBus: map[string]any{"Ref": busID}, userevents.EnvSource: "useradmin." + env}}) {
+				t.Errorf("publisher %v", f)
 			}
-			filters := src["FilterCriteria"].(map[string]any)["Filters"].([]any)
-			if len(filters) != 1 || filters[0].(map[string]any)["Pattern"] != PipeFilter {
-				t.Errorf("filters %v", filters)
+			// Its own log group, kept as long as the environment's others.
+			logRef := f["LoggingConfig"].(map[string]any)["LogGroup"].(map[string]any)["Ref"].(string)
+			c, _ := Environment(env)
+			if lg := resources(tpl, "AWS::Logs::LogGroup")[logRef]; !strings.HasPrefix(logRef, "UserEventsPublisherLogs") ||
+				lg == nil || props(lg)["RetentionInDays"] != float64(c.LogRetentionDays) {
+				t.Errorf("publisher log group %s: %v", logRef, lg)
 			}
-			tp := p["TargetParameters"].(map[string]any)
-			eb := tp["EventBridgeEventBusParameters"].(map[string]any)
-			if tp["InputTemplate"] != "<$.dynamodb.NewImage.detail.S>" || eb["DetailType"] != "$.dynamodb.NewImage.eventType.S" || eb["Source"] != "useradmin."+env {
-				t.Errorf("target parameters %v", tp)
+
+			m := props(esm)
+			want := map[string]any{
+				"FunctionName":               map[string]any{"Ref": fnID},
+				"EventSourceArn":             map[string]any{"Fn::GetAtt": []any{tableID, "StreamArn"}},
+				"StartingPosition":           "TRIM_HORIZON",
+				"BatchSize":                  10,
+				"BisectBatchOnFunctionError": true,
+				"MaximumRetryAttempts":       10,
+				"MaximumRecordAgeInSeconds":  6 * 3600,
+				"FunctionResponseTypes":      []any{"ReportBatchItemFailures"},
+				"DestinationConfig":          map[string]any{"OnFailure": map[string]any{"Destination": map[string]any{"Fn::GetAtt": []any{queueID, "Arn"}}}},
+				"FilterCriteria":             map[string]any{"Filters": []any{map[string]any{"Pattern": mustJSONTest(EventsFilter)}}},
 			}
-			// The pipe's role: the stream's read actions on the stream, PutEvents on the bus, SendMessage on the queue.
+			for k, v := range want {
+				if !equalJSON(m[k], v) {
+					t.Errorf("event source mapping %s = %s, want %s", k, mustJSONTest(m[k]), mustJSONTest(v))
+				}
+			}
+			if got := mustJSONTest(EventsFilter); got != `{"dynamodb":{"NewImage":{"eventType":{"S":[{"exists":true}]}}},"eventName":["INSERT"]}` {
+				t.Errorf("filter %s", got)
+			}
+
+			// The publisher's role: the stream's read actions on the stream (ListStreams has no resource),
+			// PutEvents on the bus, the queue's send on the queue, its log group; X-Ray where traced.
+			roleID := f["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
 			var stmts []string
-			for id, pol := range resources(tpl, "AWS::IAM::Policy") {
-				if !strings.HasPrefix(id, "UserEventsPipeRole") {
+			for _, pol := range resources(tpl, "AWS::IAM::Policy") {
+				if !equalJSON(props(pol)["Roles"], []any{map[string]any{"Ref": roleID}}) {
 					continue
 				}
 				for _, s := range props(pol)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 					st := s.(map[string]any)
 					b, _ := json.Marshal(st["Resource"])
-					stmts = append(stmts, strings.Join(toStrings(st["Action"]), ",")+" on "+string(b))
+					// One line per action: CDK merges statements that share a resource.
+					for _, a := range toStrings(st["Action"]) {
+						stmts = append(stmts, a+" on "+string(b))
+					}
 				}
 			}
 			slices.Sort(stmts)
-			want := []string{
-				`dynamodb:DescribeStream,dynamodb:GetRecords,dynamodb:GetShardIterator on {"Fn::GetAtt":["` + tableID + `","StreamArn"]}`,
+			stream := `{"Fn::GetAtt":["` + tableID + `","StreamArn"]}`
+			queueArn := `{"Fn::GetAtt":["` + queueID + `","Arn"]}`
+			logArn := `{"Fn::GetAtt":["` + logRef + `","Arn"]}`
+			wantStmts := []string{
+				`dynamodb:DescribeStream on ` + stream,
+				`dynamodb:GetRecords on ` + stream,
+				`dynamodb:GetShardIterator on ` + stream,
 				`dynamodb:ListStreams on "*"`,
 				`events:PutEvents on {"Fn::GetAtt":["` + busID + `","Arn"]}`,
-				`sqs:SendMessage on {"Fn::GetAtt":["` + queueID + `","Arn"]}`,
+				`logs:CreateLogStream on ` + logArn,
+				`logs:PutLogEvents on ` + logArn,
+				// What the L2 SqsDlq grants: the send, and the two lookups that go with it.
+				`sqs:GetQueueAttributes on ` + queueArn,
+				`sqs:GetQueueUrl on ` + queueArn,
+				`sqs:SendMessage on ` + queueArn,
+				`xray:PutTelemetryRecords on "*"`,
+				`xray:PutTraceSegments on "*"`,
 			}
-			if !slices.Equal(stmts, want) {
-				t.Errorf("pipe role statements:\n%s\nwant\n%s", strings.Join(stmts, "\n"), strings.Join(want, "\n"))
+			if !slices.Equal(stmts, wantStmts) {
+				t.Errorf("publisher role statements:\n%s\nwant\n%s", strings.Join(stmts, "\n"), strings.Join(wantStmts, "\n"))
+			}
+			if role := resources(tpl, "AWS::IAM::Role")[roleID]; role == nil || props(role)["ManagedPolicyArns"] != nil {
+				t.Errorf("publisher role %s: %v", roleID, role)
 			}
 		})
 	}
@@ -181,7 +225,7 @@ func TestAuditConfig(t *testing.T) {
 }
 
 // With Audit.CustomerKey the table (and so its stream) is encrypted with a
-// rotated key of the stack, which the function and the pipe may use, and nothing else may.
+// rotated key of the stack, which the function and the events publisher may use, and nothing else may.
 func TestAuditCustomerKey(t *testing.T) {
 	c, _ := Environment("dev")
 	c.Audit.CustomerKey = true
@@ -206,8 +250,8 @@ func TestAuditCustomerKey(t *testing.T) {
 			}
 		}
 	}
-	if len(users) != 2 || !slices.Contains(users["AdminFunction"], "kms:Encrypt") || !slices.Contains(users["UserEventsPipe"], "kms:Decrypt") ||
-		slices.Contains(users["UserEventsPipe"], "kms:Encrypt") {
-		t.Errorf("key users %v, want the function (encrypt, decrypt) and the pipe (decrypt)", users)
+	if len(users) != 2 || !slices.Contains(users["AdminFunction"], "kms:Encrypt") || !slices.Contains(users["UserEventsPublisher"], "kms:Decrypt") ||
+		slices.Contains(users["UserEventsPublisher"], "kms:Encrypt") {
+		t.Errorf("key users %v, want the function (encrypt, decrypt) and the events publisher (decrypt)", users)
 	}
 }

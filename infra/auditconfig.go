@@ -46,13 +46,20 @@ func (c Config) eventBusName() string { return "useradmin-" + c.Name }
 func auditNagSuppressions(suppress func(path string, s ...*cdknag.NagPackSuppression), c Config) {
 	suppress("UserEventsDeadLetters/Resource", &cdknag.NagPackSuppression{
 		Id:     jsii.String("AwsSolutions-SQS3"),
-		Reason: jsii.String("This queue is the dead-letter queue of the user events pipe; a dead-letter queue of its own would only move the same messages again."),
+		Reason: jsii.String("This queue is the dead-letter queue of the user events publisher's event source mapping; a dead-letter queue of its own would only move the same messages again."),
 	})
-	suppress("UserEventsPipeRole/DefaultPolicy/Resource", &cdknag.NagPackSuppression{
+	// Resource "*" in the publisher's policy: ListStreams (granted by the
+	// L2 DynamoDB event source; Lambda's stream polling documents it), and
+	// with tracing X-Ray's two write actions. Neither has resource-level permissions.
+	reason := "dynamodb:ListStreams, which the CDK's DynamoDB event source grants and Lambda's stream polling documents, has no resource-level permissions; " +
+		"the stream's own actions (DescribeStream, GetRecords, GetShardIterator) are on the audit table's stream ARN only."
+	if c.Tracing {
+		reason += " With tracing (Config.Tracing), xray:PutTraceSegments and xray:PutTelemetryRecords likewise require Resource \"*\"."
+	}
+	suppress("UserEventsPublisherRole/DefaultPolicy/Resource", &cdknag.NagPackSuppression{
 		Id:        jsii.String("AwsSolutions-IAM5"),
 		AppliesTo: &[]any{"Resource::*"},
-		Reason: jsii.String("dynamodb:ListStreams, which EventBridge Pipes documents for a DynamoDB stream source, has no resource-level permissions; " +
-			"the stream's own actions (DescribeStream, GetRecords, GetShardIterator) are on the audit table's stream ARN only."),
+		Reason:    jsii.String(reason),
 	})
 	if !c.Audit.PointInTimeRecovery {
 		suppress("AuditTable/Resource", &cdknag.NagPackSuppression{

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/useradmin/cognito-user-admin/lambda/gobuild"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
@@ -77,7 +78,7 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
-		Code:         goFunctionCode(props.ModuleDir),
+		Code:         goFunctionCode(props.ModuleDir, gobuild.Package),
 		// Well under API Gateway's 29 s, so the caller gets our error, not the gateway's.
 		Timeout:       awscdk.Duration_Seconds(jsii.Number(10)),
 		MemorySize:    jsii.Number(c.LambdaMemoryMB),

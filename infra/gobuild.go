@@ -14,16 +14,17 @@ import (
 	"github.com/useradmin/cognito-user-admin/lambda/gobuild"
 )
 
-// goBuild is a CDK local bundler: it compiles the Lambda into
-// <outputDir>/bootstrap for provided.al2023 on arm64, without Docker.
+// goBuild is a CDK local bundler: it compiles one of the Lambdas' main
+// packages into <outputDir>/bootstrap for provided.al2023 on arm64, without Docker.
 type goBuild struct {
 	moduleDir string // where go.mod is
+	pkg       string // the main package (gobuild.Package, gobuild.EventsPackage)
 }
 
 // TryBundle implements awscdk.ILocalBundling. jsii calls it through a pointer:
 // pass &goBuild{…}, never a value.
 func (b *goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	if err := gobuild.Build(context.Background(), b.moduleDir, filepath.Join(*outputDir, "bootstrap"), "linux", "arm64", true); err != nil {
+	if err := gobuild.Build(context.Background(), b.moduleDir, b.pkg, filepath.Join(*outputDir, "bootstrap"), "linux", "arm64", true); err != nil {
 		// Returning false would make CDK fall back to Docker, which is not
 		// wanted here and hides the real error: stop the synth instead.
 		panic("building the Lambda: " + err.Error())
@@ -31,15 +32,18 @@ func (b *goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool 
 	return jsii.Bool(true)
 }
 
-// goFunctionCode is the Lambda's code asset, hashed by its output so
-// identical binaries give identical templates.
-func goFunctionCode(moduleDir string) awslambda.Code {
+// goFunctionCode is the code asset of the Lambda built from the main package
+// pkg, hashed by its output so identical binaries give identical templates.
+func goFunctionCode(moduleDir, pkg string) awslambda.Code {
 	return awslambda.Code_FromAsset(jsii.String(filepath.Join(moduleDir, "lambda")), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
 		Bundling: &awscdk.BundlingOptions{
 			// Required by the type, never pulled: the local bundler always succeeds or stops the synth.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1.26")),
-			Local: &goBuild{moduleDir: moduleDir},
+			Local: &goBuild{moduleDir: moduleDir, pkg: pkg},
+			// Never used by the local bundler; it makes the package part of
+			// CDK's bundling cache key, so two functions never share one build.
+			Environment: &map[string]*string{"GO_PACKAGE": jsii.String(pkg)},
 		},
 	})
 }

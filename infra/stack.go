@@ -59,10 +59,10 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 	}
 	auditTable := NewAuditTable(stack, "AuditTable", &AuditTableProps{Config: c})
 	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir, APIClients: apiClients, AuditTable: auditTable})
-	userEvents := NewUserEvents(stack, "UserEvents", &UserEventsProps{Table: auditTable, Config: c})
+	userEvents := NewUserEvents(stack, "UserEvents", &UserEventsProps{Table: auditTable, Config: c, ModuleDir: moduleDir})
 	restAPI := NewAdminAPI(stack, "AdminApi", &AdminAPIProps{Pool: pool, Handler: fn, Spec: spec, Config: c})
 	topic := addOperations(stack, fn, restAPI.DeploymentStage(), c)
-	NewAuditAlarms(stack, "Alarm", &AuditAlarmsProps{LogGroup: fn.LogGroup(), DeadLetters: userEvents.DeadLetterQueue(), Topic: topic, Config: c})
+	NewAuditAlarms(stack, "Alarm", &AuditAlarmsProps{LogGroup: fn.LogGroup(), DeadLetters: userEvents.DeadLetterQueue(), Publisher: userEvents.Publisher(), Topic: topic, Config: c})
 
 	// A slice, not a map: output order must not vary between synths.
 	for _, out := range []struct {

@@ -5,59 +5,74 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awspipes"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/useradmin/cognito-user-admin/lambda/audit"
+	"github.com/useradmin/cognito-user-admin/lambda/gobuild"
+	"github.com/useradmin/cognito-user-admin/lambda/userevents"
 )
 
-// The pipe's mapping from a stream record to an event; local mode reads
-// them from the template and applies the same.
-var (
-	// PipeFilter passes new items that carry an event type: successful changes only.
-	PipeFilter = mustJSON(map[string]any{
-		"eventName": []string{"INSERT"},
-		"dynamodb":  map[string]any{"NewImage": map[string]any{audit.AttrEventType: map[string]any{"S": []any{map[string]any{"exists": true}}}}},
-	})
-	// PipeInputTemplate makes the event's detail the record's JSON, which the item holds as a string.
-	PipeInputTemplate = "<$.dynamodb.NewImage." + audit.AttrDetail + ".S>"
-	// PipeDetailType is the event's detail-type, read from the item (Pipes' dynamic path parameter).
-	PipeDetailType = "$.dynamodb.NewImage." + audit.AttrEventType + ".S"
+// EventsFilter is the event source mapping's filter: new items that carry
+// an event type, i.e. successful changes. The publisher applies the same
+// rule itself; the filter saves the invocations.
+var EventsFilter = map[string]any{
+	"eventName": []any{"INSERT"},
+	"dynamodb":  map[string]any{"NewImage": map[string]any{audit.AttrEventType: map[string]any{"S": []any{map[string]any{"exists": true}}}}},
+}
+
+// The event source mapping's delivery settings (docs/audit.md).
+const (
+	// eventsBatchSize is PutEvents' limit: one call per batch.
+	eventsBatchSize = 10
+	// eventsRetryAttempts bounds the retries of a failing batch, so one
+	// undeliverable record goes to the dead-letter queue instead of holding its shard.
+	eventsRetryAttempts = 10
+	// eventsMaxRecordAgeHours drops to the dead-letter queue what is older,
+	// well before the stream's own 24 hours take it.
+	eventsMaxRecordAgeHours = 6
 )
 
 // UserEventsProps configures NewUserEvents.
 type UserEventsProps struct {
 	Table  awsdynamodb.Table
 	Config Config
+	// ModuleDir is the repository root (where go.mod is); the publisher is built from there.
+	ModuleDir string
 }
 
 // UserEvents is the environment's bus and what feeds it.
 type UserEvents interface {
 	Bus() awsevents.EventBus
-	// DeadLetterQueue holds the stream batches the pipe could not deliver.
+	// DeadLetterQueue holds the descriptions of the stream batches the publisher could not deliver.
 	DeadLetterQueue() awssqs.Queue
+	// Publisher is the Lambda the audit table's stream invokes.
+	Publisher() awslambda.Function
 }
 
 type userEvents struct {
 	bus awsevents.EventBus
 	dlq awssqs.Queue
+	fn  awslambda.Function
 }
 
 func (u *userEvents) Bus() awsevents.EventBus       { return u.bus }
 func (u *userEvents) DeadLetterQueue() awssqs.Queue { return u.dlq }
+func (u *userEvents) Publisher() awslambda.Function { return u.fn }
 
-// NewUserEvents creates the environment's EventBridge bus and an
-// EventBridge pipe from the audit table's stream to it: each new record of
-// a successful change becomes one event, detail-type from the item, detail
-// the record. The events are published from the stream, not by the Lambda,
-// so a recorded change is delivered even if the Lambda dies right after
-// writing it. Deliveries that keep failing go to an encrypted dead-letter queue.
-// Pipes has no stable L2 construct in this CDK version (only the alpha module), so this is the L1 CfnPipe.
+// NewUserEvents creates the environment's EventBridge bus and the Lambda
+// that publishes to it from the audit table's stream (lambda/userevents):
+// each new record of a successful change becomes one event, detail-type
+// from the record's action, detail the record as a JSON object. Events are
+// published from the stream, not by the API's function, so a recorded
+// change is delivered even if that function dies right after writing it.
+// Retries are the event source mapping's; batches that keep failing are
+// described in an encrypted dead-letter queue.
 func NewUserEvents(scope constructs.Construct, id string, props *UserEventsProps) UserEvents {
 	c := props.Config
-	stack := awscdk.Stack_Of(scope)
 	bus := awsevents.NewEventBus(scope, jsii.String(id+"Bus"), &awsevents.EventBusProps{
 		EventBusName: jsii.String(c.eventBusName()),
 		Description:  jsii.String("User events of " + c.StackName() + " (source " + c.eventSource() + "); see docs/audit.md"),
@@ -67,60 +82,46 @@ func NewUserEvents(scope constructs.Construct, id string, props *UserEventsProps
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 	})
-	role := awsiam.NewRole(scope, jsii.String(id+"PipeRole"), &awsiam.RoleProps{
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("pipes.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			// This account's pipes only (confused deputy).
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
-		}),
-		Description: jsii.String("The " + c.Name + " user events pipe: the audit table's stream, the bus, the dead-letter queue"),
+	logs := newLogGroup(scope, id+"PublisherLogs", c)
+	// Its own role, not AWSLambdaBasicExecutionRole (which writes to every log group).
+	role := awsiam.NewRole(scope, jsii.String(id+"PublisherRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("The " + c.Name + " user events publisher: the audit table's stream, the bus, the dead-letter queue"),
 	})
-	stream := props.Table.TableStreamArn()
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
-		Resources: &[]*string{stream},
-	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("dynamodb:ListStreams"),
-		Resources: jsii.Strings("*"), // ListStreams has no resource-level permissions
-	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("events:PutEvents"),
-		Resources: &[]*string{bus.EventBusArn()},
-	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("sqs:SendMessage"),
-		Resources: &[]*string{dlq.QueueArn()},
-	}))
-	if key := props.Table.EncryptionKey(); key != nil {
-		key.GrantDecrypt(role)
-	}
-	pipe := awspipes.NewCfnPipe(scope, jsii.String(id+"Pipe"), &awspipes.CfnPipeProps{
-		Description: jsii.String("Audit records of successful changes to user events on " + c.eventBusName()),
-		RoleArn:     role.RoleArn(),
-		Source:      stream,
-		SourceParameters: &awspipes.CfnPipe_PipeSourceParametersProperty{
-			DynamoDbStreamParameters: &awspipes.CfnPipe_PipeSourceDynamoDBStreamParametersProperty{
-				// From the oldest record still in the stream: nothing written before the pipe runs is skipped.
-				StartingPosition: jsii.String("TRIM_HORIZON"),
-				BatchSize:        jsii.Number(10),
-				// Bounded, so one undeliverable batch goes to the queue instead of holding its shard for 24 hours.
-				MaximumRetryAttempts: jsii.Number(10),
-				DeadLetterConfig:     &awspipes.CfnPipe_DeadLetterConfigProperty{Arn: dlq.QueueArn()},
-			},
-			FilterCriteria: &awspipes.CfnPipe_FilterCriteriaProperty{
-				Filters: &[]any{&awspipes.CfnPipe_FilterProperty{Pattern: jsii.String(PipeFilter)}},
-			},
+	logs.GrantWrite(role)
+	fn := awslambda.NewFunction(scope, jsii.String(id+"Publisher"), &awslambda.FunctionProps{
+		Role:         role,
+		Description:  jsii.String("Publishes the " + c.Name + " audit records of successful changes as user events on " + c.eventBusName()),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         goFunctionCode(props.ModuleDir, gobuild.EventsPackage),
+		// One PutEvents call per batch; a stuck call is retried by the mapping.
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(30)),
+		MemorySize:    jsii.Number(128),
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		LogGroup:      logs,
+		Environment: &map[string]*string{
+			userevents.EnvBus:    bus.EventBusName(),
+			userevents.EnvSource: jsii.String(c.eventSource()),
 		},
-		Target: bus.EventBusArn(),
-		TargetParameters: &awspipes.CfnPipe_PipeTargetParametersProperty{
-			InputTemplate: jsii.String(PipeInputTemplate),
-			EventBridgeEventBusParameters: &awspipes.CfnPipe_PipeTargetEventBridgeEventBusParametersProperty{
-				DetailType: jsii.String(PipeDetailType),
-				Source:     jsii.String(c.eventSource()),
-			},
-		},
+		Tracing: lambdaTracing(c),
 	})
-	// The role's policy must exist before the pipe starts reading.
-	pipe.Node().AddDependency(role)
-	return &userEvents{bus: bus, dlq: dlq}
+	bus.GrantPutEventsTo(fn, nil)
+	// The L2 event source grants the stream's read actions on this stream
+	// (and ListStreams, which has no resource), the queue's send on the
+	// queue, and the table key's decrypt where there is one.
+	fn.AddEventSource(awslambdaeventsources.NewDynamoEventSource(props.Table, &awslambdaeventsources.DynamoEventSourceProps{
+		// From the oldest record still in the stream: nothing written before the mapping runs is skipped.
+		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+		BatchSize:               jsii.Number(eventsBatchSize),
+		ReportBatchItemFailures: jsii.Bool(true),
+		// Halves a failing batch on each retry, so one bad record does not hold back the good ones around it.
+		BisectBatchOnError: jsii.Bool(true),
+		RetryAttempts:      jsii.Number(eventsRetryAttempts),
+		MaxRecordAge:       awscdk.Duration_Hours(jsii.Number(eventsMaxRecordAgeHours)),
+		OnFailure:          awslambdaeventsources.NewSqsDlq(dlq),
+		Filters:            &[]*map[string]any{awslambda.FilterCriteria_Filter(&EventsFilter)},
+	}))
+	return &userEvents{bus: bus, dlq: dlq, fn: fn}
 }

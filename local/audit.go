@@ -7,19 +7,21 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/useradmin/cognito-user-admin/lambda/userevents"
 )
 
-// pipeNote is reported at start with the other departures from AWS.
-const pipeNote = "EventBridge Pipes: the emulator has none; local mode polls the audit table's stream every 100 ms and applies the pipe's " +
-	"filter, input template, detail-type and source as the template defines them, then puts the event on the local bus " +
-	"(no retries, no dead-letter queue)"
+// publisherNote is reported at start with the other departures from AWS.
+const publisherNote = "Lambda event source mapping: the emulator has none; local mode polls the audit table's stream every 100 ms, applies the mapping's " +
+	"filter and batch size from the template, and invokes the same user events publisher (lambda/userevents) in process with the batch as Lambda would, " +
+	"its EventBridge client on the emulator; a failed batch is read again on the next poll, without a retry limit or dead-letter queue"
 
 // auditNotes are the audit table's properties the emulator does not act on.
 var auditNotes = map[string]string{
@@ -31,9 +33,10 @@ var auditNotes = map[string]string{
 
 // Audit is the audit table and the user events' bus local mode created.
 type Audit struct {
-	Table   string
-	Bus     string
-	Mapping PipeMapping
+	Table string
+	Bus   string
+	// mapping is the event source mapping that feeds the publisher.
+	mapping eventSourceMapping
 	// DynamoDB and EventBridge are SDK clients for the emulator.
 	DynamoDB    *dynamodb.Client
 	EventBridge *eventbridge.Client
@@ -58,8 +61,9 @@ func NewEventBridgeClient(endpoint string) *eventbridge.Client {
 }
 
 // ProvisionAudit creates the template's audit table and event bus in the
-// emulator, records their names in p's references (so the function's
-// environment resolves), and reads the pipe's mapping.
+// emulator, records their names in p's references (so the functions'
+// environments resolve), and reads the event source mapping that feeds the
+// user events publisher.
 func ProvisionAudit(ctx context.Context, endpoint string, t *Template, p *Pool) (*Audit, []string, error) {
 	a := &Audit{DynamoDB: NewDynamoDBClient(endpoint), EventBridge: NewEventBridgeClient(endpoint)}
 	r, e, c := clientOptions(endpoint)
@@ -108,24 +112,32 @@ func ProvisionAudit(ctx context.Context, endpoint string, t *Template, p *Pool) 
 	}
 	p.refs[busID] = a.Bus
 
-	_, pipe, err := t.One("AWS::Pipes::Pipe")
-	if err != nil {
+	if a.mapping, err = readEventSourceMapping(t, p.Resolve); err != nil {
 		return nil, nil, err
 	}
-	if a.Mapping, err = pipeMapping(pipe); err != nil {
-		return nil, nil, err
-	}
-	return a, append(notes, pipeNote), nil
+	return a, append(notes, publisherNote), nil
 }
 
-// pollInterval is how often the stand-in pipe reads the stream: events
+// pollInterval is how often the stand-in event source mapping reads the stream: events
 // reach the bus well within the 2 s local mode promises.
 const pollInterval = 100 * time.Millisecond
 
-// RunPipe stands in for the pipe until ctx ends: it follows every shard of
-// the table's stream from its oldest record and puts each record that
-// passes the mapping on the bus. Failures are logged and retried on the next tick.
-func (a *Audit) RunPipe(ctx context.Context, log *slog.Logger) {
+// RunPublisher stands in for the event source mapping until ctx ends: it
+// follows every shard of the table's stream from its oldest record and
+// invokes the user events publisher (the Lambda's own code) with the
+// records that pass the mapping's filter, in batches of its size. A batch
+// with a failure is read again on the next tick, as the mapping retries;
+// failures are logged.
+func (a *Audit) RunPublisher(ctx context.Context, log *slog.Logger) error {
+	pub, err := userevents.FromEnv(a.EventBridge, func(k string) string { return a.mapping.Env[k] }, log)
+	if err != nil {
+		return err
+	}
+	go a.poll(ctx, pub, log)
+	return nil
+}
+
+func (a *Audit) poll(ctx context.Context, pub *userevents.Publisher, log *slog.Logger) {
 	iterators := map[string]*string{} // shard id to its next iterator; nil once the shard is closed and read
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
@@ -134,9 +146,9 @@ func (a *Audit) RunPipe(ctx context.Context, log *slog.Logger) {
 		// The emulator serves one request at a time: the stream is described
 		// only at start and when a shard closes (a new one may follow), not on every tick.
 		var err error
-		describe, err = a.pollOnce(ctx, iterators, describe)
+		describe, err = a.pollOnce(ctx, pub, iterators, describe)
 		if err != nil && ctx.Err() == nil {
-			log.WarnContext(ctx, "local pipe: reading the audit stream", "error", err.Error())
+			log.WarnContext(ctx, "local event source mapping: the audit stream", "error", err.Error())
 		}
 		select {
 		case <-ctx.Done():
@@ -148,7 +160,7 @@ func (a *Audit) RunPipe(ctx context.Context, log *slog.Logger) {
 
 // pollOnce reads every open shard once and delivers what it finds; it
 // reports whether the stream should be described again on the next tick.
-func (a *Audit) pollOnce(ctx context.Context, iterators map[string]*string, describe bool) (bool, error) {
+func (a *Audit) pollOnce(ctx context.Context, pub *userevents.Publisher, iterators map[string]*string, describe bool) (bool, error) {
 	if describe {
 		desc, err := a.streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: &a.streamArn})
 		if err != nil {
@@ -177,8 +189,8 @@ func (a *Audit) pollOnce(ctx context.Context, iterators map[string]*string, desc
 		if err != nil {
 			return false, err
 		}
-		if err := a.deliver(ctx, out.Records); err != nil {
-			// Not advanced past: the next tick reads this batch again, as the pipe retries.
+		if err := a.invoke(ctx, pub, out.Records); err != nil {
+			// Not advanced past: the next tick reads these records again, as the mapping retries.
 			return false, err
 		}
 		iterators[id] = out.NextShardIterator
@@ -187,56 +199,53 @@ func (a *Audit) pollOnce(ctx context.Context, iterators map[string]*string, desc
 	return closed, nil
 }
 
-// deliver maps a batch of stream records and puts the events on the bus,
-// up to 10 a call (PutEvents' limit), in stream order.
-func (a *Audit) deliver(ctx context.Context, recs []streamtypes.Record) error {
-	var entries []ebtypes.PutEventsRequestEntry
+// invoke hands the records that pass the filter to the publisher, in
+// batches of the mapping's size and in stream order, as Lambda events.
+func (a *Audit) invoke(ctx context.Context, pub *userevents.Publisher, recs []streamtypes.Record) error {
+	var batch []events.DynamoDBEventRecord
 	for _, rec := range recs {
-		e, ok, err := a.event(rec)
+		wire := streamRecord(rec)
+		if !a.mapping.passes(wire) {
+			continue
+		}
+		b, err := json.Marshal(wire)
 		if err != nil {
 			return err
 		}
-		if ok {
-			entries = append(entries, e)
+		var r events.DynamoDBEventRecord
+		if err := json.Unmarshal(b, &r); err != nil {
+			return fmt.Errorf("a stream record as a Lambda event: %w", err)
 		}
+		batch = append(batch, r)
 	}
-	for len(entries) > 0 {
-		n := min(len(entries), 10)
-		out, err := a.EventBridge.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries[:n]})
+	for len(batch) > 0 {
+		n := min(len(batch), a.mapping.BatchSize)
+		resp, err := pub.Handle(ctx, events.DynamoDBEvent{Records: batch[:n]})
 		if err != nil {
 			return err
 		}
-		if out.FailedEntryCount > 0 {
-			for _, r := range out.Entries {
-				if r.ErrorCode != nil {
-					return fmt.Errorf("the bus refused an event: %s", aws.ToString(r.ErrorMessage))
-				}
-			}
+		if len(resp.BatchItemFailures) > 0 {
+			return fmt.Errorf("the publisher failed from record %s", resp.BatchItemFailures[0].ItemIdentifier)
 		}
-		entries = entries[n:]
+		batch = batch[n:]
 	}
 	return nil
 }
 
-// event maps one stream record to its event, or ok false when the filter drops it.
-func (a *Audit) event(rec streamtypes.Record) (ebtypes.PutEventsRequestEntry, bool, error) {
-	record := map[string]any{"eventName": string(rec.EventName), "eventSource": "aws:dynamodb", "awsRegion": Region}
+// streamRecord renders a stream record in the JSON form Lambda filters and delivers it.
+func streamRecord(rec streamtypes.Record) map[string]any {
+	record := map[string]any{"eventID": aws.ToString(rec.EventID), "eventName": string(rec.EventName), "eventSource": "aws:dynamodb", "awsRegion": Region}
 	if rec.Dynamodb != nil {
-		d := map[string]any{}
+		d := map[string]any{"SequenceNumber": aws.ToString(rec.Dynamodb.SequenceNumber), "StreamViewType": string(rec.Dynamodb.StreamViewType)}
 		if rec.Dynamodb.NewImage != nil {
 			d["NewImage"] = streamImage(rec.Dynamodb.NewImage)
 		}
 		if rec.Dynamodb.Keys != nil {
 			d["Keys"] = streamImage(rec.Dynamodb.Keys)
 		}
-		d["SequenceNumber"] = aws.ToString(rec.Dynamodb.SequenceNumber)
 		record["dynamodb"] = d
 	}
-	typ, source, detail, ok, err := a.Mapping.Apply(record)
-	if err != nil || !ok {
-		return ebtypes.PutEventsRequestEntry{}, false, err
-	}
-	return ebtypes.PutEventsRequestEntry{EventBusName: &a.Bus, Source: &source, DetailType: &typ, Detail: &detail}, true, nil
+	return record
 }
 
 // streamImage renders an item in the typed JSON form a stream record has on the wire ({"S": "…"}).

@@ -28,7 +28,7 @@ type Env struct {
 	// Cognito is an SDK client for the emulator.
 	Cognito *cip.Client
 	Gateway *Gateway
-	// Audit is the audit table and the user events' bus, fed by a stand-in for the pipe.
+	// Audit is the audit table and the user events' bus, fed by the publisher through a stand-in for the event source mapping.
 	Audit *Audit
 	// Settings are the Lambda's, read from the template's function environment.
 	Settings settings.Settings
@@ -77,7 +77,9 @@ func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, e
 	env.Notes = append(env.Notes, resendNote, srpNote, mfaNote)
 	h := handler.New(env.Settings, emulatedCognito{env.Cognito}, logger).
 		WithRecords(audit.NewStore(env.Audit.DynamoDB, env.Settings.AuditTable, env.Settings.AuditRetentionDays))
-	go env.Audit.RunPipe(ctx, logger)
+	if err := env.Audit.RunPublisher(ctx, logger); err != nil {
+		return env, err
+	}
 	env.newGateway = func() (*Gateway, error) { return NewGateway(t, auth, h.Handle, logger) }
 	env.Gateway, err = env.newGateway()
 	return env, err
@@ -109,7 +111,7 @@ func NewCognitoClient(endpoint string) *cip.Client {
 // references resolved to what was provisioned: local mode runs the handler
 // with exactly the settings that deploy.
 func functionSettings(t *Template, p *Pool) (settings.Settings, error) {
-	_, fn, err := t.One("AWS::Lambda::Function")
+	_, fn, err := t.APIFunction()
 	if err != nil {
 		return settings.Settings{}, err
 	}

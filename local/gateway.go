@@ -500,10 +500,10 @@ func newRequestID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-// functionTimeout is the template's function timeout, or Lambda's default
-// when the template has no single function or it sets none.
+// functionTimeout is the API function's timeout, or Lambda's default
+// when the template has no single API function or it sets none.
 func functionTimeout(t *Template) time.Duration {
-	_, fn, err := t.One("AWS::Lambda::Function")
+	_, fn, err := t.APIFunction()
 	if err != nil {
 		return lambdaDefaultTimeout
 	}

@@ -56,6 +56,30 @@ func (t *Template) One(typ string) (string, Resource, error) {
 	return ids[0], t.Resources[ids[0]], nil
 }
 
+// APIFunction returns the API's Lambda function: the only one no event
+// source mapping invokes (the other, the user events publisher, is fed by
+// the audit table's stream).
+func (t *Template) APIFunction() (string, Resource, error) {
+	fed := map[string]bool{}
+	for _, id := range t.OfType("AWS::Lambda::EventSourceMapping") {
+		if ref, ok := t.Resources[id].Properties["FunctionName"].(map[string]any); ok {
+			if name, ok := ref["Ref"].(string); ok {
+				fed[name] = true
+			}
+		}
+	}
+	var ids []string
+	for _, id := range t.OfType("AWS::Lambda::Function") {
+		if !fed[id] {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		return "", Resource{}, fmt.Errorf("template: want one API function (not fed by an event source mapping), found %d", len(ids))
+	}
+	return ids[0], t.Resources[ids[0]], nil
+}
+
 // refs maps logical IDs to the physical values local mode created for them.
 type refs map[string]string
 

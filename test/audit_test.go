@@ -72,7 +72,7 @@ type event struct {
 
 // until receives events until one satisfies last, and returns them all.
 // The bound only ends a test whose event never comes; delivery is
-// expected within 2 s (the stand-in pipe polls every 100 ms).
+// expected within 2 s (local mode polls the stream for the publisher every 100 ms).
 func (s *subscriber) until(t *testing.T, last func(event) bool) []event {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -216,7 +216,7 @@ func TestAuditTrailAndEvents(t *testing.T) {
 		}
 	}
 
-	// Then a sentinel change: the pipe delivers in stream order, so any
+	// Then a sentinel change: the publisher delivers in stream order, so any
 	// second event for the changes above would arrive before the sentinel's.
 	mustCreate(t, sentinel)
 	evs := sub.until(t, func(e event) bool { return e.Detail.Target == sentinel })

@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"debug/buildinfo"
 	"debug/elf"
 	"encoding/json"
 	"os"
@@ -11,8 +12,9 @@ import (
 )
 
 // TestSynthIsReproducible: two synths of one commit give byte-identical
-// templates and assets, so `cdk diff` never shows a spurious change, and the
-// bundled Lambda is a static linux/arm64 binary named bootstrap under 10 MB.
+// templates and assets, so `cdk diff` never shows a spurious change, and each
+// bundled Lambda (the API's, the user events publisher) is a static
+// linux/arm64 binary named bootstrap under 10 MB, built from its own package.
 func TestSynthIsReproducible(t *testing.T) {
 	// TestMain synthesized once into synthDir; one more run to compare with.
 	a, b := synthDir, t.TempDir()
@@ -29,17 +31,24 @@ func TestSynthIsReproducible(t *testing.T) {
 		if !bytes.Equal(x, y) {
 			t.Errorf("%s differs between two synths of the same tree", name)
 		}
-		bin := lambdaAsset(t, a, name)
-		if z, _ := os.ReadFile(filepath.Join(b, filepath.Base(filepath.Dir(bin)), "bootstrap")); !bytes.Equal(z, mustRead(t, bin)) {
-			t.Errorf("%s: the Lambda binary differs between two synths", env)
+		// Each function is bundled from its own main package, never one build shared by both.
+		for prefix, main := range map[string]string{"AdminFunction": "lambda/cmd/bootstrap", "UserEventsPublisher": "lambda/cmd/events"} {
+			bin := lambdaAsset(t, a, name, prefix)
+			if z, _ := os.ReadFile(filepath.Join(b, filepath.Base(filepath.Dir(bin)), "bootstrap")); !bytes.Equal(z, mustRead(t, bin)) {
+				t.Errorf("%s: the %s binary differs between two synths", env, prefix)
+			}
+			checkBinary(t, bin)
+			if info, err := buildinfo.ReadFile(bin); err != nil || !strings.HasSuffix(info.Path, "/"+main) {
+				t.Errorf("%s: %s's bootstrap is built from %v (%v), want %s", env, prefix, info, err, main)
+			}
 		}
-		checkBinary(t, bin)
 	}
 }
 
-// lambdaAsset finds the bundled bootstrap of a template's function: its
-// code's S3 key is the asset hash, and cdk.out holds the asset as asset.<hash>.
-func lambdaAsset(t *testing.T, dir, template string) string {
+// lambdaAsset finds the bundled bootstrap of a template's function whose
+// logical ID starts with prefix: its code's S3 key is the asset hash, and
+// cdk.out holds the asset as asset.<hash>.
+func lambdaAsset(t *testing.T, dir, template, prefix string) string {
 	t.Helper()
 	var tpl struct {
 		Resources map[string]struct {
@@ -52,12 +61,12 @@ func lambdaAsset(t *testing.T, dir, template string) string {
 	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, template)), &tpl); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range tpl.Resources {
-		if r.Type == "AWS::Lambda::Function" && strings.HasSuffix(r.Properties.Code.S3Key, ".zip") {
+	for id, r := range tpl.Resources {
+		if r.Type == "AWS::Lambda::Function" && strings.HasPrefix(id, prefix) && strings.HasSuffix(r.Properties.Code.S3Key, ".zip") {
 			return filepath.Join(dir, "asset."+strings.TrimSuffix(r.Properties.Code.S3Key, ".zip"), "bootstrap")
 		}
 	}
-	t.Fatalf("%s: no Lambda function with a code asset", template)
+	t.Fatalf("%s: no Lambda function %s* with a code asset", template, prefix)
 	return ""
 }
 

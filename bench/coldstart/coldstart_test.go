@@ -41,7 +41,7 @@ func bootstrapAndRunner(t *testing.T) (string, *Runner) {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), "bootstrap")
-	if err := gobuild.Build(context.Background(), root, bin, runtime.GOOS, runtime.GOARCH, true); err != nil {
+	if err := gobuild.Build(context.Background(), root, gobuild.Package, bin, runtime.GOOS, runtime.GOARCH, true); err != nil {
 		t.Fatal(err)
 	}
 	r, err := NewRunner()

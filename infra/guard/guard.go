@@ -1,6 +1,6 @@
 // Package guard finds the changes between two versions of a stack's
 // template that would replace or delete a stateful resource (the user pool,
-// its clients, groups, users). The snapshot tests run it against the
+// its clients, groups, users; the audit table). The snapshot tests run it against the
 // committed snapshots; cmd/deployguard runs it against the deployed stacks
 // before `make deploy` and the CI deploy. It has no AWS or CDK dependency.
 package guard
@@ -11,6 +11,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // replacing lists, per stateful resource type, the properties whose change
@@ -23,12 +24,17 @@ var replacing = map[string][]string{
 	"AWS::Cognito::UserPoolUser":                  {"UserPoolId", "Username", "UserAttributes", "DesiredDeliveryMediums", "ForceAliasCreation", "MessageAction", "ValidationData", "ClientMetadata"},
 	"AWS::Cognito::UserPoolUserToGroupAttachment": {"UserPoolId", "GroupName", "Username"},
 	"AWS::Cognito::UserPoolDomain":                {"UserPoolId", "Domain"},
+	// The audit trail: a new table starts empty. The key attributes'
+	// definitions are checked on their own (keyAttributes): adding an index
+	// adds definitions in place.
+	"AWS::DynamoDB::Table": {"KeySchema", "TableName", "LocalSecondaryIndexes"},
 }
 
 type cfnTemplate struct {
 	Resources map[string]struct {
-		Type       string
-		Properties map[string]any
+		Type           string
+		Properties     map[string]any
+		DeletionPolicy string
 	}
 }
 
@@ -55,12 +61,21 @@ func Replacements(stack string, before, after []byte, approved map[string]string
 		}
 		now, ok := cur.Resources[id]
 		if !ok || now.Type != was.Type {
-			out = append(out, fmt.Sprintf("%s/%s (%s): replacement: the logical ID is gone, so CloudFormation would delete the resource (rename or move it back, or pin its logical ID)", stack, id, was.Type))
+			what := "CloudFormation would delete the resource"
+			if strings.HasPrefix(was.DeletionPolicy, "Retain") {
+				what = "CloudFormation would drop the resource from the stack (retained, but no longer managed) and create a new one if the ID moved"
+			}
+			out = append(out, fmt.Sprintf("%s/%s (%s): replacement: the logical ID is gone, so %s (rename or move it back, or pin its logical ID)", stack, id, was.Type, what))
 			continue
 		}
 		for _, p := range props {
 			if a, b := canonical(was.Properties[p]), canonical(now.Properties[p]); a != b {
 				out = append(out, fmt.Sprintf("%s/%s (%s): replacement: %s changes from %s to %s", stack, id, was.Type, p, a, b))
+			}
+		}
+		if was.Type == "AWS::DynamoDB::Table" {
+			for _, c := range changedKeyAttributes(was.Properties, now.Properties) {
+				out = append(out, fmt.Sprintf("%s/%s (%s): replacement: key attribute %q changes from %s to %s", stack, id, was.Type, c[0], c[1], c[2]))
 			}
 		}
 		if was.Type == "AWS::Cognito::UserPool" {
@@ -78,6 +93,34 @@ func Replacements(stack string, before, after []byte, approved map[string]string
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// changedKeyAttributes lists, as [name, before, after], the table's key
+// attributes (of its KeySchema before) whose AttributeDefinitions entry changes.
+func changedKeyAttributes(before, after map[string]any) [][3]string {
+	defs := func(p map[string]any) map[string]string {
+		m := map[string]string{}
+		list, _ := p["AttributeDefinitions"].([]any)
+		for _, a := range list {
+			if d, ok := a.(map[string]any); ok {
+				m[fmt.Sprint(d["AttributeName"])] = canonical(d["AttributeType"])
+			}
+		}
+		return m
+	}
+	was, now := defs(before), defs(after)
+	var out [][3]string
+	keys, _ := before["KeySchema"].([]any)
+	for _, k := range keys {
+		name := fmt.Sprint(k.(map[string]any)["AttributeName"])
+		if a, b := was[name], now[name]; a != b {
+			if b == "" {
+				b = "(absent)"
+			}
+			out = append(out, [3]string{name, a, b})
+		}
+	}
+	return out
 }
 
 // removedAttributes lists the schema attributes in before that after lacks.

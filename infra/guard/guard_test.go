@@ -48,3 +48,55 @@ func TestStandardAttributeTyped(t *testing.T) {
 		})
 	}
 }
+
+const table = `{"Resources": {"AuditTable": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Delete", "Properties": {
+  "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+  "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+  "BillingMode": "PAY_PER_REQUEST"}}}}`
+
+// TestAuditTable: the audit table is stateful like the pool. A change
+// CloudFormation applies by replacing the table, or the table leaving the
+// template, is found; an index or a setting added in place is not.
+func TestAuditTable(t *testing.T) {
+	for _, tc := range []struct {
+		name, from, to string
+		want           string // "" for no finding
+	}{
+		{"no change", "", "", ""},
+		{"billing mode", `"PAY_PER_REQUEST"`, `"PROVISIONED"`, ""},
+		{"index added", `"BillingMode"`, `"GlobalSecondaryIndexes": [{"IndexName": "byDay", "KeySchema": [{"AttributeName": "day", "KeyType": "HASH"}]}], "BillingMode"`, ""},
+		{"index attribute defined", `{"AttributeName": "sk", "AttributeType": "S"}]`, `{"AttributeName": "sk", "AttributeType": "S"}, {"AttributeName": "day", "AttributeType": "S"}]`, ""},
+		{"sort key renamed", `{"AttributeName": "sk", "KeyType": "RANGE"}`, `{"AttributeName": "id", "KeyType": "RANGE"}`, "replacement: KeySchema changes"},
+		{"named", `"BillingMode"`, `"TableName": "audit", "BillingMode"`, "replacement: TableName changes from (absent)"},
+		{"local index", `"BillingMode"`, `"LocalSecondaryIndexes": [{"IndexName": "x"}], "BillingMode"`, "replacement: LocalSecondaryIndexes"},
+		{"key retyped", `{"AttributeName": "pk", "AttributeType": "S"}`, `{"AttributeName": "pk", "AttributeType": "N"}`, `replacement: key attribute "pk" changes from "S" to "N"`},
+		{"renamed", `"AuditTable":`, `"AuditTableV2":`, "AuditTable (AWS::DynamoDB::Table): replacement: the logical ID is gone, so CloudFormation would delete"},
+		{"removed", `"AuditTable": {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Delete"`, `"Other": {"Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete"`, "the logical ID is gone"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			after := strings.Replace(table, tc.from, tc.to, 1)
+			if tc.from != "" && after == table {
+				t.Fatalf("bad case: %q not in the template", tc.from)
+			}
+			got, err := Replacements("UserAdmin-prd", []byte(table), []byte(after), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				if len(got) != 0 {
+					t.Errorf("findings %q, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 || !strings.Contains(got[0], tc.want) {
+				t.Errorf("findings %q, want one containing %q", got, tc.want)
+			}
+		})
+	}
+	// A retained table (prd) that leaves the template is still found, and the finding says it is kept but unmanaged.
+	retained := strings.Replace(table, `"DeletionPolicy": "Delete"`, `"DeletionPolicy": "RetainExceptOnCreate"`, 1)
+	got, _ := Replacements("UserAdmin-prd", []byte(retained), []byte(`{"Resources": {}}`), nil)
+	if len(got) != 1 || !strings.Contains(got[0], "retained, but no longer managed") {
+		t.Errorf("findings %q", got)
+	}
+}

@@ -82,7 +82,7 @@ func TestPut(t *testing.T) {
 	if d := cmp.Diff(want, in.Item, cmp.AllowUnexported(types.AttributeValueMemberS{}, types.AttributeValueMemberN{})); d != "" {
 		t.Errorf("item (-want +got):\n%s", d)
 	}
-	// A refusal has no event type, so the pipe's filter drops it; no target files under "-".
+	// A refusal has no event type, so the event source mapping's filter drops it; no target files under "-".
 	r.Outcome, r.Status, r.Target = "Forbidden", 403, ""
 	item, _ := st.Item(r)
 	if _, ok := item[AttrEventType]; ok || item[AttrPK].(*types.AttributeValueMemberS).Value != "user#-" {

@@ -23,15 +23,16 @@ type DynamoDB interface {
 var _ DynamoDB = (*dynamodb.Client)(nil)
 
 // The table's attribute and index names: infra/ declares the table with
-// these, and local mode's stream poller reads Detail and EventType.
+// these, the events publisher (lambda/userevents) decodes Detail, and the
+// event source mapping's filter passes the items that have EventType.
 const (
 	AttrPK        = "pk"        // "user#" + target: a user's history
 	AttrSK        = "sk"        // the record id: time-ordered
 	AttrActor     = "actorKey"  // "actor#" + the actor's email (or sub)
 	AttrDay       = "dayKey"    // "day#" + the UTC date: the whole pool, one day per partition
 	AttrAction    = "action"    // for the action filter
-	AttrDetail    = "detail"    // the record's JSON: the event's detail
-	AttrEventType = "eventType" // the event's detail-type; only on successful changes
+	AttrDetail    = "detail"    // the record's JSON, which the publisher decodes: the event's detail
+	AttrEventType = "eventType" // the event's detail-type; only on successful changes (the stream filter's key)
 	AttrExpiresAt = "expiresAt" // TTL, epoch seconds
 
 	IndexByActor = "byActor"

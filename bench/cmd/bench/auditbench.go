@@ -39,5 +39,5 @@ func reportAuditWrite(r *report, auditTimes, directTimes []time.Duration) {
 	r.add("audit write / one Cognito round trip (AdminCreateUser, p50)", fmt.Sprintf("%.2f×", ratio),
 		fmt.Sprintf("p50 < %.1f×", maxAuditShare), met(ratio < maxAuditShare))
 	r.note("audit: the POST /users row includes the audit write (the handler puts the record before answering); " +
-		"the user event is published from the table's stream (local mode: a poller standing in for EventBridge Pipes), outside the request")
+		"the user event is published from the table's stream (by the publisher Lambda; local mode: a poller standing in for its event source mapping), outside the request")
 }

@@ -30,7 +30,7 @@ const (
 // the Node.js counterpart when node is installed.
 func coldStart(ctx context.Context, r *report, root, tmp string, n int) error {
 	bin := filepath.Join(tmp, "bootstrap")
-	if err := gobuild.Build(ctx, root, bin, runtime.GOOS, runtime.GOARCH, true); err != nil {
+	if err := gobuild.Build(ctx, root, gobuild.Package, bin, runtime.GOOS, runtime.GOARCH, true); err != nil {
 		return err
 	}
 	runner, err := coldstart.NewRunner()

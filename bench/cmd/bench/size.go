@@ -17,7 +17,7 @@ const sizeTarget = 9_000_000
 // the bytes are made of.
 func binarySize(ctx context.Context, r *report, root, tmp string) error {
 	bin := filepath.Join(tmp, "bootstrap-linux-arm64")
-	if err := gobuild.Build(ctx, root, bin, "linux", "arm64", true); err != nil {
+	if err := gobuild.Build(ctx, root, gobuild.Package, bin, "linux", "arm64", true); err != nil {
 		return err
 	}
 	fi, err := os.Stat(bin)
@@ -33,7 +33,7 @@ func binarySize(ctx context.Context, r *report, root, tmp string) error {
 	}
 	r.note("arm64 binary by section: %s", sections)
 	withSymbols := filepath.Join(tmp, "bootstrap-linux-arm64-symbols")
-	if err := gobuild.Build(ctx, root, withSymbols, "linux", "arm64", false); err != nil {
+	if err := gobuild.Build(ctx, root, gobuild.Package, withSymbols, "linux", "arm64", false); err != nil {
 		return err
 	}
 	pkgs, mods, err := weights(withSymbols)
