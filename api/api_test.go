@@ -17,6 +17,7 @@ func TestLoad(t *testing.T) {
 		"DELETE /users/{email}/mfa",
 		"GET /groups",
 		"GET /groups/{group}/users",
+		"GET /me",
 		"GET /users",
 		"GET /users/{email}",
 		"PATCH /users/{email}",

@@ -33,7 +33,7 @@ type groupsBody struct {
 // GetGroup per managed group: one call (a page holds 60) whatever the number
 // of managed groups, and a managed group missing from the pool (renamed by
 // hand, say) is simply not listed instead of failing the whole answer.
-func (h *Handler) listGroups(ctx context.Context, _ *call) (events.APIGatewayProxyResponse, error) {
+func (h *Handler) listGroups(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	found := map[string]types.GroupType{}
 	in := &cip.ListGroupsInput{UserPoolId: &h.settings.UserPoolID, Limit: aws.Int32(60)}
 	for {
@@ -52,7 +52,8 @@ func (h *Handler) listGroups(ctx context.Context, _ *call) (events.APIGatewayPro
 		in.NextToken = out.NextToken
 	}
 	body := groupsBody{Groups: []group{}}
-	for _, name := range h.settings.ManagedGroups {
+	// A scoped caller sees their scope groups only.
+	for _, name := range c.caller.grant.VisibleGroups(h.settings.ManagedGroups) {
 		g, ok := found[name]
 		if !ok {
 			continue
@@ -74,6 +75,10 @@ func (h *Handler) listMembers(ctx context.Context, c *call) (events.APIGatewayPr
 	if err := h.readGroup(c); err != nil {
 		return none, err
 	}
+	// A group out of a scoped caller's sight does not exist for them, like its members.
+	if !c.caller.grant.SeesGroup(c.group) {
+		return none, newError(http.StatusNotFound, "GroupNotFound", "group not found")
+	}
 	// The token is bound to the group as well as the pool: Cognito's tokens
 	// are per listing, and another listing's would fail there obscurely.
 	scope := h.settings.UserPoolID + " group " + c.group
@@ -93,7 +98,7 @@ func (h *Handler) listMembers(ctx context.Context, c *call) (events.APIGatewayPr
 	if err != nil {
 		return none, err
 	}
-	body := listBody{Users: users}
+	body := listBody{Users: c.inSight(users)}
 	if t := aws.ToString(out.NextToken); t != "" {
 		body.NextToken = encodeToken(scope, t)
 	}
