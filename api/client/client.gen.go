@@ -72,8 +72,14 @@ type Group struct {
 	Description string `json:"description"`
 	Name        string `json:"name"`
 
+	// Permissions A role's permissions (groups with admin true); absent on other groups.
+	Permissions *[]string `json:"permissions,omitempty"`
+
 	// Precedence Cognito's precedence: lower wins when a user is in several groups.
 	Precedence *int `json:"precedence,omitempty"`
+
+	// Scope A scoped role's scope groups; absent otherwise.
+	Scope *[]string `json:"scope,omitempty"`
 }
 
 // GroupList defines model for GroupList.
@@ -89,6 +95,9 @@ type Me struct {
 	// users:delete, users:password, users:password:reset, users:mfa, users:edit, groups:assign,
 	// roles:grant, audit:read.
 	Permissions []string `json:"permissions"`
+
+	// RoleDefinitions The caller's roles as declared, so a client can apply the API's rules before sending.
+	RoleDefinitions []Role `json:"roleDefinitions"`
 
 	// Roles The caller's roles, sorted.
 	Roles []string `json:"roles"`
@@ -114,6 +123,15 @@ type PasswordRequest struct {
 
 // PasswordRequestMode `reset`: Cognito emails a reset code. `temporary`: a new temporary password.
 type PasswordRequestMode string
+
+// Role defines model for Role.
+type Role struct {
+	Name        string   `json:"name"`
+	Permissions []string `json:"permissions"`
+
+	// Scope The managed groups whose members the role reaches; absent when unscoped.
+	Scope *[]string `json:"scope,omitempty"`
+}
 
 // UpdateUserRequest At least one field. Unknown fields are named in the 400 the Lambda answers, so this
 // schema leaves them to it rather than to API Gateway's generic message.

@@ -95,6 +95,16 @@ func (g Grant) Roles() []string {
 	return out
 }
 
+// Definitions returns the caller's roles as declared, sorted by name, so a
+// client can apply these rules to itself (the CLI's dry run does).
+func (g Grant) Definitions() []Role {
+	out := make([]Role, len(g.roles))
+	for i, r := range g.roles {
+		out[i] = Role{Name: r.Name, Permissions: slices.Clone(r.Permissions), Scope: slices.Clone(r.Scope)}
+	}
+	return out
+}
+
 // Any reports whether the caller holds any role at all.
 func (g Grant) Any() bool { return len(g.roles) > 0 }
 

@@ -12,6 +12,8 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 // group is one managed group as the API shows it.
@@ -22,6 +24,10 @@ type group struct {
 	Admin bool `json:"admin"`
 	// Precedence is Cognito's: the lower, the stronger when a user is in several groups.
 	Precedence *int32 `json:"precedence,omitempty"`
+	// Permissions and Scope are a role's (Admin true), for clients applying
+	// lambda/access's rules before sending; absent on other groups.
+	Permissions []access.Permission `json:"permissions,omitempty"`
+	Scope       []string            `json:"scope,omitempty"`
 }
 
 type groupsBody struct {
@@ -59,12 +65,16 @@ func (h *Handler) listGroups(ctx context.Context, c *call) (events.APIGatewayPro
 			continue
 		}
 		delete(found, name) // a name listed twice in the settings is answered once
-		body.Groups = append(body.Groups, group{
+		out := group{
 			Name:        name,
 			Description: aws.ToString(g.Description),
 			Admin:       h.settings.IsAdminGroup(name),
 			Precedence:  g.Precedence,
-		})
+		}
+		if r, ok := h.policy.Role(name); ok {
+			out.Permissions, out.Scope = r.Permissions, r.Scope
+		}
+		body.Groups = append(body.Groups, out)
 	}
 	return jsonResponse(http.StatusOK, body), nil
 }

@@ -135,6 +135,9 @@ type meBody struct {
 	Permissions []string `json:"permissions"`
 	// Scope is absent for an unscoped caller.
 	Scope []string `json:"scope,omitempty"`
+	// RoleDefinitions are the caller's roles as declared, for a client
+	// applying the rules of lambda/access to itself.
+	RoleDefinitions []access.Role `json:"roleDefinitions"`
 }
 
 // me handles GET /me: the caller's roles, permissions and scope, from the
@@ -142,11 +145,12 @@ type meBody struct {
 func (h *Handler) me(_ context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	g := c.caller.grant
 	return jsonResponse(http.StatusOK, meBody{
-		Email:       cmp.Or(c.caller.liveEmail, c.caller.email),
-		Sub:         c.caller.sub,
-		Roles:       g.Roles(),
-		Permissions: g.Permissions(),
-		Scope:       g.Scope(),
+		Email:           cmp.Or(c.caller.liveEmail, c.caller.email),
+		Sub:             c.caller.sub,
+		Roles:           g.Roles(),
+		Permissions:     g.Permissions(),
+		Scope:           g.Scope(),
+		RoleDefinitions: g.Definitions(),
 	}), nil
 }
 

@@ -358,6 +358,9 @@ func TestMe(t *testing.T) {
 		var got meBody
 		decodeStrict(t, resp.Body, &got)
 		want.Sub = hs.fake.users[callers[role]].sub
+		policy, _ := devRoleSettings().Policy()
+		def, _ := policy.Role(role)
+		want.RoleDefinitions = []access.Role{def}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: /me = %+v, want %+v", role, got, want)
 		}
