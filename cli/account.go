@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -15,9 +16,10 @@ import (
 
 func (a *app) whoamiCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "whoami",
-		Short: "Show who the profile is signed in as: email, groups, session expiry",
-		Args:  args(cobra.NoArgs),
+		Use:         "whoami",
+		Short:       "Show who the profile is signed in as: email, roles, permissions, scope, session expiry",
+		Args:        args(cobra.NoArgs),
+		Annotations: map[string]string{operationKey: "getMe"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, s, err := a.session(cmd.Context())
 			if err != nil {
@@ -31,22 +33,50 @@ func (a *app) whoamiCommand() *cobra.Command {
 			if groups == nil {
 				groups = []string{}
 			}
+			// The roles are the API's answer (GET /me), from the pool now, not the token's groups.
+			x, err := a.api(cmd.Context())
+			if err != nil {
+				return err
+			}
+			me, meErr := x.Me(cmd.Context())
+			var ee *exitError
+			if errors.As(meErr, &ee) && ee.code == ExitNoSession {
+				return meErr
+			}
 			if a.output == "json" {
-				b, _ := json.Marshal(map[string]any{
+				out := map[string]any{
 					"email": c.Email, "sub": c.Sub, "groups": groups, "profile": a.profile,
 					"apiUrl": p.APIURL, "userPoolId": p.UserPoolID, "expiresAt": s.ExpiresAt.Format(time.RFC3339),
-				})
+				}
+				if me != nil {
+					out["roles"], out["permissions"] = me.Roles, me.Permissions
+					if me.Scope != nil {
+						out["scope"] = *me.Scope
+					}
+				}
+				b, _ := json.Marshal(out)
 				fmt.Fprintln(a.io.Stdout, string(b))
-				return nil
+				return exit(meErr)
 			}
 			w := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(w, "email\t%s\n", c.Email)
+			if me != nil {
+				fmt.Fprintf(w, "roles\t%s\n", strings.Join(me.Roles, ", "))
+				fmt.Fprintf(w, "permissions\t%s\n", strings.Join(me.Permissions, " "))
+				fmt.Fprintf(w, "scope\t%s\n", scopeText(me.Scope))
+			} else {
+				fmt.Fprintf(w, "roles\tunknown: %v\n", meErr)
+			}
 			fmt.Fprintf(w, "groups\t%s\n", strings.Join(groups, ", "))
 			fmt.Fprintf(w, "profile\t%s\n", a.profile)
 			fmt.Fprintf(w, "api\t%s\n", p.APIURL)
 			fmt.Fprintf(w, "user pool\t%s\n", p.UserPoolID)
 			fmt.Fprintf(w, "token expires\t%s (renewed on use)\n", s.ExpiresAt.Local().Format(time.RFC3339))
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			// Who the token names is shown either way; a refusal of GET /me (no role) is still exit 1.
+			return exit(meErr)
 		},
 	}
 }

@@ -116,10 +116,14 @@ func TestListLimitGivenIsSent(t *testing.T) {
 	var mu sync.Mutex
 	var queries []string
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/me" {
+			fmt.Fprint(w, `{"email":"a@example.com","sub":"s","roles":["admins"],"permissions":["users:read"],"roleDefinitions":[{"name":"admins","permissions":["users:read"]}]}`)
+			return
+		}
 		mu.Lock()
 		queries = append(queries, r.URL.RawQuery)
 		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"users":[]}`)
 	}))
 	defer api.Close()

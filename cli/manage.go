@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/useradmin/cognito-user-admin/api/client"
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 // pages prints a paged user list: one page (the API's JSON as it came, in
@@ -70,6 +71,13 @@ func (a *app) usersPasswordCommand() *cobra.Command {
 				return usageErr("give exactly one of --reset and --temporary")
 			}
 			req := client.PasswordRequest{Mode: client.PasswordRequestMode("reset")}
+			mode := access.PasswordReset
+			if temporary {
+				mode = access.PasswordTemporary
+			}
+			if err := x.precheck(cmd.Context(), access.PasswordPermission(mode)); err != nil {
+				return err
+			}
 			if temporary {
 				req.Mode = client.PasswordRequestMode("temporary")
 				var err error

@@ -26,6 +26,11 @@ func (a *app) apiCommand(use, short, operationID string, nargs cobra.PositionalA
 			if err != nil {
 				return err
 			}
+			if p := operationPermissions[operationID]; p != "" {
+				if err := x.precheck(cmd.Context(), p); err != nil {
+					return err
+				}
+			}
 			return exit(run(cmd, x, argv))
 		},
 	}
