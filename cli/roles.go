@@ -139,5 +139,3 @@ func scopeText(scope *[]string) string {
 	}
 	return "members of " + strings.Join(*scope, ", ")
 }
-
-
