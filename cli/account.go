@@ -2,7 +2,7 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
+
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -38,10 +38,11 @@ func (a *app) whoamiCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Who the token names is shown whatever GET /me answers: an account
+			// in no role (403), or an API that does not know the token, still has a session.
 			me, meErr := x.Me(cmd.Context())
-			var ee *exitError
-			if errors.As(meErr, &ee) && ee.code == ExitNoSession {
-				return meErr
+			if meErr != nil {
+				fmt.Fprintf(a.io.Stderr, "useradmin: roles unknown: %v\n", meErr)
 			}
 			if a.output == "json" {
 				out := map[string]any{
@@ -56,7 +57,7 @@ func (a *app) whoamiCommand() *cobra.Command {
 				}
 				b, _ := json.Marshal(out)
 				fmt.Fprintln(a.io.Stdout, string(b))
-				return exit(meErr)
+				return nil
 			}
 			w := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(w, "email\t%s\n", c.Email)
@@ -65,18 +66,14 @@ func (a *app) whoamiCommand() *cobra.Command {
 				fmt.Fprintf(w, "permissions\t%s\n", strings.Join(me.Permissions, " "))
 				fmt.Fprintf(w, "scope\t%s\n", scopeText(me.Scope))
 			} else {
-				fmt.Fprintf(w, "roles\tunknown: %v\n", meErr)
+				fmt.Fprintf(w, "roles\tunknown (see above)\n")
 			}
 			fmt.Fprintf(w, "groups\t%s\n", strings.Join(groups, ", "))
 			fmt.Fprintf(w, "profile\t%s\n", a.profile)
 			fmt.Fprintf(w, "api\t%s\n", p.APIURL)
 			fmt.Fprintf(w, "user pool\t%s\n", p.UserPoolID)
 			fmt.Fprintf(w, "token expires\t%s (renewed on use)\n", s.ExpiresAt.Local().Format(time.RFC3339))
-			if err := w.Flush(); err != nil {
-				return err
-			}
-			// Who the token names is shown either way; a refusal of GET /me (no role) is still exit 1.
-			return exit(meErr)
+			return w.Flush()
 		},
 	}
 }

@@ -200,7 +200,9 @@ func TestUseradminAdmin(t *testing.T) {
 
 	// create, with a + in the address (paths carry it escaped once)
 	const newUser = "cli.new+tag@example.com"
-	created := useradmin(t, conf, nil, "users", "create", newUser, "--group", "admins", "--no-invitation").want(t, 0, "users create")
+	// Into a role, the invitation is always emailed (docs/roles.md: no takeover).
+	useradmin(t, conf, nil, "users", "create", newUser, "--group", "admins", "--no-invitation").want(t, 1, "users create into a role, not emailed")
+	created := useradmin(t, conf, nil, "users", "create", newUser, "--group", "admins").want(t, 0, "users create")
 	var cu struct {
 		User struct {
 			Email  string   `json:"email"`
