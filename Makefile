@@ -9,10 +9,17 @@ ENVS := dev stg prd
 CDK  := node_modules/.bin/cdk
 # No update checks, notices or telemetry: synth runs offline.
 CDK_FLAGS := --no-notices --no-version-reporting
-# GitHub repository (owner/name) and, for the immutable subject form, the OIDC
-# subject prefix: passed as context, they add the CI stacks to synth and deploy-ci.
-CI_CONTEXT = $(if $(GITHUB_REPO),-c githubRepo=$(GITHUB_REPO)) $(if $(GITHUB_SUBJECT_PREFIX),-c githubSubjectPrefix=$(GITHUB_SUBJECT_PREFIX))
+# GitHub repository (owner/name) and the repository's OIDC subject: its
+# prefix as GitHub reports it, and, for a customized subject template, its
+# claim keys (comma-separated) and default branch. Passed as context, they
+# add the CI stacks to synth and deploy-ci (docs/deploying.md).
+CI_CONTEXT = $(if $(GITHUB_REPO),-c githubRepo=$(GITHUB_REPO)) $(if $(GITHUB_SUBJECT_PREFIX),-c githubSubjectPrefix=$(GITHUB_SUBJECT_PREFIX)) \
+  $(if $(GITHUB_SUBJECT_CLAIMS),-c githubSubjectClaims=$(GITHUB_SUBJECT_CLAIMS)) $(if $(GITHUB_DEFAULT_BRANCH),-c githubDefaultBranch=$(GITHUB_DEFAULT_BRANCH))
 FUZZTIME  ?= 5m
+# make test fuzzes each target for a number of inputs, not seconds: a duration
+# races Go 1.26's fuzz coordinator on a loaded machine and fails with a bare
+# "context deadline exceeded" (golang/go#75804, fixed in Go 1.27).
+FUZZ_EXECS ?= 25000x
 FUZZ_PKG  := ./lambda/handler
 # go test names the fuzz targets itself: -fuzz with a stale name would pass silently.
 FUZZ_TARGETS = go test -list '^Fuzz' $(FUZZ_PKG) | grep '^Fuzz'
@@ -60,23 +67,44 @@ synth: go-deps cdk-cli ## synthesize every environment into cdk.out/ (offline, n
 diff: go-deps cdk-cli check-env ## cdk diff of ENV (default dev) against the deployed stack; with BASE=<git ref>, offline against that commit
 	$(if $(BASE),scripts/diff-offline.sh '$(ENV)' '$(BASE)',$(CDK) diff $(CDK_FLAGS) UserAdmin-$(ENV))
 
-deploy: go-deps cdk-cli check-env ## deploy ENV (default dev), after the account stack it depends on; IAM changes need confirmation
-	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening UserAdmin-$(ENV)
+# Synthesize, then stop before anything is deployed if the change would
+# replace or delete a stateful resource (infra/cmd/deployguard compares the
+# deployed templates with the new ones), then deploy exactly what was checked.
+deploy: go-deps cdk-cli check-env ## deploy ENV (default dev), after the account stack it depends on, unless the deploy guard finds a stateful resource replaced or deleted; IAM changes need confirmation
+	$(CDK) synth $(CDK_FLAGS) --quiet UserAdmin-$(ENV)
+	go run ./infra/cmd/deployguard UserAdmin-$(ENV)
+	$(CDK) deploy $(CDK_FLAGS) --app cdk.out --require-approval broadening UserAdmin-$(ENV)
 
-deploy-ci: go-deps cdk-cli check-env ## deploy UserAdmin-ci-ENV, ENV's GitHub Actions roles (GITHUB_REPO=owner/name, or GitHubRepo in infra/environments.go)
+# The CI roles name the bootstrap roles of the region their stack goes to,
+# which for an environment without Config.Region is the CLI's: it must be
+# the region CI deploys that environment to (the AWS_REGION variable).
+ifneq ($(filter deploy-ci,$(MAKECMDGOALS)),)
+ifeq ($(strip $(AWS_REGION)),)
+$(error make deploy-ci needs AWS_REGION set to the repository variable AWS_REGION (the region CI deploys environments without Config.Region to), e.g. make deploy-ci ENV=dev AWS_REGION=eu-west-1 GITHUB_REPO=owner/name)
+endif
+endif
+
+deploy-ci: go-deps cdk-cli check-env ## deploy UserAdmin-ci-ENV, ENV's GitHub Actions roles (AWS_REGION=, GITHUB_REPO=owner/name or GitHubRepo in infra/environments.go); CI never deploys these
 	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening $(CI_CONTEXT) UserAdmin-ci-$(ENV)
 
 test: go-deps cdk-cli check-moto check-cfn-lint ## run every test: handler, infra templates, synth, the API against the emulator
 	go test ./...
-	@targets=$$($(FUZZ_TARGETS)); for t in $$targets; do echo "fuzz $$t for 10s"; go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=10s $(FUZZ_PKG); done
+	@targets=$$($(FUZZ_TARGETS)); for t in $$targets; do echo "fuzz $$t for $(FUZZ_EXECS) inputs"; go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZ_EXECS) $(FUZZ_PKG); done
 
 fuzz: go-deps ## fuzz each request decoder of the handler for FUZZTIME (default 5m)
 	@targets=$$($(FUZZ_TARGETS)); for t in $$targets; do echo "fuzz $$t for $(FUZZTIME)"; go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $(FUZZ_PKG); done
 
 .PHONY: cli outputs
 
+# useradmin --version prints these: the tag (else the commit), the commit and
+# the commit's date (not the build's clock, so one commit builds one binary).
+CLI_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+CLI_COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+CLI_DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
+CLI_LDFLAGS := -X github.com/useradmin/cognito-user-admin/cli.Version=$(CLI_VERSION) -X github.com/useradmin/cognito-user-admin/cli.Commit=$(CLI_COMMIT) -X github.com/useradmin/cognito-user-admin/cli.Date=$(CLI_DATE)
+
 cli: go-deps ## build the administrators' command into bin/useradmin
-	go build -trimpath -o bin/useradmin ./cli/cmd/useradmin
+	go build -trimpath -ldflags "$(CLI_LDFLAGS)" -o bin/useradmin ./cli/cmd/useradmin
 
 # Runs the command itself (no AWS CLI needed): it reads the stack's outputs
 # with the default AWS credential chain and prints, without saving anything.

@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
-
+	"errors"
 	"fmt"
-	"strings"
-	"text/tabwriter"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,8 +14,10 @@ import (
 
 func (a *app) whoamiCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:         "whoami",
-		Short:       "Show who the profile is signed in as: email, roles, permissions, scope, session expiry",
+		Use:   "whoami",
+		Short: "Show who the profile is signed in as: email, roles, permissions, scope, groups, session expiry",
+		Example: `  useradmin whoami
+  useradmin whoami -o json --template '{{.roles}}'`,
 		Args:        args(cobra.NoArgs),
 		Annotations: map[string]string{operationKey: "getMe"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -44,36 +44,23 @@ func (a *app) whoamiCommand() *cobra.Command {
 			if meErr != nil {
 				fmt.Fprintf(a.io.Stderr, "useradmin: roles unknown: %v\n", meErr)
 			}
-			if a.output == "json" {
-				out := map[string]any{
-					"email": c.Email, "sub": c.Sub, "groups": groups, "profile": a.profile,
-					"apiUrl": p.APIURL, "userPoolId": p.UserPoolID, "expiresAt": s.ExpiresAt.Format(time.RFC3339),
-				}
-				if me != nil {
-					out["roles"], out["permissions"] = me.Roles, me.Permissions
-					if me.Scope != nil {
-						out["scope"] = *me.Scope
-					}
-				}
-				b, _ := json.Marshal(out)
-				fmt.Fprintln(a.io.Stdout, string(b))
-				return nil
+			names := []string{"email", "roles", "permissions", "scope", "groups", "profile", "apiUrl", "userPoolId", "expiresAt"}
+			values := map[string]any{
+				"email": c.Email, "sub": c.Sub, "groups": groups, "profile": a.profile,
+				"apiUrl": p.APIURL, "userPoolId": p.UserPoolID, "expiresAt": s.ExpiresAt.Format(time.RFC3339),
 			}
-			w := tabwriter.NewWriter(a.io.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(w, "email\t%s\n", c.Email)
 			if me != nil {
-				fmt.Fprintf(w, "roles\t%s\n", strings.Join(me.Roles, ", "))
-				fmt.Fprintf(w, "permissions\t%s\n", strings.Join(me.Permissions, " "))
-				fmt.Fprintf(w, "scope\t%s\n", scopeText(me.Scope))
+				values["roles"], values["permissions"] = me.Roles, me.Permissions
+				if me.Scope != nil {
+					values["scope"] = *me.Scope
+				}
+				if a.output == "table" {
+					values["scope"] = scopeText(me.Scope) // the table says "everyone" where JSON omits the scope
+				}
 			} else {
-				fmt.Fprintf(w, "roles\tunknown (see above)\n")
+				names = slices.DeleteFunc(names, func(n string) bool { return n == "roles" || n == "permissions" || n == "scope" })
 			}
-			fmt.Fprintf(w, "groups\t%s\n", strings.Join(groups, ", "))
-			fmt.Fprintf(w, "profile\t%s\n", a.profile)
-			fmt.Fprintf(w, "api\t%s\n", p.APIURL)
-			fmt.Fprintf(w, "user pool\t%s\n", p.UserPoolID)
-			fmt.Fprintf(w, "token expires\t%s (renewed on use)\n", s.ExpiresAt.Local().Format(time.RFC3339))
-			return w.Flush()
+			return a.printer().fields(names, values)
 		},
 	}
 }
@@ -81,14 +68,24 @@ func (a *app) whoamiCommand() *cobra.Command {
 func (a *app) mfaCommand() *cobra.Command {
 	mfa := &cobra.Command{Use: "mfa", Short: "Your own second factor (TOTP)"}
 	var codeStdin bool
+	var secretFile string
 	setup := &cobra.Command{
 		Use:   "setup",
 		Short: "Set up an authenticator app (TOTP) for your account, where the pool makes it optional",
 		Long: `Set up an authenticator app for the signed-in account and make it the
 account's second factor: every later sign-in asks for its code. Pools that
-require TOTP set it up at the first sign-in instead (useradmin login).`,
+require TOTP set it up at the first sign-in instead (useradmin login).
+
+The app's secret is shown only on a terminal, never in a log. Without a
+terminal, give --totp-secret-file FILE: the secret and its otpauth:// URI are
+written to that new file, readable by you only (0600).`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := a.secretOut(secretFile)
+			// Before Cognito makes a secret: there must be a safe place to show it.
+			if err := out.ready("useradmin mfa setup"); err != nil {
+				return err
+			}
 			p, s, err := a.session(cmd.Context())
 			if err != nil {
 				return err
@@ -100,7 +97,11 @@ require TOTP set it up at the first sign-in instead (useradmin login).`,
 				return failErr("%s", cognitoMessage(err))
 			}
 			c, _ := tokenClaims(s.IDToken)
-			code, err := showSecretAndAsk(a.prompter(codeStdin), a.io.Stderr, aws.ToString(assoc.SecretCode), c.Email, p.UserPoolID)
+			code, err := showSecretAndAsk(a.prompter(codeStdin), out, aws.ToString(assoc.SecretCode), c.Email, p.UserPoolID)
+			var ee *exitError
+			if errors.As(err, &ee) {
+				return err
+			}
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -119,11 +120,12 @@ require TOTP set it up at the first sign-in instead (useradmin login).`,
 			}); err != nil {
 				return failErr("turning TOTP on: %s", cognitoMessage(err))
 			}
-			fmt.Fprintln(a.io.Stderr, "TOTP is on: every sign-in now asks for a code from the app.")
+			a.note("TOTP is on: every sign-in now asks for a code from the app.")
 			return nil
 		},
 	}
 	setup.Flags().BoolVar(&codeStdin, "code-stdin", false, "read the code from standard input instead of a terminal")
+	setup.Flags().StringVar(&secretFile, "totp-secret-file", "", "without a terminal: write the secret to this new file (0600) instead")
 	mfa.AddCommand(setup)
 	return mfa
 }

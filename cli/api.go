@@ -98,6 +98,11 @@ func (x *API) Do(resp *http.Response, err error) ([]byte, error) {
 		return nil, err // the session could not be renewed
 	}
 	if err != nil {
+		if x.app != nil {
+			if p, perr := x.app.loadProfile(); perr == nil {
+				err = x.app.unreachable(err, p)
+			}
+		}
 		return nil, failErr("calling the API: %v", err)
 	}
 	defer resp.Body.Close()
@@ -128,17 +133,29 @@ func (x *API) Do(resp *http.Response, err error) ([]byte, error) {
 		}
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
-		return nil, &exitError{code: ExitNoSession, err: fmt.Errorf("the API refused the session's token (%v): run useradmin login", ae)}
+		login := "useradmin login"
+		if x.app != nil {
+			login = x.app.hint("login")
+		}
+		return nil, &exitError{code: ExitNoSession, err: fmt.Errorf("the API refused the session's token (%v): run %s", ae, login)}
 	}
 	return nil, ae
 }
 
-// exit turns an API error into the command's exit: code 1, with the
-// error's code, message and request id on stderr.
-func exit(err error) error {
+// exit turns an API error into the command's exit: code 2 when the API
+// refused the input (400, 422: the user's input, as a usage error is), else
+// 1, with the error's code, message and request id on stderr, and the API's
+// advice said as the command to run. email is the command's EMAIL, if any.
+func (a *app) exit(err error, email string) error {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return &exitError{code: ExitAPI, err: ae}
+		c := *ae
+		c.Message = a.translateAdvice(c.Message, email)
+		code := ExitAPI
+		if inputStatus(c.Status) {
+			code = ExitUsage
+		}
+		return &exitError{code: code, err: &c}
 	}
 	return err
 }

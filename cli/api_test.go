@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,6 +94,14 @@ func TestAPIErrorMessage(t *testing.T) {
 			"Too Many Requests (HTTP 429, request id gw-1, retry after 2 s)"},
 		{401, nil, `{"message":"Unauthorized"}`, ExitNoSession,
 			"the API refused the session's token (Unauthorized (HTTP 401)): run useradmin login"},
+		// The API refusing the input is the user's input, as a usage error is: exit 2.
+		{400, nil, `{"error":{"code":"InvalidEmail","message":"email is not an address"},"requestId":"r-2"}`, ExitUsage,
+			"InvalidEmail: email is not an address (HTTP 400, request id r-2)"},
+		{422, nil, `{"error":{"code":"Unprocessable","message":"no"},"requestId":"r-3"}`, ExitUsage,
+			"Unprocessable: no (HTTP 422, request id r-3)"},
+		// The API's advice in HTTP terms is said as the command to run.
+		{409, nil, `{"error":{"code":"InvitationPending","message":"send a new invitation with POST /users/{email}/invitation instead"},"requestId":"r-4"}`, ExitAPI,
+			"InvitationPending: send a new invitation with useradmin users resend a@example.com instead (HTTP 409, request id r-4)"},
 	} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			for k, v := range tc.header {
@@ -104,7 +113,7 @@ func TestAPIErrorMessage(t *testing.T) {
 		resp, err := http.Get(srv.URL)
 		_, err = (&API{}).Do(resp, err)
 		srv.Close()
-		if got := exit(err); got == nil || got.Error() != tc.message || got.(*exitError).code != tc.code {
+		if got := newApp(IO{}).exit(err, "a@example.com"); got == nil || got.Error() != tc.message || got.(*exitError).code != tc.code {
 			t.Errorf("%d: %v, want %q (exit %d)", tc.status, got, tc.message, tc.code)
 		}
 	}
@@ -143,7 +152,68 @@ func TestListLimitGivenIsSent(t *testing.T) {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
 	}
-	if len(queries) != 3 || queries[0] != "limit=0" || queries[1] != "limit=0" || queries[2] != "" {
+	if len(queries) != 3 || queries[0] != "groups=true&limit=0" || queries[1] != "groups=true&limit=0" || queries[2] != "groups=true" {
 		t.Errorf("queries %q, want limit=0 twice, then none", queries)
+	}
+}
+
+// users list and groups members show each user's groups, as they always
+// have, so they ask the API for them (it leaves them out unless asked);
+// --no-groups leaves them out, and the table its GROUPS column, rather than
+// showing an empty one that would read as "in no group".
+func TestListAsksForGroups(t *testing.T) {
+	var mu sync.Mutex
+	var queries []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/me" { // the roles' pre-check: a caller with no role is checked by the API only
+			fmt.Fprint(w, `{"email":"a@example.com","sub":"s","roles":[],"permissions":[],"roleDefinitions":[]}`)
+			return
+		}
+		mu.Lock()
+		queries = append(queries, r.URL.RawQuery)
+		mu.Unlock()
+		groups := ""
+		if r.URL.Query().Get("groups") == "true" {
+			groups = `"groups":["ops","staff"],`
+		}
+		fmt.Fprintf(w, `{"users":[{"username":"u1","email":"a@example.com","status":"CONFIRMED","enabled":true,`+
+			`"createdAt":"2026-01-02T03:04:05Z","updatedAt":"2026-01-02T03:04:05Z",%s"attributes":{}}]}`, groups)
+	}))
+	defer api.Close()
+	dir := t.TempDir()
+	a := newApp(IO{})
+	a.confDir, a.profile = dir, "default"
+	if err := a.saveProfile(Profile{APIURL: api.URL, Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Now().Add(time.Hour)
+	if err := a.saveSession(&Session{IDToken: fakeIDToken(1, exp), AccessToken: "a", RefreshToken: "r", ExpiresAt: exp, ClientID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	for _, tc := range []struct {
+		args        []string
+		query       string
+		header, row string
+	}{
+		{[]string{"users", "list"}, "groups=true", "GROUPS", "ops,staff"},
+		{[]string{"users", "list", "--no-groups", "--limit", "600"}, "groups=false&limit=600", "", ""},
+		{[]string{"groups", "members", "ops"}, "groups=true", "GROUPS", "ops,staff"},
+		{[]string{"groups", "members", "ops", "--no-groups"}, "groups=false", "", ""},
+	} {
+		queries = nil
+		code, stdout, stderr := run(t, env, "", append(tc.args, "--output", "table")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, stderr)
+		}
+		if len(queries) != 1 || queries[0] != tc.query {
+			t.Errorf("%v: queries %q, want %q", tc.args, queries, tc.query)
+		}
+		lines := strings.Split(stdout, "\n")
+		if len(lines) < 2 || strings.Contains(lines[0], "GROUPS") != (tc.header != "") || !strings.Contains(lines[1], "a@example.com") ||
+			(tc.row != "" && !strings.Contains(lines[1], tc.row)) {
+			t.Errorf("%v: table\n%s", tc.args, stdout)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/useradmin/cognito-user-admin/api/client"
 	"github.com/useradmin/cognito-user-admin/cli/bulk"
 )
 
@@ -26,6 +28,7 @@ const progressInterval = 5 * time.Second
 func (a *app) usersImportCommand() *cobra.Command {
 	var (
 		dryRun, strict        bool
+		onlyProblems, yes     bool
 		state, report, format string
 		concurrency           int
 		rate                  float64
@@ -49,11 +52,13 @@ Exit codes: 0 every row created or already there, 1 some row invalid or
 failed, 2 usage or unreadable input, 3 no valid session, 130 interrupted.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			return a.runImport(cmd, argv[0], importFlags{dryRun: dryRun, strict: strict, state: state, report: report, format: format, concurrency: concurrency, rate: rate})
+			return a.runImport(cmd, argv[0], importFlags{dryRun: dryRun, strict: strict, onlyProblems: onlyProblems, yes: yes, state: state, report: report, format: format, concurrency: concurrency, rate: rate})
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&dryRun, "dry-run", false, "check every row and print what would be done; send nothing")
+	f.BoolVar(&dryRun, "dry-run", false, "check every row and print what would be done (the rows that will fail first); send nothing")
+	f.BoolVar(&onlyProblems, "only-problems", false, "with --dry-run: print only the rows that will fail, and the counts")
+	f.BoolVarP(&yes, "yes", "y", false, "do not ask before rows that grant an admin group are sent")
 	f.BoolVar(&strict, "strict", false, "send nothing when any row is invalid")
 	f.StringVar(&state, "state", "", "the journal file (default: FILE.journal beside the input)")
 	f.StringVar(&report, "report", "", "write a CSV report of every row to this file")
@@ -65,6 +70,7 @@ failed, 2 usage or unreadable input, 3 no valid session, 130 interrupted.`,
 
 type importFlags struct {
 	dryRun, strict        bool
+	onlyProblems, yes     bool
 	state, report, format string
 	concurrency           int
 	rate                  float64
@@ -120,18 +126,27 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		// A dry run sends no create, but its plan should refuse the groups the
 		// run will refuse (GET /groups); without a session it says so instead.
 		api = nil
-		fmt.Fprintln(a.io.Stderr, "useradmin: not signed in: groups are not checked against the managed groups (useradmin login, then dry-run again)")
+		fmt.Fprintf(a.io.Stderr, "useradmin: not signed in: groups are not checked against the managed groups (%s, then dry-run again)\n", a.hint("login"))
 	}
+	// The managed groups (GET /groups): a row naming another group is
+	// refused before anything is sent, and rows granting an admin group are
+	// called out and confirmed.
 	var managed func(string) bool
-	if api != nil {
-		if managed, err = bulk.ManagedGroups(ctx, api); err != nil {
-			return exit(failErr("reading the managed groups: %v", err))
+	var known []client.Group
+	if b, ok := api.(bulkAPI); ok {
+		if known, err = a.managedGroups(ctx, b.x); err != nil {
+			return a.exit(err, "")
+		}
+		managed = func(g string) bool {
+			return slices.ContainsFunc(known, func(k client.Group) bool { return k.Name == g })
 		}
 	}
+	grants := func(groups []string) []string { return adminGroupsOf(known, groups) }
 	rows, err := bulk.Parse(data, format, managed)
 	if err != nil {
 		return usageErr("%s: %v", input, err)
 	}
+	suggestGroups(rows, known)
 	// POST /users checks a given temporary password against the pool's
 	// policy (the profile's copy of it): refuse such rows here, unsent.
 	if p, perr := a.loadProfile(); perr == nil {
@@ -139,7 +154,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		for i := range rows {
 			r := &rows[i]
 			if r.Valid() && r.Create.TemporaryPassword != nil {
-				if err := policy.Check(*r.Create.TemporaryPassword); err != nil {
+				if err := policyError(policy, *r.Create.TemporaryPassword); err != nil {
 					r.Code, r.Message = "InvalidPassword", "temporaryPassword "+err.Error()
 				}
 			}
@@ -159,13 +174,31 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 	}
 	defer j.Close()
 	if fl.dryRun {
-		bulk.WritePlan(a.io.Stdout, rows, j)
+		bulk.WritePlan(a.io.Stdout, rows, j, bulk.PlanOptions{Admin: grants, OnlyProblems: fl.onlyProblems})
 		for _, r := range rows {
 			if !r.Valid() {
 				return &exitError{code: ExitAPI, err: errors.New("some rows are invalid: fix them, or run without --dry-run to send the others")}
 			}
 		}
 		return nil
+	}
+
+	// Granting admin rights to many accounts from a file is confirmed like
+	// one groups add is: on a terminal, else with --yes; before anything is sent.
+	var adminRows []string
+	for _, r := range rows {
+		if r.Valid() && len(grants(r.Create.Groups)) > 0 {
+			adminRows = append(adminRows, fmt.Sprintf("line %d %s (%s)", r.Line, r.Email, strings.Join(grants(r.Create.Groups), ", ")))
+		}
+	}
+	if len(adminRows) > 0 {
+		q := fmt.Sprintf("%d rows grant administrator rights over every user:\n  %s\nContinue?", len(adminRows), strings.Join(firstN(adminRows, 10), "\n  "))
+		if ok, err := a.confirm(fl.yes, q); err != nil {
+			return err
+		} else if !ok {
+			fmt.Fprintln(a.io.Stderr, "Nothing sent.")
+			return &exitError{code: ExitAPI, err: errors.New("not confirmed: nothing was sent")}
+		}
 	}
 
 	// Ctrl-C (or SIGTERM) stops the sending, not the process: the requests
@@ -190,7 +223,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		Concurrency: fl.concurrency,
 		InitialRate: fl.rate,
 		Strict:      fl.strict,
-		Progress:    bulk.NewProgress(a.io.Stderr, isTerminal(a.io.Stderr), progressInterval, bulk.RealClock),
+		Progress:    a.progress(),
 	})
 	var reportErr error
 	if report != nil {
@@ -199,6 +232,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		}
 	}
 	bulk.WriteSummary(a.io.Stdout, s)
+	writeAdminGrants(a.io.Stdout, s, rows, grants)
 	switch {
 	case err != nil:
 		return failErr("%v", err)
@@ -210,13 +244,42 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		return &exitError{code: ExitInterrupted, err: errors.New("interrupted")}
 	case s.Unauthorized:
 		bulk.WriteInterrupted(a.io.Stderr, s, j.Path(), resumeCommand(cmd, input))
-		return noSessionErr("the API refused the session during the import")
+		return a.noSessionErr("the API refused the session during the import")
 	case fl.strict && s.Count(bulk.Invalid) > 0:
 		return &exitError{code: ExitAPI, err: errors.New("--strict: nothing was sent because some rows are invalid")}
 	case !s.OK():
 		return &exitError{code: ExitAPI, err: errors.New("some rows were not created: see above, or the report (--report FILE)")}
 	}
 	return nil
+}
+
+// writeAdminGrants calls out, after the summary, the users this import
+// created in an admin group.
+func writeAdminGrants(w io.Writer, s bulk.Summary, rows []bulk.Row, grants func([]string) []string) {
+	byLine := map[int]bulk.Row{}
+	for _, r := range rows {
+		byLine[r.Line] = r
+	}
+	var granted []string
+	for _, r := range s.Results {
+		if r.Outcome != bulk.Created {
+			continue
+		}
+		if g := grants(byLine[r.Line].Create.Groups); len(g) > 0 {
+			granted = append(granted, fmt.Sprintf("line %d %s (%s)", r.Line, r.Email, strings.Join(g, ", ")))
+		}
+	}
+	if len(granted) > 0 {
+		fmt.Fprintf(w, "%d created users were granted administrator rights:\n  %s\n", len(granted), strings.Join(granted, "\n  "))
+	}
+}
+
+// firstN is s, cut to n items with a count of the rest.
+func firstN(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(slices.Clone(s[:n]), fmt.Sprintf("… and %d more", len(s)-n))
 }
 
 func writeReport(f *os.File, results []bulk.Result) error {
@@ -250,7 +313,7 @@ func resumeCommand(cmd *cobra.Command, input string) string {
 
 func shellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '-' || r == '_' || r == '.' || r == '/' || r == '@' || r == ':' || r == '=' || r == ',' ||
+		return !(r == '-' || r == '_' || r == '.' || r == '/' || r == '@' || r == ':' || r == '=' || r == ',' || r == '+' ||
 			('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9'))
 	}) < 0 {
 		return s
@@ -281,17 +344,53 @@ memory stays flat whatever the pool's size.`,
 			if err != nil {
 				if ans, ok := bulk.AsAPIError(err); ok {
 					if ans.Status == 401 {
-						return noSessionErr("the API refused the session")
+						return a.noSessionErr("the API refused the session")
 					}
-					return exit(&APIError{Status: ans.Status, Code: ans.Code, Message: ans.Message, RequestID: ans.RequestID})
+					return a.exit(&APIError{Status: ans.Status, Code: ans.Code, Message: ans.Message, RequestID: ans.RequestID}, "")
 				}
 				return failErr("export stopped after %d users: %v", n, err)
 			}
-			fmt.Fprintf(a.io.Stderr, "exported %d users\n", n)
+			a.note("exported %d users", n)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only users in this status (e.g. FORCE_CHANGE_PASSWORD, CONFIRMED)")
 	cmd.Flags().StringVar(&format, "format", "csv", "output format: csv or jsonl")
 	return cmd
+}
+
+// progress is the import's progress display on stderr; none with --quiet.
+func (a *app) progress() bulk.Progress {
+	if a.quiet {
+		return nil
+	}
+	return bulk.NewProgress(a.io.Stderr, isTerminal(a.io.Stderr), progressInterval, bulk.RealClock)
+}
+
+// suggestGroups adds to each row refused for an unmanaged group the nearest
+// managed name and the list, as groups add says them.
+func suggestGroups(rows []bulk.Row, known []client.Group) {
+	if len(known) == 0 {
+		return
+	}
+	var names []string
+	for _, g := range known {
+		names = append(names, g.Name)
+	}
+	for i := range rows {
+		r := &rows[i]
+		if r.Code != "GroupNotManaged" {
+			continue
+		}
+		for _, g := range r.Create.Groups {
+			if slices.Contains(names, g) {
+				continue
+			}
+			if near := nearest(g, names); near != "" {
+				r.Message += fmt.Sprintf(" (did you mean %q?)", near)
+			}
+			r.Message += "; managed groups: " + strings.Join(names, ", ")
+			break
+		}
+	}
 }

@@ -61,7 +61,7 @@ func TestExportedUserIsTheAPIsUser(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	u := client.User{
 		Username: "u1", Email: "ada@example.com", Status: "CONFIRMED", Enabled: true,
-		CreatedAt: at, UpdatedAt: at, Groups: []string{"admins"},
+		CreatedAt: at, UpdatedAt: at, Groups: &[]string{"admins"},
 		GivenName: &given, FamilyName: &family, Attributes: map[string]string{"department": "Eng"},
 	}
 	want, err := json.Marshal(u)

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"github.com/useradmin/cognito-user-admin/lambda/audit"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,10 +59,13 @@ func TestEveryOperationHasACommand(t *testing.T) {
 // line (where ps and shell history would show them). Any flag named like a
 // secret may only be a switch that says to read it from standard input.
 func TestNoSecretFlags(t *testing.T) {
-	secretish := regexp.MustCompile(`(?i)pass|token|secret|session|key|credential`)
+	secretish := regexp.MustCompile(`(?i)pass|token|secret|session|key|credential|otp`)
 	// A page's nextToken is an opaque cursor and a password policy is a
-	// set of rules: neither is a credential.
-	allowed := map[string]bool{"next-token": true, "password-policy": true}
+	// set of rules: neither is a credential. --totp-secret-file names the
+	// new 0600 file the secret is written to, not the secret. --otp is a
+	// one-time code that lives 30 seconds, kept for old scripts beside
+	// --otp-stdin, which keeps it out of the process list.
+	allowed := map[string]bool{"next-token": true, "password-policy": true, "totp-secret-file": true, "otp": true}
 	n := 0
 	walk(newApp(IO{}).rootCommand(), func(c *cobra.Command) {
 		visit := func(f *pflag.Flag) {
@@ -75,7 +79,7 @@ func TestNoSecretFlags(t *testing.T) {
 		}
 		c.LocalFlags().VisitAll(visit)
 	})
-	if n < 2 { // --password-stdin, --temporary-password-stdin
+	if n < 3 { // --password-stdin, --temporary-password-stdin, --otp-stdin
 		t.Fatalf("found %d secret-related flags; the walk is broken", n)
 	}
 }
@@ -111,6 +115,30 @@ func TestConfigureFilesArePrivate(t *testing.T) {
 			t.Errorf("config.json lacks %s:\n%s", want, b)
 		}
 	}
+}
+
+// TestSessionFileIsPrivate: the session holds tokens: its file is 0600 and
+// its directory 0700, also when they were there before with wider modes.
+func TestSessionFileIsPrivate(t *testing.T) {
+	dir := t.TempDir()
+	sessions := filepath.Join(dir, "sessions")
+	if err := os.MkdirAll(sessions, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sessions, "default.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{confDir: dir, profile: "default"}
+	if err := a.saveSession(&Session{IDToken: "x", RefreshToken: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	assertMode(t, sessions, 0o700)
+	assertMode(t, a.sessionPath(), 0o600)
+	a.profile = "other" // a new file, in the directory as it is now
+	if err := a.saveSession(&Session{IDToken: "y"}); err != nil {
+		t.Fatal(err)
+	}
+	assertMode(t, a.sessionPath(), 0o600)
 }
 
 func assertMode(t *testing.T, path string, want os.FileMode) {
@@ -152,7 +180,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"users", "get", "a@example.com", "extra"},
 		{"groups", "add", "a@example.com"},
 		{"users", "list", "--limit", "many"},
-		{"--output", "yaml", "whoami"},
+		{"--output", "xml", "whoami"},
+		{"audit", "--since", "yesterday"},
+		{"users", "history", "a@example.com", "--until", "2026-13-01"},
 		{"--profile", "../etc", "whoami"},
 		{"configure", "--api-url", "https://a.example.com"},
 		{"configure", "--local", "--from-stack", "UserAdmin-prd"},
@@ -268,5 +298,23 @@ func TestImportChecksTemporaryPasswords(t *testing.T) {
 	}
 	if strings.Contains(stdout+stderr, "short") || strings.Contains(stdout+stderr, "Long-enough") {
 		t.Errorf("a temporary password was printed:\n%s%s", stdout, stderr)
+	}
+}
+
+func TestAuditChangeSummary(t *testing.T) {
+	on, off := true, false
+	for _, tc := range []struct {
+		before, after *audit.State
+		want          string
+	}{
+		{nil, &audit.State{Status: "FORCE_CHANGE_PASSWORD"}, "created"},
+		{&audit.State{Status: "CONFIRMED"}, nil, "deleted"},
+		{&audit.State{Enabled: &on, Groups: []string{"a"}}, &audit.State{Enabled: &off, Groups: []string{"a"}}, "enabled: true→false"},
+		{&audit.State{}, &audit.State{Groups: []string{"admins"}, Attributes: map[string]string{"dept": "ops"}}, "attributes.dept: -→ops; groups: -→[admins]"},
+		{nil, nil, ""},
+	} {
+		if got := change(tc.before, tc.after); got != tc.want {
+			t.Errorf("change(%+v, %+v) = %q, want %q", tc.before, tc.after, got, tc.want)
+		}
 	}
 }

@@ -23,6 +23,9 @@ type Profile struct {
 	// PasswordPolicy is the pool's policy as a spec (see policy.go); empty
 	// means the product's default.
 	PasswordPolicy string `json:"passwordPolicy,omitempty"`
+	// DevFile is the .local/dev.json a configure --local read (absolute), so
+	// a later make dev that wrote another environment is noticed (local.go).
+	DevFile string `json:"devFile,omitempty"`
 }
 
 func (p Profile) validate() error {
@@ -130,9 +133,19 @@ func (a *app) loadProfile() (Profile, error) {
 	}
 	p, ok := c.Profiles[a.profile]
 	if !ok {
-		return Profile{}, usageErr("no profile %q in %s: run useradmin configure --profile %s first", a.profile, a.configPath(), a.profile)
+		return Profile{}, &exitError{code: ExitUsage, err: &noProfileError{profile: a.profile, path: a.configPath()}}
+	}
+	if err := p.checkEndpoints(); err != nil {
+		return Profile{}, usageErr("profile %s in %s: %v; run useradmin configure --profile %s again", a.profile, a.configPath(), err, a.profile)
 	}
 	return p, nil
+}
+
+// noProfileError is loadProfile's answer for a profile not configured.
+type noProfileError struct{ profile, path string }
+
+func (e *noProfileError) Error() string {
+	return fmt.Sprintf("no profile %q in %s: run useradmin configure --profile %s first", e.profile, e.path, e.profile)
 }
 
 // saveProfile saves the profile; a session of what the profile was before

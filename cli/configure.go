@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,8 +77,13 @@ platform team to hand to an administrator who has no AWS credentials.`,
 				}
 				p.PasswordPolicy = formatPolicy(pp)
 			}
-			if u, err := url.Parse(p.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return usageErr("--api-url %q is not an http(s) URL", p.APIURL)
+			if err := checkEndpoint("--api-url", p.APIURL); err != nil {
+				return usageErr("%v", err)
+			}
+			if p.CognitoEndpoint != "" {
+				if err := checkEndpoint("--cognito-endpoint", p.CognitoEndpoint); err != nil {
+					return usageErr("%v", err)
+				}
 			}
 			if print {
 				fmt.Fprintln(a.io.Stdout, configureLine(a.profile, p))
@@ -88,7 +92,7 @@ platform team to hand to an administrator who has no AWS credentials.`,
 			if err := a.saveProfile(p); err != nil {
 				return failErr("saving the profile: %v", err)
 			}
-			fmt.Fprintf(a.io.Stderr, "Profile %s saved in %s. Next: useradmin login --profile %s\n", a.profile, a.configPath(), a.profile)
+			a.note("Profile %s saved in %s. Next: useradmin login --profile %s", a.profile, a.configPath(), a.profile)
 			return nil
 		},
 	}
@@ -139,7 +143,11 @@ func (a *app) readDevFile() (Profile, error) {
 		// A dev.json from before the admin client existed.
 		clientID = d.UserPoolClientID
 	}
-	return Profile{APIURL: d.APIURL, Region: d.Region, UserPoolID: d.UserPoolID, ClientID: clientID, CognitoEndpoint: d.CognitoEndpoint}, nil
+	abs, err := filepath.Abs(devFilePath)
+	if err != nil {
+		return Profile{}, failErr("%v", err)
+	}
+	return Profile{APIURL: d.APIURL, Region: d.Region, UserPoolID: d.UserPoolID, ClientID: clientID, CognitoEndpoint: d.CognitoEndpoint, DevFile: abs}, nil
 }
 
 // fromStack reads a deployed stack's outputs with the default AWS

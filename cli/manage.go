@@ -8,28 +8,43 @@ import (
 
 	"github.com/useradmin/cognito-user-admin/api/client"
 	"github.com/useradmin/cognito-user-admin/lambda/access"
+	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
 // pages prints a paged user list: one page (the API's JSON as it came, in
 // JSON mode), or with all every page, fetched one after the other from next.
-func (a *app) pages(all bool, next *string, fetch func(next *string) ([]byte, error)) error {
+// groups says the pages were asked with their users' groups. keep, when not
+// nil, is a filter the API could not apply, applied here to each page.
+func (a *app) pages(all, groups bool, next *string, keep func(client.User) bool, fetch func(next *string) ([]byte, error)) error {
 	var list client.UserList
+	seen := 0
 	for {
 		body, err := fetch(next)
 		if err != nil {
 			return err
 		}
-		if !all && a.output == "json" {
+		if !all && keep == nil && a.output == "json" && a.template == "" {
 			return a.printer().raw(body)
 		}
 		var page client.UserList
 		if err := json.Unmarshal(body, &page); err != nil {
 			return failErr("the API's answer: %v", err)
 		}
-		list.Users = append(list.Users, page.Users...)
+		seen += len(page.Users)
+		for _, u := range page.Users {
+			if keep == nil || keep(u) {
+				list.Users = append(list.Users, u)
+			}
+		}
 		list.NextToken = page.NextToken
 		if !all || page.NextToken == nil {
-			return a.printer().users(list)
+			if keep != nil && list.NextToken != nil {
+				// Filtered here, a page holds fewer users than --limit, even
+				// none, and later pages may still match: say so.
+				a.note("%d of the %d users read matched (filtered here, since the API cannot combine these filters); later pages may match too: --next-token %s, or --all",
+					len(list.Users), seen, *list.NextToken)
+			}
+			return a.printer().users(list, groups)
 		}
 		next = page.NextToken
 	}
@@ -38,10 +53,11 @@ func (a *app) pages(all bool, next *string, fetch func(next *string) ([]byte, er
 func (a *app) groupsMembersCommand() *cobra.Command {
 	var next string
 	var limit int
-	var all bool
+	var all, noGroups bool
 	cmd := a.apiCommand("members GROUP", "List the members of a managed group, a page at a time (--all for every page)", "listGroupMembers", cobra.ExactArgs(1),
 		func(cmd *cobra.Command, x *API, args []string) error {
-			params := client.ListGroupMembersParams{}
+			groups := !noGroups
+			params := client.ListGroupMembersParams{Groups: &groups}
 			if cmd.Flags().Changed("limit") { // even 0: the API says what is wrong with it
 				params.Limit = &limit
 			}
@@ -49,13 +65,14 @@ func (a *app) groupsMembersCommand() *cobra.Command {
 			if next != "" {
 				start = &next
 			}
-			return a.pages(all, start, func(next *string) ([]byte, error) {
+			return a.pages(all, groups, start, nil, func(next *string) ([]byte, error) {
 				params.NextToken = next
 				return x.Do(x.Client.ListGroupMembers(cmd.Context(), args[0], &params))
 			})
 		})
 	f := cmd.Flags()
-	f.IntVar(&limit, "limit", 0, "users per page, 1-60 (default 25)")
+	f.IntVar(&limit, "limit", 0, "users per page, 1-60 (default 25), or up to 600 with --no-groups")
+	f.BoolVar(&noGroups, "no-groups", false, "leave out each member's groups: one Cognito read less per member, and pages of up to 600")
 	f.BoolVar(&all, "all", false, "follow every page")
 	f.StringVar(&next, "next-token", "", "start at this page (the nextToken of the previous one)")
 	return cmd
@@ -71,6 +88,9 @@ func (a *app) usersPasswordCommand() *cobra.Command {
 				return usageErr("give exactly one of --reset and --temporary")
 			}
 			req := client.PasswordRequest{Mode: client.PasswordRequestMode("reset")}
+			if temporary && noInvitation && !tempStdin {
+				return usageErr("--no-invitation without --temporary-password-stdin would set a password nobody is told: give it with --temporary-password-stdin and hand it over yourself, or drop --no-invitation")
+			}
 			mode := access.PasswordReset
 			if temporary {
 				mode = access.PasswordTemporary
@@ -90,6 +110,11 @@ func (a *app) usersPasswordCommand() *cobra.Command {
 			body, err := x.Do(x.Client.SetUserPassword(cmd.Context(), args[0], req))
 			if err != nil {
 				return err
+			}
+			if temporary {
+				a.saidPasswordWent(args[0], noInvitation)
+			} else {
+				a.note("Cognito emailed %s a code to reset their password; they choose a new one with it.", args[0])
 			}
 			return a.printer().user(body)
 		})
@@ -146,18 +171,42 @@ func (a *app) usersUpdateCommand() *cobra.Command {
 
 // temporaryPasswordOptions turns --no-invitation and --temporary-password-stdin
 // into the request's sendInvitation and temporaryPassword (nil: the API's
-// default); the password comes from standard input or a no-echo prompt only.
+// default); the password comes from standard input or a no-echo prompt only,
+// asked twice at a terminal, and is checked against the pool's policy here,
+// every broken rule named at once, before anything is sent.
 func (a *app) temporaryPasswordOptions(noInvitation, fromStdin bool) (send *bool, password *string, err error) {
 	if noInvitation {
 		f := false
 		send = &f
 	}
 	if fromStdin {
-		pw, err := a.prompter(true).secret("temporary password")
+		pr := a.prompter(true)
+		pw, err := pr.secret("Temporary password")
 		if err != nil {
 			return nil, nil, usageErr("%v", err)
+		}
+		if err := policyError(a.profilePolicy(), pw); err != nil {
+			return nil, nil, usageErr("the temporary password is refused by the pool's password policy: %v", err)
+		}
+		if pr.interactive() {
+			again, err := pr.secret("Temporary password, again")
+			if err != nil {
+				return nil, nil, usageErr("%v", err)
+			}
+			if again != pw {
+				return nil, nil, usageErr("the two temporary passwords differ: nothing was sent")
+			}
 		}
 		password = &pw
 	}
 	return send, password, nil
+}
+
+// profilePolicy is the profile's password policy, else the product's default.
+func (a *app) profilePolicy() settings.PasswordPolicy {
+	p, err := a.loadProfile()
+	if err != nil {
+		return settings.DefaultPasswordPolicy()
+	}
+	return p.policy()
 }

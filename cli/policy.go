@@ -2,7 +2,9 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -110,4 +112,34 @@ func templatePolicy(body string) (settings.PasswordPolicy, error) {
 		return settings.PasswordPolicy{}, fmt.Errorf("the template has %d user pools, want 1", len(found))
 	}
 	return found[0], nil
+}
+
+// policyViolations names every rule of p that password breaks (Check stops
+// at the first), each judged by Check itself on a policy of that rule alone,
+// so the CLI and the API never disagree on what a rule means.
+func policyViolations(p settings.PasswordPolicy, password string) []string {
+	rules := []settings.PasswordPolicy{
+		{MinLength: p.MinLength},
+		{RequireLowercase: p.RequireLowercase},
+		{RequireUppercase: p.RequireUppercase},
+		{RequireDigits: p.RequireDigits},
+		{RequireSymbols: p.RequireSymbols},
+	}
+	var out []string
+	for _, r := range rules {
+		if err := r.Check(password); err != nil && !slices.Contains(out, err.Error()) {
+			out = append(out, err.Error())
+		}
+	}
+	return out
+}
+
+// policyError is nil for a password p admits, else one error naming every
+// rule it breaks.
+func policyError(p settings.PasswordPolicy, password string) error {
+	v := policyViolations(p, password)
+	if len(v) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(v, "; "))
 }

@@ -74,9 +74,15 @@ func (p *prompter) text(label string) (string, error) {
 	return strings.TrimSpace(s), err
 }
 
+// interactive reports whether standard input is a terminal (a person answers).
+func (p *prompter) interactive() bool {
+	_, ok := terminalFd(p.stdin)
+	return ok
+}
+
 // confirm asks a yes/no question on the terminal; no terminal means no.
 func (p *prompter) confirm(question string) (bool, error) {
-	if _, ok := terminalFd(p.stdin); !ok {
+	if !p.interactive() {
 		return false, errNoTerminal
 	}
 	fmt.Fprintf(p.stderr, "%s [y/N]: ", question)

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -101,5 +103,69 @@ func TestWhoamiShowsRoles(t *testing.T) {
 	code, stdout, _ = run(t, env, "", "--output", "table", "whoami")
 	if code != 0 || !strings.Contains(stdout, "tenant-a-admins") || !strings.Contains(stdout, "members of tenant-a") {
 		t.Errorf("whoami table = %s", stdout)
+	}
+}
+
+// Granting any role's group asks first (or needs --yes), naming what the
+// role allows: GET /groups marks a role by its permissions, even one not
+// flagged admin, and however narrow its scope.
+func TestRoleGrantNeedsConfirmation(t *testing.T) {
+	var mu sync.Mutex
+	var puts []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/me":
+			w.WriteHeader(http.StatusNotFound) // no pre-check: the confirmation is what is tested
+		case r.URL.Path == "/groups":
+			fmt.Fprint(w, `{"groups":[{"name":"tenant-a","admin":false,"description":""},`+
+				`{"name":"tenant-a-admins","admin":false,"description":"","permissions":["users:read","users:disable"],"scope":["tenant-a"]}]}`)
+		case r.Method == http.MethodPut:
+			mu.Lock()
+			puts = append(puts, r.URL.Path)
+			mu.Unlock()
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(api.Close)
+	env := signedInProfile(t, api.URL)
+	code, _, stderr := run(t, env, "", "groups", "add", "a@example.com", "tenant-a-admins")
+	if code == 0 || !strings.Contains(stderr, "--yes") || !strings.Contains(stderr, "users:disable") || !strings.Contains(stderr, "members of tenant-a") {
+		t.Errorf("without --yes: exit %d, %q; want a refusal naming the role's permissions, scope and --yes", code, stderr)
+	}
+	if len(puts) != 0 {
+		t.Fatalf("sent without confirmation: %v", puts)
+	}
+	if code, _, stderr := run(t, env, "", "groups", "add", "a@example.com", "tenant-a"); code != 0 {
+		t.Errorf("a plain group: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(t, env, "", "groups", "add", "a@example.com", "tenant-a-admins", "--yes"); code != 0 {
+		t.Errorf("with --yes: exit %d: %s", code, stderr)
+	}
+	if len(puts) != 2 {
+		t.Errorf("PUTs %v, want the plain group's and the confirmed role's", puts)
+	}
+}
+
+// login keeps the session of a role holder the API refuses for a reason of
+// their roles (an administrator without the TOTP the environment requires
+// needs it to run mfa setup; a role without users:read is still a role),
+// and drops only a caller who is not an administrator at all.
+func TestLoginAdministratorCheckWithRoles(t *testing.T) {
+	for code, admin := range map[string]bool{"MFARequired": true, "NotPermitted": true, "Forbidden": false} {
+		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, `{"error":{"code":%q,"message":"no"},"requestId":"r"}`, code)
+		}))
+		a := newApp(IO{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }, HTTPClient: api.Client()})
+		a.profile = "default"
+		got, err := a.isAdministrator(context.Background(), Profile{APIURL: api.URL}, &Session{IDToken: "t"})
+		api.Close()
+		if err != nil || got != admin {
+			t.Errorf("403 %s: administrator = %v, %v; want %v", code, got, err, admin)
+		}
 	}
 }

@@ -111,25 +111,27 @@ const refreshMargin = time.Minute
 func (a *app) session(ctx context.Context) (Profile, *Session, error) {
 	p, err := a.loadProfile()
 	if err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) && ee.code == ExitUsage {
+		if errors.As(err, new(*noProfileError)) {
 			// login refuses a profile that is not configured, so say configure first.
-			return p, nil, &exitError{code: ExitNoSession, err: fmt.Errorf("no profile %q: run useradmin configure --profile %s first, then run useradmin login", a.profile, a.profile)}
+			return p, nil, &exitError{code: ExitNoSession, err: fmt.Errorf("no profile %q: run useradmin configure --profile %s first, then run %s", a.profile, a.profile, a.hint("login"))}
 		}
 		return p, nil, err
+	}
+	if d := a.localDrift(p); d != nil {
+		return p, nil, &exitError{code: ExitNoSession, err: d}
 	}
 	s, err := a.loadSession()
 	if err != nil {
 		return p, nil, failErr("%v", err)
 	}
 	if s == nil {
-		return p, nil, noSessionErr(fmt.Sprintf("not signed in (profile %q)", a.profile))
+		return p, nil, a.noSessionErr(fmt.Sprintf("not signed in (profile %q)", a.profile))
 	}
 	if a.io.Now().Add(refreshMargin).Before(s.ExpiresAt) {
 		return p, s, nil
 	}
 	if s.RefreshToken == "" {
-		return p, nil, noSessionErr("the session has expired")
+		return p, nil, a.noSessionErr("the session has expired")
 	}
 	clientID := s.ClientID
 	if clientID == "" {
@@ -144,7 +146,10 @@ func (a *app) session(ctx context.Context) (Profile, *Session, error) {
 		var na *types.NotAuthorizedException
 		if errors.As(err, &na) {
 			_ = a.forgetSession()
-			return p, nil, noSessionErr("the session has expired and Cognito refused to renew it")
+			return p, nil, a.noSessionErr("the session has expired and Cognito refused to renew it")
+		}
+		if u := a.unreachable(err, p); u != err {
+			return p, nil, failErr("renewing the session: %v", u)
 		}
 		return p, nil, failErr("renewing the session: %v", cognitoMessage(err))
 	}

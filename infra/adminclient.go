@@ -24,6 +24,7 @@ const adminClientLogicalID = "AdminClient"
 // laptops), no OAuth, revocable refresh tokens.
 func NewAdminClient(scope constructs.Construct, id string, props *AdminClientProps) awscognito.UserPoolClient {
 	c := props.Config
+	read, write := clientAttributes(c.CustomAttributes)
 	client := props.Pool.AddClient(jsii.String(id), &awscognito.UserPoolClientOptions{
 		UserPoolClientName: jsii.String("useradmin-" + c.Name + "-admin"),
 		GenerateSecret:     jsii.Bool(false),
@@ -34,6 +35,8 @@ func NewAdminClient(scope constructs.Construct, id string, props *AdminClientPro
 			Custom:            jsii.Bool(false),
 		},
 		DisableOAuth:               jsii.Bool(true),
+		ReadAttributes:             read,
+		WriteAttributes:            write,
 		PreventUserExistenceErrors: jsii.Bool(true),
 		EnableTokenRevocation:      jsii.Bool(true),
 		AccessTokenValidity:        awscdk.Duration_Minutes(jsii.Number(c.AdminAccessTokenMinutes)),

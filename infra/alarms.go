@@ -58,33 +58,11 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removalPolicy(c),
 	})
-	// A key policy's "*" is this key. CloudWatch encrypts the message it publishes with it.
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudWatchAlarmsPublish"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"),
-	}), nil)
 	topic := awssns.NewTopic(scope, jsii.String(id+"Topic"), &awssns.TopicProps{
 		DisplayName: jsii.String(c.StackName() + " alarms"),
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true),
 	})
-	// The topic policy replaces SNS's default one, so CloudWatch's right to
-	// publish is stated, for this account's alarms only.
-	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudWatchAlarmsPublish"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("sns:Publish"),
-		Resources:  &[]*string{topic.TopicArn()},
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
-			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"),
-				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			})},
-		},
-	}))
 	for _, email := range a.Emails {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}
@@ -94,7 +72,6 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 		o.Period, o.Statistic = alarmPeriod, jsii.String("Sum")
 		return o
 	}
-	prefix := c.StackName() + " "
 	specs := []struct {
 		id, name, description string
 		metric                awscloudwatch.IMetric
@@ -156,7 +133,7 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 	action := awscloudwatchactions.NewSnsAction(topic)
 	for _, s := range specs {
 		alarm := awscloudwatch.NewAlarm(scope, jsii.String(id+s.id), &awscloudwatch.AlarmProps{
-			AlarmName:          jsii.String(prefix + s.name),
+			AlarmName:          jsii.String(AlarmName(c, s.name)),
 			AlarmDescription:   jsii.String(s.description),
 			Metric:             s.metric,
 			Threshold:          jsii.Number(s.threshold),
@@ -170,5 +147,40 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 		alarm.AddOkAction(action)
 		out.alarms = append(out.alarms, alarm)
 	}
+	// CloudWatch may use the key and publish to the topic for this stack's
+	// alarms only, in this account: the service principal alone would let any
+	// account's alarm do both (the confused deputy). Every alarm of the stack
+	// is named "<stack> …" (AlarmName), wherever it is made, so the pattern
+	// covers the alarms other constructs add to this topic too; it is built
+	// from the name, not the alarms' ARN attributes, since the key's policy
+	// naming an alarm that needs the topic that needs the key is a cycle.
+	fromAlarms := &map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+		"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String(AlarmName(c, "*")),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})},
+	}
+	// A key policy's "*" is this key. CloudWatch encrypts the message it publishes with it.
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: fromAlarms,
+	}), nil)
+	// The topic policy replaces SNS's default one, so CloudWatch's right to publish is stated.
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: fromAlarms,
+	}))
 	return out
 }
+
+// AlarmName is the name of one of the stack's alarms: every alarm is named
+// through it, since the alarm topic's key admits CloudWatch for names of
+// this form only.
+func AlarmName(c Config, name string) string { return c.StackName() + " " + name }

@@ -18,7 +18,16 @@ type AppProps struct {
 	CI CIConfig
 	// ModuleDir is the repository root; empty means found from the working directory.
 	ModuleDir string
+	// APIGatewayAccountExists says another stack already owns API Gateway's
+	// account-level CloudWatch Logs role (AWS::ApiGateway::Account) in every
+	// account and region the environments deploy to: the app then makes no
+	// account stacks, since a second owner would overwrite the logging role
+	// of every API there. Set with -c apiGatewayAccountExists=true.
+	APIGatewayAccountExists bool
 }
+
+// APIGatewayAccountExistsContext is the context key of AppProps.APIGatewayAccountExists.
+const APIGatewayAccountExistsContext = "apiGatewayAccountExists"
 
 // App is every stack NewApp made, by name.
 type App struct {
@@ -52,16 +61,19 @@ func NewApp(scope constructs.Construct, props *AppProps) (*App, error) {
 	}
 	// In config order, so the first environment of each place names where the shared stack goes.
 	for _, c := range envs {
-		name := AccountStackName(c.Account, c.Region)
-		if _, ok := app.Accounts[name]; !ok {
-			app.Accounts[name] = NewAccountStack(scope, &AccountStackProps{Account: c.Account, Region: c.Region, Environments: namesAt(envs, c, true)})
-		}
 		stack, err := NewUserAdminStack(scope, &UserAdminStackProps{Config: c, ModuleDir: props.ModuleDir})
 		if err != nil {
 			return nil, err
 		}
-		stack.AddStackDependency(app.Accounts[name], jsii.String("the stage's logging needs API Gateway's account-level CloudWatch Logs role"))
 		app.Environments[c.Name] = stack
+		if props.APIGatewayAccountExists {
+			continue
+		}
+		name := AccountStackName(c.Account, c.Region)
+		if _, ok := app.Accounts[name]; !ok {
+			app.Accounts[name] = NewAccountStack(scope, &AccountStackProps{Account: c.Account, Region: c.Region, Environments: namesAt(envs, c, true)})
+		}
+		stack.AddStackDependency(app.Accounts[name], jsii.String("the stage's logging needs API Gateway's account-level CloudWatch Logs role"))
 	}
 	if !props.CI.Enabled() {
 		return app, nil
@@ -70,7 +82,7 @@ func NewApp(scope constructs.Construct, props *AppProps) (*App, error) {
 		return nil, err
 	}
 	for _, c := range envs {
-		stack, err := NewCIStack(scope, &CIStackProps{CI: props.CI, Environment: c})
+		stack, err := NewCIStack(scope, &CIStackProps{CI: props.CI, Environment: c, NoAccountStack: props.APIGatewayAccountExists})
 		if err != nil {
 			return nil, err
 		}

@@ -24,6 +24,7 @@ const (
 // browsers and CLIs), and the Cognito domain when the hosted UI is configured.
 func NewAppClient(scope constructs.Construct, id string, props *AppClientProps) awscognito.UserPoolClient {
 	c := props.Config
+	read, write := clientAttributes(c.CustomAttributes)
 	opts := &awscognito.UserPoolClientOptions{
 		UserPoolClientName: jsii.String("useradmin-" + c.Name),
 		GenerateSecret:     jsii.Bool(false),
@@ -33,6 +34,8 @@ func NewAppClient(scope constructs.Construct, id string, props *AppClientProps) 
 			// The admin flow would let anything holding IAM credentials sign in as any user.
 			AdminUserPassword: jsii.Bool(false),
 		},
+		ReadAttributes:             read,
+		WriteAttributes:            write,
 		PreventUserExistenceErrors: jsii.Bool(true),
 		EnableTokenRevocation:      jsii.Bool(true),
 		AccessTokenValidity:        awscdk.Duration_Minutes(jsii.Number(c.AccessTokenMinutes)),

@@ -68,3 +68,28 @@ func withAttributes(spec *api.Spec, attrs []settings.CustomAttribute) *api.Spec 
 	out.Models[updateModel] = model
 	return &out
 }
+
+// clientAttributes are what a client may read and write of the signed-in
+// user's own attributes, set on both clients: without them Cognito lets a
+// user's access token write every standard attribute, given_name and
+// family_name included. What admins manage (PATCH /users/{email}: the names
+// and the custom attributes) is readable, never writable by a client, and
+// neither is email: it is the username admins gave, and a user who changed it
+// would move their sign-in name past the admins. The one attribute users
+// write is locale, a display preference nothing here reads. An empty write
+// list would mean Cognito's default (every standard attribute), so it is
+// never empty.
+func clientAttributes(attrs []settings.CustomAttribute) (read, write awscognito.ClientAttributes) {
+	write = awscognito.NewClientAttributes().WithStandardAttributes(&awscognito.StandardAttributesMask{Locale: jsii.Bool(true)})
+	var custom []*string
+	for _, a := range attrs {
+		custom = append(custom, jsii.String(a.Name))
+	}
+	read = awscognito.NewClientAttributes().WithStandardAttributes(&awscognito.StandardAttributesMask{
+		Email: jsii.Bool(true), EmailVerified: jsii.Bool(true), GivenName: jsii.Bool(true), FamilyName: jsii.Bool(true),
+	})
+	if len(custom) > 0 {
+		read = read.WithCustomAttributes(custom...)
+	}
+	return read, write
+}

@@ -2,6 +2,7 @@ package infra
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,12 +25,19 @@ func TestCustomAttributesFromOnePlace(t *testing.T) {
 
 	pool := resources(tpl, "AWS::Cognito::UserPool")["UserPool"]
 	want := []any{
-		map[string]any{"Mutable": true, "Name": "email", "Required": true},
+		map[string]any{"AttributeDataType": "String", "Mutable": true, "Name": "email", "Required": true},
 		map[string]any{"AttributeDataType": "String", "Mutable": true, "Name": "department", "StringAttributeConstraints": map[string]any{"MaxLength": "40"}},
 		map[string]any{"AttributeDataType": "Number", "Mutable": true, "Name": "level", "NumberAttributeConstraints": map[string]any{"MinValue": "1", "MaxValue": "9"}},
 	}
 	if got := props(pool)["Schema"]; !equalJSON(got, want) {
 		t.Errorf("pool schema =\n%v\nwant\n%v", got, want)
+	}
+	// Both clients may read the custom attributes, neither write them.
+	for id, client := range resources(tpl, "AWS::Cognito::UserPoolClient") {
+		read, write := toStrings(props(client)["ReadAttributes"]), toStrings(props(client)["WriteAttributes"])
+		if !slices.Contains(read, "custom:department") || !slices.Contains(read, "custom:level") || !equalJSON(write, []string{"locale"}) {
+			t.Errorf("%s reads %v, writes %v", id, read, write)
+		}
 	}
 
 	var env map[string]any
@@ -84,7 +92,7 @@ func TestCustomAttributesFromOnePlace(t *testing.T) {
 // and the model no declared attributes.
 func TestNoCustomAttributes(t *testing.T) {
 	tpl := envTemplate(t, "prd")
-	if got := props(resources(tpl, "AWS::Cognito::UserPool")["UserPool"])["Schema"]; !equalJSON(got, []any{map[string]any{"Mutable": true, "Name": "email", "Required": true}}) {
+	if got := props(resources(tpl, "AWS::Cognito::UserPool")["UserPool"])["Schema"]; !equalJSON(got, []any{map[string]any{"AttributeDataType": "String", "Mutable": true, "Name": "email", "Required": true}}) {
 		t.Errorf("prd schema = %v", got)
 	}
 	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{

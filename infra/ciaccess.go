@@ -2,6 +2,7 @@ package infra
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -66,7 +67,6 @@ func NewCIAccess(scope constructs.Construct, id string, props *CIAccessProps) CI
 	c := props.CI
 	stack := awscdk.Stack_Of(scope)
 	account, region := cmpToken(props.Account, stack.Account()), cmpToken(props.Region, stack.Region())
-	prefix := c.subjectPrefix() + ":"
 
 	var stackArns []string
 	for _, s := range props.Stacks {
@@ -79,7 +79,7 @@ func NewCIAccess(scope constructs.Construct, id string, props *CIAccessProps) CI
 		bootstrapRoles = append(bootstrapRoles, fmt.Sprintf("arn:%s:iam::%s:role/cdk-%s-%s-role-%s-%s", *stack.Partition(), account, c.qualifier(), kind, account, region))
 	}
 
-	diff := ciRole(scope, id+"DiffRole", DiffRoleName(props.Environment), props.Provider, prefix+"pull_request",
+	diff := ciRole(scope, id+"DiffRole", DiffRoleName(props.Environment), props.Provider, c.diffSubject(),
 		"Pull requests of "+c.GitHubRepo+": reads the "+props.Environment+" stacks' templates for cdk diff; deploys nothing.",
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("ReadStackTemplates"),
@@ -87,12 +87,19 @@ func NewCIAccess(scope constructs.Construct, id string, props *CIAccessProps) CI
 			Resources: jsii.Strings(stackArns...),
 		}),
 	)
-	deploy := ciRole(scope, id+"DeployRole", DeployRoleName(props.Environment), props.Provider, prefix+"environment:"+props.Environment,
+	deploy := ciRole(scope, id+"DeployRole", DeployRoleName(props.Environment), props.Provider, c.deploySubject(props.Environment),
 		"Jobs in the "+props.Environment+" GitHub environment of "+c.GitHubRepo+": deploys through the CDK bootstrap roles of "+props.Environment+"'s account and region only.",
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("AssumeCdkBootstrapRoles"),
 			Actions:   jsii.Strings("sts:AssumeRole"),
 			Resources: jsii.Strings(bootstrapRoles...),
+		}),
+		// The deploy guard (infra/cmd/deployguard) compares the deployed
+		// templates with the new ones before anything is deployed.
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadStackTemplates"),
+			Actions:   jsii.Strings("cloudformation:DescribeStacks", "cloudformation:GetTemplate"),
+			Resources: jsii.Strings(stackArns...),
 		}),
 	)
 	return &ciAccess{diffRole: diff, deployRole: deploy}
@@ -107,15 +114,19 @@ func cmpToken(s string, own *string) string {
 }
 
 // ciRole is a role that only GitHub tokens for sts.amazonaws.com whose sub
-// claim is exactly sub can assume, for an hour at most.
+// claim is exactly sub can assume, for an hour at most. Exact values: a
+// wildcard in sub could admit other repositories, events or environments.
+// The one exception is a pull request's number in a customized subject's
+// ref (diffSubject), the only * sub may hold, matched with StringLike.
 func ciRole(scope constructs.Construct, id, name string, provider awsiam.IOidcProvider, sub, description string, statements ...awsiam.PolicyStatement) awsiam.Role {
-	principal := awsiam.NewOpenIdConnectPrincipal(provider, &map[string]any{
-		// Exact values, no StringLike: a wildcard in sub would admit other repositories, events or environments.
-		"StringEquals": map[string]any{
-			GitHubOIDCHost + ":aud": GitHubOIDCAudience,
-			GitHubOIDCHost + ":sub": sub,
-		},
-	})
+	conditions := map[string]any{"StringEquals": map[string]any{GitHubOIDCHost + ":aud": GitHubOIDCAudience, GitHubOIDCHost + ":sub": sub}}
+	if strings.Contains(sub, "*") {
+		conditions = map[string]any{
+			"StringEquals": map[string]any{GitHubOIDCHost + ":aud": GitHubOIDCAudience},
+			"StringLike":   map[string]any{GitHubOIDCHost + ":sub": sub},
+		}
+	}
+	principal := awsiam.NewOpenIdConnectPrincipal(provider, &conditions)
 	return awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
 		RoleName:           jsii.String(name),
 		Description:        jsii.String(description),

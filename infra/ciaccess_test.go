@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func buildCIIn(t *testing.T, app awscdk.App, dir string, ci CIConfig, envs []Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	AppNagSuppressions(a, envs)
+	noPanic(t, "cdk-nag suppressions", func() { AppNagSuppressions(a, envs) })
 	return a
 }
 
@@ -268,7 +269,8 @@ func TestCIDiffRole(t *testing.T) {
 }
 
 // TestCIDeployRole: each deploy role may assume exactly CDK's deploy,
-// file-publishing and lookup roles of its environment's account and region.
+// file-publishing and lookup roles of its environment's account and region,
+// and read its environment's stack templates (the deploy guard).
 func TestCIDeployRole(t *testing.T) {
 	a := shippedCI(t)
 	for env, place := range testPlaces {
@@ -279,8 +281,15 @@ func TestCIDeployRole(t *testing.T) {
 			want = append(want, bootstrapRole(kind, place[0], place[1]))
 		}
 		sort.Strings(want)
-		if got := allowed(t, statements(t, tpl, id, role)); !equalJSON(got, map[string][]string{"sts:AssumeRole": want}) {
-			t.Errorf("%s deploy role allows\n %v\nwant sts:AssumeRole on\n %v", env, got, want)
+		// And, for the deploy guard, read its own stacks' templates.
+		stacks := []string{
+			fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/UserAdmin-%s/*", place[1], place[0], env),
+			fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/UserAdmin-account-%s-%s/*", place[1], place[0], place[0], place[1]),
+		}
+		sort.Strings(stacks)
+		wantAll := map[string][]string{"sts:AssumeRole": want, "cloudformation:DescribeStacks": stacks, "cloudformation:GetTemplate": stacks}
+		if got := allowed(t, statements(t, tpl, id, role)); !equalJSON(got, wantAll) {
+			t.Errorf("%s deploy role allows\n %v\nwant\n %v", env, got, wantAll)
 		}
 	}
 }
@@ -388,8 +397,9 @@ func TestCIUnpinned(t *testing.T) {
 		":role/cdk-hnb659fds-lookup-role-", ref("AWS::AccountId"), "-", ref("AWS::Region"),
 	}}}
 	id, role := roleByName(t, tpl, DeployRoleName("prd"))
-	if s := statements(t, tpl, id, role); len(s) != 1 || len(s[0]["Resource"].([]any)) != 3 || !strings.Contains(mustJSONTest(s[0]["Resource"]), mustJSONTest(want)) {
-		t.Errorf("deploy role statements = %v, want one on the 3 bootstrap roles of its own account", s)
+	if s := statements(t, tpl, id, role); len(s) != 2 || len(s[0]["Resource"].([]any)) != 3 || !strings.Contains(mustJSONTest(s[0]["Resource"]), mustJSONTest(want)) ||
+		!strings.Contains(mustJSONTest(s[1]["Resource"]), `":stack/UserAdmin-prd/*"`) {
+		t.Errorf("deploy role statements = %v, want one on the 3 bootstrap roles of its own account and one reading its stacks", s)
 	}
 	id, role = roleByName(t, tpl, DiffRoleName("prd"))
 	st := statements(t, tpl, id, role)
@@ -470,6 +480,12 @@ func TestCIConfigValidate(t *testing.T) {
 		"SubjectPrefix other repo":    func(c *CIConfig) { c.SubjectPrefix = "repo:example-org@1/other@2" },
 		"SubjectPrefix no repo:":      func(c *CIConfig) { c.SubjectPrefix = testRepo },
 		"BootstrapQualifier":          func(c *CIConfig) { c.BootstrapQualifier = "far-too-long-qualifier" },
+		"SubjectClaims context first": func(c *CIConfig) { c.SubjectClaims = []string{"context", "repo"} },
+		"SubjectClaims repo alone":    func(c *CIConfig) { c.SubjectClaims = []string{"repo"} },
+		"SubjectClaims unknown key":   func(c *CIConfig) { c.SubjectClaims = []string{"repo", "context", "actor"} },
+		"SubjectClaims twice":         func(c *CIConfig) { c.SubjectClaims = []string{"repo", "context", "ref", "ref"} },
+		"DefaultBranch wildcard":      func(c *CIConfig) { c.DefaultBranch = "ma*n" },
+		"DefaultBranch colon":         func(c *CIConfig) { c.DefaultBranch = "main:x" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			field, _, _ := strings.Cut(name, " ")
@@ -497,6 +513,21 @@ func TestCIContext(t *testing.T) {
 	}
 	if c.GitHubRepo != testRepo || c.SubjectPrefix != "repo:example-org@1/cognito-user-admin@2" || !c.Enabled() {
 		t.Errorf("config = %+v", c)
+	}
+	ctx = map[string]any{"githubRepo": testRepo, "githubSubjectClaims": "repo,context,job_workflow_ref", "githubDefaultBranch": "trunk", "githubOidcProviderExists": "true"}
+	app = awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+	if c, err = CI().WithContext(app.Node()); err != nil {
+		t.Fatal(err)
+	}
+	if !equalJSON(c.SubjectClaims, []string{"repo", "context", "job_workflow_ref"}) || c.DefaultBranch != "trunk" || !c.OIDCProviderExists {
+		t.Errorf("config = %+v", c)
+	}
+	for _, v := range []any{"yes", 1.0} {
+		ctx = map[string]any{"githubOidcProviderExists": v}
+		app = awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+		if _, err := CI().WithContext(app.Node()); err == nil || !strings.Contains(err.Error(), "githubOidcProviderExists") {
+			t.Errorf("%v: err = %v, want one naming githubOidcProviderExists", v, err)
+		}
 	}
 	bad := map[string]any{"githubRepo": 42.0}
 	app = awscdk.NewApp(&awscdk.AppProps{Context: &bad, Outdir: jsii.String(t.TempDir())})
@@ -536,5 +567,121 @@ func TestCIQualifierMatchesContext(t *testing.T) {
 		if !strings.Contains(r, ":role/cdk-acme01-") {
 			t.Errorf("bootstrap role %s is not of qualifier acme01", r)
 		}
+	}
+}
+
+// TestCICustomSubject: with a customized subject template holding ref or
+// job_workflow_ref, each deploy role trusts only jobs of its GitHub
+// environment on the default branch (and in the deploy workflow), exactly;
+// the diff roles take any pull request's number and nothing else.
+func TestCICustomSubject(t *testing.T) {
+	const immutable = "repo:example-org@1234/cognito-user-admin@98765"
+	for _, tc := range []struct {
+		name         string
+		mutate       func(*CIConfig)
+		deploy, diff string
+	}{
+		{"job_workflow_ref", func(c *CIConfig) { c.SubjectClaims = []string{"repo", "context", "job_workflow_ref"} },
+			"repo:" + testRepo + ":environment:prd:job_workflow_ref:" + testRepo + "/.github/workflows/deploy.yml@refs/heads/main",
+			"repo:" + testRepo + ":pull_request:job_workflow_ref:" + testRepo + "/.github/workflows/diff.yml@refs/pull/*/merge"},
+		{"ref", func(c *CIConfig) { c.SubjectClaims = []string{"repo", "context", "ref"} },
+			"repo:" + testRepo + ":environment:prd:ref:refs/heads/main",
+			"repo:" + testRepo + ":pull_request:ref:refs/pull/*/merge"},
+		{"both, immutable, another branch", func(c *CIConfig) {
+			c.SubjectClaims, c.SubjectPrefix, c.DefaultBranch = []string{"repo", "context", "ref", "job_workflow_ref"}, immutable, "release/v2"
+		},
+			immutable + ":environment:prd:ref:refs/heads/release/v2:job_workflow_ref:" + testRepo + "/.github/workflows/deploy.yml@refs/heads/release/v2",
+			immutable + ":pull_request:ref:refs/pull/*/merge:job_workflow_ref:" + testRepo + "/.github/workflows/diff.yml@refs/pull/*/merge"},
+		{"the default template written out", func(c *CIConfig) { c.SubjectClaims = []string{"repo", "context"} },
+			"repo:" + testRepo + ":environment:prd", "repo:" + testRepo + ":pull_request"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ci, envs := testCI(t)
+			tc.mutate(&ci)
+			a := buildCI(t, ci, envs)
+			tpl := ciTemplate(t, a, "prd")
+			for name, want := range map[string]map[string]any{
+				DeployRoleName("prd"): {"StringEquals": map[string]any{
+					"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+					"token.actions.githubusercontent.com:sub": tc.deploy,
+				}},
+				DiffRoleName("prd"): map[bool]map[string]any{
+					true: {
+						"StringEquals": map[string]any{"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+						"StringLike":   map[string]any{"token.actions.githubusercontent.com:sub": tc.diff},
+					},
+					false: {"StringEquals": map[string]any{
+						"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+						"token.actions.githubusercontent.com:sub": tc.diff,
+					}},
+				}[strings.Contains(tc.diff, "*")],
+			} {
+				_, role := roleByName(t, tpl, name)
+				st := props(role)["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)
+				if len(st) != 1 || !equalJSON(st[0].(map[string]any)["Condition"], want) {
+					t.Errorf("%s trust conditions = %s, want %s", name, mustJSONTest(st), mustJSONTest(want))
+				}
+			}
+		})
+	}
+	// The claims name these files: a renamed workflow would lock CI out.
+	dir, err := ModuleDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{DeployWorkflow, DiffWorkflow} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("job_workflow_ref names %s: %v", f, err)
+		}
+	}
+}
+
+// TestCIPlacement: every CI stack owns the one fixed-name parameter of its
+// account and region, so a second environment's CI stack deployed to the
+// same place (possible when Account is unset) fails instead of sharing
+// CDK's bootstrap roles with the first.
+func TestCIPlacement(t *testing.T) {
+	ci := CI()
+	ci.GitHubRepo = testRepo
+	a := buildCI(t, ci, Environments())
+	for env, s := range a.CI {
+		tpl := assertions.Template_FromStack(s, nil)
+		tpl.ResourceCountIs(jsii.String("AWS::SSM::Parameter"), jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("AWS::SSM::Parameter"), map[string]any{
+			"Name": "/useradmin/ci/one-environment-per-account-and-region", "Type": "String", "Value": env,
+		})
+	}
+}
+
+// TestAPIGatewayAccountExists: where another stack owns API Gateway's
+// account setting, the app makes no account stack, the environments depend
+// on none, and the CI roles name no account stack.
+func TestAPIGatewayAccountExists(t *testing.T) {
+	ci, envs := testCI(t)
+	app, dir := nagApp(t)
+	a, err := NewApp(app, &AppProps{Environments: envs, CI: ci, ModuleDir: dir, APIGatewayAccountExists: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	AppNagSuppressions(a, envs)
+	if len(a.Accounts) != 0 {
+		t.Errorf("account stacks %v", keys(a.Accounts))
+	}
+	for name, s := range a.Environments {
+		if d := *s.Dependencies(); len(d) != 0 {
+			t.Errorf("%s depends on %d stacks", name, len(d))
+		}
+		assertions.Template_FromStack(s, nil).ResourceCountIs(jsii.String("AWS::ApiGateway::Account"), jsii.Number(0))
+	}
+	tpl := ciTemplate(t, a, "prd")
+	id, role := roleByName(t, tpl, DiffRoleName("prd"))
+	want := []string{"arn:aws:cloudformation:us-east-1:333333333333:stack/UserAdmin-prd/*"}
+	if got := allowed(t, statements(t, tpl, id, role)); !equalJSON(got, map[string][]string{"cloudformation:DescribeStacks": want, "cloudformation:GetTemplate": want}) {
+		t.Errorf("diff role allows %v", got)
+	}
+	ctx := map[string]any{APIGatewayAccountExistsContext: "true"}
+	node := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())}).Node()
+	if v, err := ContextBool(node, APIGatewayAccountExistsContext); err != nil || !v {
+		t.Errorf("-c %s=true read as %v, %v", APIGatewayAccountExistsContext, v, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -19,7 +20,18 @@ type CIStackProps struct {
 	// Environment is the environment whose CI roles the stack holds; the
 	// stack goes where the environment goes.
 	Environment Config
+	// NoAccountStack: the environment has no account stack (another stack
+	// owns API Gateway's account setting), so its roles name none.
+	NoAccountStack bool
 }
+
+// CIPlacementParameter is the one fixed-name resource every CI stack owns
+// in its account and region. SSM parameter names are unique per account and
+// region, so deploying a second environment's CI stack where one already
+// is fails: environments whose configs leave Account unset cannot end up
+// sharing CDK's bootstrap roles, where either's deploy role could deploy
+// the other. Its value names the environment that holds the place.
+const CIPlacementParameter = "/useradmin/ci/one-environment-per-account-and-region"
 
 // NewCIStack composes UserAdmin-ci-<env>: the environment's diff and deploy
 // roles (ciaccess.go), trusting GitHub's provider in the environment's
@@ -42,12 +54,22 @@ func NewCIStack(scope constructs.Construct, props *CIStackProps) (awscdk.Stack, 
 		Description: jsii.String("GitHub Actions access to " + e.StackName() + " for " + c.GitHubRepo + ": diff and deploy roles"),
 		Tags:        &map[string]*string{"app": jsii.String("useradmin"), "env": jsii.String("ci")},
 	})
+	stacks := []string{e.StackName()}
+	if !props.NoAccountStack {
+		stacks = append(stacks, AccountStackName(e.Account, e.Region))
+	}
+	awsssm.NewStringParameter(stack, jsii.String("Placement"), &awsssm.StringParameterProps{
+		ParameterName: jsii.String(CIPlacementParameter),
+		StringValue:   jsii.String(e.Name),
+		Description: jsii.String("Held by " + CIStackName(e.Name) + ": one environment's CI roles per account and region, " +
+			"since CDK's bootstrap roles there are shared. Give each environment its own account (Config.Account)."),
+	})
 	access := NewCIAccess(stack, "CIAccess", &CIAccessProps{
 		CI:          c,
 		Environment: e.Name,
 		Account:     e.Account,
 		Region:      e.Region,
-		Stacks:      []string{e.StackName(), AccountStackName(e.Account, e.Region)},
+		Stacks:      stacks,
 		Provider:    importGitHubProvider(stack, "GitHubProvider", e.Account),
 	})
 	for _, out := range []struct {

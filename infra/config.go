@@ -102,6 +102,9 @@ type Config struct {
 	Tracing bool
 	// WAF, when set, puts an AWS WAF web ACL in front of the API stage.
 	WAF *WAF
+
+	// Audit is the audit table's retention, recovery and encryption (auditconfig.go).
+	Audit AuditConfig
 }
 
 // Invitation is the email Cognito sends a new user.
@@ -111,11 +114,18 @@ type Invitation struct {
 	Body string
 }
 
-// SESSender sends Cognito's email through Amazon SES.
+// SESSender sends Cognito's email through Amazon SES. An SES account in
+// the sandbox delivers only to verified recipients: request production
+// access before inviting real users (docs/deploying.md).
 type SESSender struct {
-	// FromEmail is a verified SES identity; FromName is optional.
+	// FromEmail is the sender; FromName is optional. FromEmail is itself a
+	// verified SES identity unless VerifiedDomain is set.
 	FromEmail, FromName string
-	ReplyTo             string
+	// VerifiedDomain, when set, is the verified SES domain identity Cognito
+	// sends through (most production senders verify the domain, not one
+	// address); FromEmail must be an address on exactly that domain.
+	VerifiedDomain string
+	ReplyTo        string
 	// ConfigurationSet is an SES configuration set name, optional.
 	ConfigurationSet string
 	// Region of the SES identity; defaults to the stack's region.
@@ -263,6 +273,16 @@ func (c Config) Validate() error {
 		if c.SES.Region != "" && !regionRe.MatchString(c.SES.Region) {
 			bad("SES.Region", "%q is not an AWS region name", c.SES.Region)
 		}
+		if d := c.SES.VerifiedDomain; d != "" {
+			_, host, _ := strings.Cut(c.SES.FromEmail, "@")
+			switch {
+			case !isDomain(d):
+				bad("SES.VerifiedDomain", "%q is not a domain name", d)
+			case host != d:
+				// Cognito (and CDK) want the sender on the identity's own domain, not a subdomain.
+				bad("SES.VerifiedDomain", "SES.FromEmail %q is not an address on %s", c.SES.FromEmail, d)
+			}
+		}
 		if c.SES.Region == "" && c.Region == "" {
 			bad("SES.Region", "must be set when Region is empty: the SES identity's region cannot be guessed at synth")
 		}
@@ -342,6 +362,7 @@ func (c Config) Validate() error {
 		bad("LambdaMemoryMB", "must be between 128 and 10240, got %d", c.LambdaMemoryMB)
 	}
 	c.validateOperations(bad)
+	c.validateAudit(bad)
 	return errors.Join(errs...)
 }
 
@@ -424,6 +445,20 @@ func checkPlacement(bad func(field, format string, args ...any), account, region
 	if region != "" && !regionRe.MatchString(region) {
 		bad("Region", "%q is not an AWS region name", region)
 	}
+}
+
+// isDomain accepts a DNS name of two or more labels.
+func isDomain(s string) bool {
+	labels := strings.Split(strings.ToLower(s), ".")
+	if len(labels) < 2 || len(s) > 253 {
+		return false
+	}
+	for _, l := range labels {
+		if !domainRe.MatchString(l) {
+			return false
+		}
+	}
+	return true
 }
 
 func isAddress(s string) bool {

@@ -207,6 +207,10 @@ func TestValidateRoles(t *testing.T) {
 		}, `scope group "helpdesk" is a role`},
 		{"role also an extra group", func(c *Config) { c.ExtraGroups = append(c.ExtraGroups, "helpdesk") }, `"helpdesk" is also in ExtraGroups`},
 		{"role declared twice", func(c *Config) { c.Roles = append(c.Roles, access.Role{Name: "auditors", Permissions: read}) }, `"auditors" is declared twice`},
+		// The audit trail is not filtered by scope: a tenant's admins reading it would learn of other tenants' users.
+		{"scoped audit reader", func(c *Config) {
+			c.Roles[3].Permissions = append(c.Roles[3].Permissions, access.AuditRead)
+		}, `role "tenant-a-admins": a scoped role cannot hold audit:read`},
 		{"role without permissions", func(c *Config) { c.Roles = append(c.Roles, access.Role{Name: "ops"}) }, `"ops" has no permissions`},
 		{"first role limited", func(c *Config) { c.Roles[0], c.Roles[1] = c.Roles[1], c.Roles[0] }, `the first role, "helpdesk", must hold every permission`},
 		{"first role scoped", func(c *Config) { c.Roles[0].Scope = []string{"tenant-a"} }, `the first role, "admins", must hold every permission, unscoped`},

@@ -38,6 +38,7 @@ func base(name string) Config {
 		Roles:                    []access.Role{{Name: "admins", Permissions: access.AllPermissions()}},
 		LambdaMemoryMB:           256,
 		Tracing:                  true,
+		Audit:                    AuditConfig{RetentionDays: 90},
 	}
 }
 
@@ -72,12 +73,14 @@ func Environments() []Config {
 
 	stg := base("stg")
 	stg.Alarms = DefaultAlarms()
+	stg.Audit.PointInTimeRecovery = true // as prd, so a restore can be rehearsed
 	// The web ACL in stg too: a managed rule that blocks a legitimate call shows up here, before prd.
 	stg.WAF = DefaultWAF()
 
 	prd := base("prd")
 	prd.Retain = true
 	prd.AdminMFARequired = true // administrators without TOTP are refused (403 MFARequired)
+	prd.Audit = AuditConfig{RetentionDays: 731, PointInTimeRecovery: true}
 	prd.LogRetentionDays = 365
 	prd.ThrottleRate = 50
 	prd.ThrottleBurst = 100

@@ -3,6 +3,7 @@ package infra
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -41,6 +42,8 @@ type AdminFunctionProps struct {
 	ModuleDir string
 	// APIClients are the app clients whose ID tokens the function accepts.
 	APIClients []awscognito.IUserPoolClient
+	// AuditTable is where the function writes and reads audit records.
+	AuditTable awsdynamodb.Table
 }
 
 // NewAdminFunction creates the Go Lambda behind the API, with its log group
@@ -60,6 +63,9 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		// Roles with every permission, unscoped, need no entry: the settings give them that.
 		Roles:            c.limitedRoles(),
 		AdminMFARequired: c.AdminMFARequired,
+		AuditTable:       *props.AuditTable.TableName(),
+		// The TTL the function sets on each record.
+		AuditRetentionDays: c.Audit.RetentionDays,
 	}.Env()
 	// The function's own role, not AWSLambdaBasicExecutionRole: that managed
 	// policy lets a function write to every log group in the account.
@@ -84,6 +90,7 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		Tracing:       lambdaTracing(c),
 	})
 	props.Pool.Grant(fn, *jsii.Strings(CognitoActions...)...)
+	grantAudit(fn, props.AuditTable)
 	return fn
 }
 

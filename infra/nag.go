@@ -24,6 +24,7 @@ func NagSuppressions(stack awscdk.Stack, c Config) {
 		})
 	}
 	operationsNagSuppressions(suppress, c)
+	auditNagSuppressions(suppress, c)
 	var pool []*cdknag.NagPackSuppression
 	if c.MFA != "required-totp" {
 		pool = append(pool, &cdknag.NagPackSuppression{
@@ -46,11 +47,14 @@ func NagSuppressions(stack awscdk.Stack, c Config) {
 
 // CINagSuppressions are the suppressions of the CI access stack (see NagSuppressions).
 func CINagSuppressions(stack awscdk.Stack) {
-	cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String("/"+*stack.Node().Path()+"/CIAccessDiffRole"), &[]*cdknag.NagPackSuppression{{
-		Id:        jsii.String("AwsSolutions-IAM5"),
-		Reason:    jsii.String("A stack ARN ends in an id CloudFormation assigns; the wildcard covers that id only, of the environment's two named stacks."),
-		AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:.*:cloudformation:.*:stack\/UserAdmin-[A-Za-z0-9-]+\/\*$/g`)}},
-	}}, jsii.Bool(true))
+	// Both roles read the environment's stack templates (the diff, the deploy guard).
+	for _, role := range []string{"CIAccessDiffRole", "CIAccessDeployRole"} {
+		cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String("/"+*stack.Node().Path()+"/"+role), &[]*cdknag.NagPackSuppression{{
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String("A stack ARN ends in an id CloudFormation assigns; the wildcard covers that id only, of the environment's named stacks."),
+			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:.*:cloudformation:.*:stack\/UserAdmin-[A-Za-z0-9-]+\/\*$/g`)}},
+		}}, jsii.Bool(true))
+	}
 }
 
 // AccountNagSuppressions are the suppressions of an account stack (see NagSuppressions).

@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
@@ -12,18 +13,22 @@ import (
 // addOperations adds what runs the environment day to day, as its config
 // says: metrics from the audit lines, the saved audit queries and the
 // dashboard always (they cost little or nothing), the alarms and their
-// topic, and the web ACL. Tracing is set on the function and the stage themselves.
-func addOperations(stack awscdk.Stack, fn awslambda.Function, stage awsapigateway.Stage, c Config) {
+// topic, and the web ACL. Tracing is set on the function and the stage
+// themselves. It returns the alarms' topic, nil without alarms.
+func addOperations(stack awscdk.Stack, fn awslambda.Function, stage awsapigateway.Stage, c Config) awssns.ITopic {
 	metrics := NewAuditMetrics(stack, "Audit", &AuditMetricsProps{LogGroup: fn.LogGroup(), Config: c})
 	NewAuditQueries(stack, "AuditQuery", &AuditQueriesProps{LogGroup: fn.LogGroup(), Config: c})
 	var alarms []awscloudwatch.Alarm
+	var topic awssns.ITopic
 	if c.Alarms != nil {
-		alarms = NewAlarms(stack, "Alarm", &AlarmsProps{Function: fn, Stage: stage, Metrics: metrics, Config: c}).Alarms()
+		a := NewAlarms(stack, "Alarm", &AlarmsProps{Function: fn, Stage: stage, Metrics: metrics, Config: c})
+		alarms, topic = a.Alarms(), a.Topic()
 	}
 	NewDashboard(stack, "Dashboard", &DashboardProps{Function: fn, Stage: stage, Metrics: metrics, Alarms: alarms, Config: c})
 	if c.WAF != nil {
 		NewWebACL(stack, "WebAcl", &WebACLProps{Stage: stage, Config: c})
 	}
+	return topic
 }
 
 // lambdaTracing is the function's X-Ray mode: Active samples requests

@@ -28,7 +28,9 @@ var PoolIdentity = map[string]any{
 		"Properties": map[string]any{
 			"UsernameAttributes":    []any{"email"},
 			"UsernameConfiguration": map[string]any{"CaseSensitive": false},
-			"Schema":                []any{map[string]any{"Name": "email", "Required": true, "Mutable": true}},
+			// AttributeDataType was added to a pool deployed without it, which
+			// CloudFormation applies in place (infra/guard's standardTyped).
+			"Schema": []any{map[string]any{"AttributeDataType": "String", "Name": "email", "Required": true, "Mutable": true}},
 		},
 	},
 	"UserPoolClient": map[string]any{

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -62,10 +63,23 @@ func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) aw
 	// The stack publishes ApiUrl itself; drop the construct's own unnamed output.
 	restAPI.Node().TryRemoveChild(jsii.String("Endpoint"))
 
+	// API Gateway writes the stage's execution logs to this group, and
+	// would create it itself, outside the stack, kept forever. The stage
+	// waits for it, so API Gateway never makes one first.
+	execLogs := awslogs.NewLogGroup(scope, jsii.String(id+"ExecutionLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(fmt.Sprintf("API-Gateway-Execution-Logs_%s/%s", *restAPI.RestApiId(), c.Name)),
+		Retention:     c.logRetention(),
+		RemovalPolicy: removalPolicy(c),
+	})
+	restAPI.DeploymentStage().Node().AddDependency(execLogs)
+
 	authorizer := awsapigateway.NewCognitoUserPoolsAuthorizer(scope, jsii.String(id+"Authorizer"), &awsapigateway.CognitoUserPoolsAuthorizerProps{
 		CognitoUserPools: &[]awscognito.IUserPool{props.Pool},
 		AuthorizerName:   jsii.String("cognito-id-token"),
 		IdentitySource:   jsii.String("method.request.header.Authorization"),
+		// No result cache: API Gateway would admit a cached token (for 300 s
+		// by default) after it expired. Every request has its token checked.
+		ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(0)),
 	})
 	validator := restAPI.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{
 		RequestValidatorName:      jsii.String("body-and-parameters"),

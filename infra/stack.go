@@ -42,6 +42,10 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 		Env:         stackEnv(c.Account, c.Region),
 		Description: jsii.String(fmt.Sprintf("Admin-only user provisioning on Amazon Cognito (%s)", c.Name)),
 		Tags:        &map[string]*string{"app": jsii.String("useradmin"), "env": jsii.String(c.Name)},
+		// Where the users are retained (prd), deleting the stack by mistake
+		// is refused too: CloudFormation asks for the protection to be
+		// turned off first.
+		TerminationProtection: jsii.Bool(c.Retain),
 	})
 	pool := NewUserPool(stack, "UserPool", &UserPoolProps{Config: c})
 	client := NewAppClient(stack, "AppClient", &AppClientProps{Pool: pool, Config: c})
@@ -53,9 +57,12 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 	for _, name := range c.AdminAPIClients {
 		apiClients = append(apiClients, byName[name])
 	}
-	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir, APIClients: apiClients})
+	auditTable := NewAuditTable(stack, "AuditTable", &AuditTableProps{Config: c})
+	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir, APIClients: apiClients, AuditTable: auditTable})
+	userEvents := NewUserEvents(stack, "UserEvents", &UserEventsProps{Table: auditTable, Config: c})
 	restAPI := NewAdminAPI(stack, "AdminApi", &AdminAPIProps{Pool: pool, Handler: fn, Spec: spec, Config: c})
-	addOperations(stack, fn, restAPI.DeploymentStage(), c)
+	topic := addOperations(stack, fn, restAPI.DeploymentStage(), c)
+	NewAuditAlarms(stack, "Alarm", &AuditAlarmsProps{LogGroup: fn.LogGroup(), DeadLetters: userEvents.DeadLetterQueue(), Topic: topic, Config: c})
 
 	// A slice, not a map: output order must not vary between synths.
 	for _, out := range []struct {
@@ -69,6 +76,9 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 		{"UserPoolClientId", client.UserPoolClientId()},
 		{"AdminClientId", adminClient.UserPoolClientId()},
 		{"Region", stack.Region()},
+		// Where other teams subscribe to user events (docs/audit.md).
+		{"EventBusName", userEvents.Bus().EventBusName()},
+		{"EventBusArn", userEvents.Bus().EventBusArn()},
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(out.name), &awscdk.CfnOutputProps{Value: out.value})
 	}

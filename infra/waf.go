@@ -3,6 +3,7 @@ package infra
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -146,5 +147,28 @@ func NewWebACL(scope constructs.Construct, id string, props *WebACLProps) awswaf
 		},
 	})
 	logging.Node().AddDependency(logs)
+	// WAF needs CloudWatch Logs to let its delivery service write to the
+	// group. Without a policy that does, it appends a statement to the
+	// account's own resource policy, which every web ACL logging there
+	// shares and which is capped at 5,120 characters; this stack owns the
+	// grant instead, for its group only (an account and region hold at most
+	// 10 resource policies).
+	stack := awscdk.Stack_Of(scope)
+	policy := awslogs.NewResourcePolicy(scope, jsii.String(id+"LogsPolicy"), &awslogs.ResourcePolicyProps{
+		ResourcePolicyName: jsii.String(name + "-waf-logs"),
+		PolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("WAFLogDelivery"),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("delivery.logs.amazonaws.com"), nil)},
+			Actions:    jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+			Resources:  &[]*string{jsii.String(*logArn + ":log-stream:*")},
+			Conditions: &map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+				"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+					Service: jsii.String("logs"), Resource: jsii.String("*"), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME,
+				})},
+			},
+		})},
+	})
+	logging.Node().AddDependency(policy)
 	return acl
 }

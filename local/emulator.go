@@ -28,6 +28,8 @@ type Emulator struct {
 	cmd      *exec.Cmd
 	done     chan error
 	proxy    *http.Server
+	// recording is moto's request recording (see StartRecording), removed by Stop.
+	recording string
 }
 
 // StartEmulator starts moto_server on a free loopback port and returns once
@@ -41,7 +43,15 @@ func StartEmulator(ctx context.Context) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	// moto writes its recording to ./moto_recording unless told otherwise:
+	// a file of its own keeps it out of the working directory.
+	rec, err := os.CreateTemp("", "moto-recording-")
+	if err != nil {
+		return nil, err
+	}
+	rec.Close()
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Env = append(os.Environ(), "MOTO_RECORDER_FILEPATH="+rec.Name())
 	// Its own process group, so Stop ends moto and any child it forks.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if os.Getenv("MOTO_LOG") == "" {
@@ -50,9 +60,10 @@ func StartEmulator(ctx context.Context) (*Emulator, error) {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	}
 	if err := cmd.Start(); err != nil {
+		os.Remove(rec.Name())
 		return nil, fmt.Errorf("starting %s: %w", EmulatorCommand, err)
 	}
-	e := &Emulator{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, done: make(chan error, 1)}
+	e := &Emulator{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, done: make(chan error, 1), recording: rec.Name()}
 	go func() { e.done <- cmd.Wait() }()
 	if err := e.waitReady(ctx); err != nil {
 		e.Stop()
@@ -120,6 +131,7 @@ func (e *Emulator) Stop() {
 		_ = syscall.Kill(pgid, syscall.SIGKILL)
 		<-e.done
 	}
+	_ = os.Remove(e.recording)
 }
 
 func freePort() (int, error) {

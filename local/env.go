@@ -12,6 +12,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/useradmin/cognito-user-admin/lambda/audit"
 	"github.com/useradmin/cognito-user-admin/lambda/handler"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
@@ -27,6 +28,8 @@ type Env struct {
 	// Cognito is an SDK client for the emulator.
 	Cognito *cip.Client
 	Gateway *Gateway
+	// Audit is the audit table and the user events' bus, fed by a stand-in for the pipe.
+	Audit *Audit
 	// Settings are the Lambda's, read from the template's function environment.
 	Settings settings.Settings
 	// Notes list the template's properties the emulator does not enforce.
@@ -58,6 +61,11 @@ func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, e
 	if env.Pool, env.Notes, err = Provision(ctx, env.Cognito, t); err != nil {
 		return env, err
 	}
+	auditNotes, err := env.provisionAudit(ctx, t)
+	if err != nil {
+		return env, err
+	}
+	env.Notes = append(env.Notes, auditNotes...)
 	if env.Settings, err = functionSettings(t, env.Pool); err != nil {
 		return env, err
 	}
@@ -67,7 +75,9 @@ func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, e
 	}
 	logger := slog.New(newLogHandler(log))
 	env.Notes = append(env.Notes, resendNote, srpNote, mfaNote)
-	h := handler.New(env.Settings, emulatedCognito{env.Cognito}, logger)
+	h := handler.New(env.Settings, emulatedCognito{env.Cognito}, logger).
+		WithRecords(audit.NewStore(env.Audit.DynamoDB, env.Settings.AuditTable, env.Settings.AuditRetentionDays))
+	go env.Audit.RunPipe(ctx, logger)
 	env.newGateway = func() (*Gateway, error) { return NewGateway(t, auth, h.Handle, logger) }
 	env.Gateway, err = env.newGateway()
 	return env, err
@@ -168,4 +178,14 @@ func (e *Env) IDToken(ctx context.Context, email, password string) (string, erro
 		return "", errors.New("sign-in returned a challenge, not tokens")
 	}
 	return *out.AuthenticationResult.IdToken, nil
+}
+
+// provisionAudit creates the audit table and the bus from the template.
+func (e *Env) provisionAudit(ctx context.Context, t *Template) ([]string, error) {
+	a, notes, err := ProvisionAudit(ctx, e.Emulator.Endpoint, t, e.Pool)
+	if err != nil {
+		return nil, err
+	}
+	e.Audit = a
+	return notes, nil
 }

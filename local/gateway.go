@@ -154,6 +154,11 @@ func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) 
 // Throttle is the stage's throttling of each method, nil when it sets none.
 func (g *Gateway) Throttle() *Throttle { return g.throttle }
 
+// SetClock replaces the throttling clock, the time the buckets refill by,
+// before the gateway serves: a test then decides when tokens come back
+// instead of depending on how fast the machine sends.
+func (g *Gateway) SetClock(now func() time.Time) { g.now = now }
+
 // Routes lists the served routes as "METHOD /path", sorted, CORS preflight excluded.
 func (g *Gateway) Routes() []string {
 	var out []string
@@ -217,12 +222,37 @@ func compileModel(id string, schema any) (*jsonschema.Schema, error) {
 
 func split(p string) []string { return strings.Split(strings.Trim(p, "/"), "/") }
 
+// segmentsOnly reports whether a request path is "/" or segments each
+// non-empty and none "." or "..". Anything else maps onto no route: split
+// would otherwise drop a trailing or doubled slash, and "DELETE
+// /users/x/groups/.." resolved by a client, "DELETE /users/x/", would
+// delete the user x. The deployed function refuses such paths too
+// (lambda/handler's cleanPath), whatever API Gateway does with them.
+func segmentsOnly(escapedPath string) bool {
+	if escapedPath == "/" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(escapedPath, "/")
+	if !ok {
+		return false
+	}
+	for _, s := range strings.Split(rest, "/") {
+		if s == "" || s == "." || s == ".." {
+			return false
+		}
+	}
+	return true
+}
+
 // match finds the route for method and the request's escaped path. Literal
 // segments compare decoded; path parameters are handed over still
 // percent-encoded, as a REST API passes them to a Lambda proxy (an HTTP API
 // would decode them). API Gateway answers a known path with another method
 // like an unknown path, so there is no 405 here either.
 func (g *Gateway) match(method, escapedPath string) (*route, map[string]string, bool) {
+	if !segmentsOnly(escapedPath) {
+		return nil, nil, false
+	}
 	raw := split(escapedPath)
 	decoded := make([]string, len(raw))
 	for i, s := range raw {

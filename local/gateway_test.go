@@ -197,11 +197,23 @@ func TestGatewayRouting(t *testing.T) {
 		}
 		t.FailNow()
 	}
-	// Unknown paths and methods get the template's MISSING_AUTHENTICATION_TOKEN response.
-	for _, tc := range []struct{ method, path string }{{"GET", "/nothing"}, {"DELETE", "/items/1"}, {"GET", "/items/1/extra"}} {
+	// Unknown paths and methods get the template's MISSING_AUTHENTICATION_TOKEN
+	// response; so does a path with an empty or dot segment, which never maps
+	// onto another route ("/items/1/" is not "/items/1", nor "/items/1/.." "/items").
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/nothing"}, {"DELETE", "/items/1"}, {"GET", "/items/1/extra"},
+		{"GET", "/items/1/"}, {"GET", "/items/1//"}, {"GET", "//items/1"}, {"GET", "/items//1"},
+		{"GET", "/items/./1"}, {"GET", "/items/1/."}, {"GET", "/items/special/.."}, {"POST", "/items/1/.."}, {"POST", "/items/"},
+		{"OPTIONS", "/items/"},
+	} {
 		status, _, body := do(t, tc.method, srv.URL+tc.path, tok, "", "")
 		if status != 404 || !strings.Contains(body, `"code":"NotFound"`) || !strings.Contains(body, `"requestId":"`) {
 			t.Errorf("%s %s: %d %s", tc.method, tc.path, status, body)
+		}
+	}
+	if len(*seen) != 2 {
+		for _, ev := range (*seen)[2:] {
+			t.Errorf("routed %s %s to %s with %v", ev.HTTPMethod, ev.Path, ev.Resource, ev.PathParameters)
 		}
 	}
 	// CORS preflight comes from the MOCK integration, without a token.

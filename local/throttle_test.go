@@ -42,7 +42,7 @@ func throttledTemplate(t *testing.T) *Template {
 func TestThrottle(t *testing.T) {
 	g, key, seen := newTestGateway(t, throttledTemplate(t))
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	g.now = func() time.Time { return now }
+	g.SetClock(func() time.Time { return now })
 	tok := token(t, key, nil)
 	get := func(path, tok string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
@@ -102,6 +102,33 @@ func TestThrottle(t *testing.T) {
 	now = now.Add(time.Hour)
 	if got := statuses("/items/1", 4); !same(got, 200, 200, 200, 429) {
 		t.Errorf("after an hour: got %v, want the burst of 3 only", got)
+	}
+}
+
+// TestMethodThrottleInheritsTheStage: a method setting that gives only a
+// rate keeps the stage's burst, and one that gives only a burst keeps the
+// stage's rate, as API Gateway applies a method's settings over the stage's.
+func TestMethodThrottleInheritsTheStage(t *testing.T) {
+	var tpl Template
+	if err := json.Unmarshal([]byte(`{"Resources": {
+  "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"StageName": "dev", "MethodSettings": [
+    {"HttpMethod": "GET", "ResourcePath": "/~1items", "ThrottlingRateLimit": 1},
+    {"HttpMethod": "POST", "ResourcePath": "/~1items", "ThrottlingBurstLimit": 7},
+    {"HttpMethod": "*", "ResourcePath": "/*", "ThrottlingBurstLimit": 3, "ThrottlingRateLimit": 2}]}}}}`), &tpl); err != nil {
+		t.Fatal(err)
+	}
+	def, perMethod, err := stageThrottles(&tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def == nil || *def != (Throttle{Rate: 2, Burst: 3}) {
+		t.Errorf("stage = %+v", def)
+	}
+	if got := perMethod["GET /items"]; got != (Throttle{Rate: 1, Burst: 3}) {
+		t.Errorf("GET /items (rate only) = %+v, want rate 1 and the stage's burst 3", got)
+	}
+	if got := perMethod["POST /items"]; got != (Throttle{Rate: 2, Burst: 7}) {
+		t.Errorf("POST /items (burst only) = %+v, want the stage's rate 2 and burst 7", got)
 	}
 }
 

@@ -77,8 +77,13 @@ func useradmin(t *testing.T, confDir string, stdin io.Reader, args ...string) cl
 	code := cli.Main(context.Background(), args, cli.IO{
 		Stdin: stdin, Stdout: &out, Stderr: errb,
 		Getenv: func(k string) string {
-			if k == "USERADMIN_CONFIG_DIR" {
+			switch k {
+			case "USERADMIN_CONFIG_DIR":
 				return confDir
+			case "USERADMIN_OUTPUT":
+				// These tests read the API's JSON, as a script does: the
+				// default format is the table, in a pipe too.
+				return "json"
 			}
 			return ""
 		},
@@ -114,16 +119,38 @@ func line(s string) func(string) string { return func(string) string { return s 
 
 var secretLine = regexp.MustCompile(`(?m)^Secret: (\S+)$`)
 
-// codeFromShownSecret computes the current TOTP code of the secret the
-// command printed.
-func codeFromShownSecret(t *testing.T) func(string) string {
+// secretInFile reads the TOTP secret the command wrote to file
+// (--totp-secret-file: these runs have no terminal, so it shows it nowhere else).
+func secretInFile(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("the secret file: %v", err)
+	}
+	m := secretLine.FindStringSubmatch(string(b))
+	if m == nil || !strings.Contains(string(b), "otpauth://totp/") || !strings.Contains(string(b), "secret="+m[1]) {
+		t.Fatalf("the secret and its otpauth URI are not in the file: %s", b)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the secret file's mode: %v %v", fi.Mode(), err)
+	}
+	return m[1]
+}
+
+// codeFromSecretFile computes the current TOTP code of the secret the
+// command wrote to file, once it has asked for the code.
+func codeFromSecretFile(t *testing.T, file string) func(string) string {
 	return func(stderr string) string {
-		m := secretLine.FindStringSubmatch(stderr)
-		if m == nil {
-			t.Errorf("no secret shown on stderr: %s", stderr)
+		if secretLine.MatchString(stderr) {
+			t.Errorf("the secret was shown on stderr, which is no terminal: %s", stderr)
+		}
+		b, err := os.ReadFile(file)
+		m := secretLine.FindSubmatch(b)
+		if err != nil || m == nil {
+			t.Errorf("no secret in %s (%v); stderr: %s", file, err, stderr)
 			return ""
 		}
-		return currentCode(t, m[1])
+		return currentCode(t, string(m[1]))
 	}
 }
 
@@ -184,12 +211,10 @@ func TestUseradminAdmin(t *testing.T) {
 		Groups  []string `json:"groups"`
 		Profile string   `json:"profile"`
 	}
-	// moto puts the username (for email pools, the sub) in the email claim,
-	// where Cognito puts the email: compare with what the token carries.
+	// The clients' ReadAttributes name email, so the emulator, like Cognito,
+	// puts the address in the token's email claim (without them moto put the
+	// username, for email pools the sub, there).
 	claimEmail := adminEmail
-	if u := cognitoUser(t, env.Cognito, env.Pool.ID, adminEmail); aws.ToString(u.Username) != adminEmail {
-		claimEmail = aws.ToString(u.Username)
-	}
 	if err := json.Unmarshal([]byte(who.stdout), &w); err != nil || w.Email != claimEmail || !slices.Contains(w.Groups, "admins") || w.Profile != "default" {
 		t.Fatalf("whoami: %s (%v)", who.stdout, err)
 	}
@@ -200,9 +225,9 @@ func TestUseradminAdmin(t *testing.T) {
 
 	// create, with a + in the address (paths carry it escaped once)
 	const newUser = "cli.new+tag@example.com"
-	// Into a role, the invitation is always emailed (docs/roles.md: no takeover).
-	useradmin(t, conf, nil, "users", "create", newUser, "--group", "admins", "--no-invitation").want(t, 1, "users create into a role, not emailed")
-	created := useradmin(t, conf, nil, "users", "create", newUser, "--group", "admins").want(t, 0, "users create")
+	// Into a role, the invitation is always emailed (docs/roles.md: no takeover): a password handed over is refused.
+	useradmin(t, conf, strings.NewReader("Temp-Passw0rd-New!\n"), "users", "create", newUser, "--group", "admins", "--yes", "--no-invitation", "--temporary-password-stdin").want(t, 1, "users create into a role, not emailed")
+	created := useradmin(t, conf, nil, "users", "create", newUser, "--group", "admins", "--yes").want(t, 0, "users create")
 	var cu struct {
 		User struct {
 			Email  string   `json:"email"`
@@ -274,7 +299,11 @@ func TestUseradminAdmin(t *testing.T) {
 	if !strings.Contains(byStatus.stdout, newUser) || strings.Contains(byStatus.stdout, adminEmail) || !strings.HasPrefix(byStatus.stdout, "EMAIL") {
 		t.Errorf("--status table: %s", byStatus.stdout)
 	}
-	useradmin(t, conf, nil, "users", "list", "--status", "CONFIRMED", "--email-prefix", "a").want(t, 1, "status and prefix together")
+	// status and prefix together: the API filters on the prefix, the command on the status.
+	both := useradmin(t, conf, nil, "users", "list", "--status", "CONFIRMED", "--email-prefix", "cli.", "--all").want(t, 0, "status and prefix together")
+	if strings.Contains(both.stdout, newUser) {
+		t.Errorf("--status CONFIRMED listed a FORCE_CHANGE_PASSWORD user: %s", both.stdout)
+	}
 
 	useradmin(t, conf, nil, "users", "resend", newUser).want(t, 0, "users resend")
 
@@ -291,11 +320,11 @@ func TestUseradminAdmin(t *testing.T) {
 	if gs := poolGroups(t, newUser); len(gs) != 0 {
 		t.Errorf("groups after remove: %v", gs)
 	}
-	added := useradmin(t, conf, nil, "groups", "add", newUser, "admins", "-o", "table").want(t, 0, "groups add")
+	added := useradmin(t, conf, nil, "groups", "add", newUser, "admins", "--yes", "-o", "table").want(t, 0, "groups add")
 	if gs := poolGroups(t, newUser); !slices.Equal(gs, []string{"admins"}) || !strings.Contains(added.stdout, "added") {
 		t.Errorf("groups after add: %v; printed %q", gs, added.stdout)
 	}
-	useradmin(t, conf, nil, "groups", "add", newUser, "no-such-group").want(t, 1, "groups add to an unmanaged group")
+	useradmin(t, conf, nil, "groups", "add", newUser, "no-such-group").want(t, cli.ExitUsage, "groups add to an unmanaged group")
 
 	// delete asks first; with no terminal and no --yes it refuses, and nothing is deleted
 	useradmin(t, conf, nil, "users", "delete", newUser).want(t, cli.ExitUsage, "delete without --yes")
@@ -505,7 +534,11 @@ func TestUseradminFirstSignIn(t *testing.T) {
 	// No second line: the command says what is missing.
 	useradmin(t, conf, strings.NewReader(temp+"\n"), "--profile", "me", "login", "--email", email, "--password-stdin").want(t, 1, "no new password")
 
-	ok := useradmin(t, conf, strings.NewReader(temp+"\n"+newPassword+"\n"), "--profile", "me", "login", "--email", email, "--password-stdin").want(t, 0, "first sign-in")
+	// The password is set; the account is no administrator, so no session is saved (exit 1).
+	ok := useradmin(t, conf, strings.NewReader(temp+"\n"+newPassword+"\n"), "--profile", "me", "login", "--email", email, "--password-stdin").want(t, 1, "first sign-in")
+	if !strings.Contains(ok.stderr, "the new password is set") || !strings.Contains(ok.stderr, "not an administrator") {
+		t.Errorf("first sign-in of a non-admin: %q", ok.stderr)
+	}
 	if u := cognitoUser(t, env.Cognito, env.Pool.ID, email); u.UserStatus != types.UserStatusTypeConfirmed {
 		t.Fatalf("after the first sign-in: %s", u.UserStatus)
 	}
@@ -517,15 +550,7 @@ func TestUseradminFirstSignIn(t *testing.T) {
 			t.Fatal("a password was printed")
 		}
 	}
-	who := useradmin(t, conf, nil, "--profile", "me", "whoami").want(t, 0, "whoami")
-	if !strings.Contains(who.stdout, `"profile":"me"`) || !strings.Contains(who.stdout, `"groups":[]`) {
-		t.Errorf("whoami: %s", who.stdout)
-	}
-	// Not an admin: the API refuses with 403, exit 1.
-	forbidden := useradmin(t, conf, nil, "--profile", "me", "users", "list").want(t, 1, "a non-admin")
-	if !strings.Contains(forbidden.stderr, "Forbidden") || !strings.Contains(forbidden.stderr, "HTTP 403") {
-		t.Errorf("non-admin: %q", forbidden.stderr)
-	}
+	useradmin(t, conf, nil, "--profile", "me", "whoami").want(t, cli.ExitNoSession, "whoami: no session kept for a non-admin")
 	// Passwords are never on disk.
 	_ = filepath.WalkDir(conf, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -599,21 +624,34 @@ func TestUseradminMFA(t *testing.T) {
 			t.Fatal(err)
 		}
 		configure("req", poolID, clientID)
-		in := &lazyLines{lines: []func(string) string{line(temp), line(pw), codeFromShownSecret(t)}}
-		r := useradmin(t, conf, in, "--profile", "req", "login", "--email", email, "--password-stdin").want(t, 0, "first sign-in with MFA setup")
-		m := secretLine.FindStringSubmatch(r.stderr)
-		if m == nil || !strings.Contains(r.stderr, "otpauth://totp/") || !strings.Contains(r.stderr, "secret="+m[1]) {
-			t.Fatalf("the secret and its otpauth URI were not shown: %s", r.stderr)
+		// No terminal here, and no file: the secret is shown nowhere, and the
+		// sign-in stops (another user: this one's new password is set by then).
+		const refused = "mfa.refused@example.com"
+		if _, err := c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+			UserPoolId: &poolID, Username: aws.String(refused), TemporaryPassword: aws.String(temp),
+			MessageAction: types.MessageActionTypeSuppress,
+		}); err != nil {
+			t.Fatal(err)
 		}
+		r := useradmin(t, conf, strings.NewReader(temp+"\n"+pw+"\n"), "--profile", "req", "login", "--email", refused, "--password-stdin").want(t, cli.ExitUsage, "MFA setup without a terminal")
+		if !strings.Contains(r.stderr, "--totp-secret-file") || strings.Contains(r.stderr, "otpauth://") || secretLine.MatchString(r.stderr) {
+			t.Fatalf("stderr: %s", r.stderr)
+		}
+		file := filepath.Join(t.TempDir(), "totp.txt")
+		in := &lazyLines{lines: []func(string) string{line(temp), line(pw), codeFromSecretFile(t, file)}}
+		useradmin(t, conf, in, "--profile", "req", "login", "--email", email, "--password-stdin", "--totp-secret-file", file).want(t, 0, "first sign-in with MFA setup")
+		secret := secretInFile(t, file)
 		if u := cognitoUser(t, c, poolID, email); u.UserStatus != types.UserStatusTypeConfirmed {
 			t.Fatalf("status %s", u.UserStatus)
 		}
 
 		// Later sign-ins ask for a code: a wrong one is refused, the right one passes.
-		good := currentCode(t, m[1])
+		good := currentCode(t, secret)
 		bad := fmt.Sprintf("%06d", (atoi(good)+1)%1000000)
 		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp", bad).want(t, 1, "wrong code")
-		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp", currentCode(t, m[1])).want(t, 0, "sign-in with --otp")
+		useradmin(t, conf, strings.NewReader(pw+"\n"+bad+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp-stdin").want(t, 1, "wrong code on stdin")
+		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp", currentCode(t, secret)).want(t, 0, "sign-in with --otp")
+		useradmin(t, conf, strings.NewReader(pw+"\n"+currentCode(t, secret)+"\n"), "--profile", "req", "login", "--email", email, "--password-stdin", "--otp-stdin").want(t, 0, "sign-in with --otp-stdin")
 		useradmin(t, conf, nil, "--profile", "req", "whoami").want(t, 0, "whoami")
 	})
 
@@ -628,13 +666,15 @@ func TestUseradminMFA(t *testing.T) {
 		}
 		configure("opt", poolID, clientID)
 		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "opt", "login", "--email", email, "--password-stdin").want(t, 0, "sign-in without MFA")
-		in := &lazyLines{lines: []func(string) string{codeFromShownSecret(t)}}
-		r := useradmin(t, conf, in, "--profile", "opt", "mfa", "setup", "--code-stdin").want(t, 0, "mfa setup")
+		useradmin(t, conf, strings.NewReader("000000\n"), "--profile", "opt", "mfa", "setup", "--code-stdin").want(t, cli.ExitUsage, "mfa setup without a terminal or a file")
+		file := filepath.Join(t.TempDir(), "totp.txt")
+		in := &lazyLines{lines: []func(string) string{codeFromSecretFile(t, file)}}
+		useradmin(t, conf, in, "--profile", "opt", "mfa", "setup", "--code-stdin", "--totp-secret-file", file).want(t, 0, "mfa setup")
 		u := cognitoUser(t, c, poolID, email)
 		if !slices.Contains(u.UserMFASettingList, "SOFTWARE_TOKEN_MFA") || aws.ToString(u.PreferredMfaSetting) != "SOFTWARE_TOKEN_MFA" {
 			t.Fatalf("MFA settings after mfa setup: %v, preferred %v", u.UserMFASettingList, aws.ToString(u.PreferredMfaSetting))
 		}
-		secret := secretLine.FindStringSubmatch(r.stderr)[1]
+		secret := secretInFile(t, file)
 		// Now a code is needed: without one, the sign-in stops.
 		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "opt", "login", "--email", email, "--password-stdin").want(t, 1, "no code")
 		useradmin(t, conf, strings.NewReader(pw+"\n"), "--profile", "opt", "login", "--email", email, "--password-stdin", "--otp", currentCode(t, secret)).want(t, 0, "sign-in with --otp")
@@ -697,6 +737,20 @@ func TestUseradminBinary(t *testing.T) {
 	errOut := runBin("", 1, "users", "get", "nobody@example.com")
 	if !strings.Contains(errOut, "UserNotFound") || !strings.Contains(errOut, "request id") {
 		t.Errorf("API error output: %q", errOut)
+	}
+	// "groups remove EMAIL .." would resolve to DELETE /users/EMAIL/: refused, and the user is still there.
+	const victim = "binary.victim@example.com"
+	if err := env.SeedUser(context.Background(), victim, password); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"..", ".", ""} {
+		if out := runBin("", 2, "groups", "remove", victim, bad); !strings.Contains(out, "would change the request's path") {
+			t.Errorf("groups remove %q: %s", bad, out)
+		}
+	}
+	runBin("", 2, "users", "delete", "..", "--yes")
+	if poolUser(t, victim) == nil {
+		t.Fatal("the victim was deleted")
 	}
 	s := readSession(t, conf, "bin")
 	for _, args := range argv {

@@ -174,3 +174,52 @@ func TestDisableRevokesRefreshTokens(t *testing.T) {
 		t.Errorf("signing in after enable: %v", err)
 	}
 }
+
+// A password reset, or a new temporary password, signs the user out
+// everywhere: a session opened with the old password ends with it.
+func TestPasswordChangeRevokesRefreshTokens(t *testing.T) {
+	needEnv(t)
+	for _, tc := range []struct{ mode, body, status string }{
+		{"reset", `{"mode":"reset"}`, "RESET_REQUIRED"},
+		{"temporary", `{"mode":"temporary","temporaryPassword":"Other-Passw0rd-7!","sendInvitation":false}`, "FORCE_CHANGE_PASSWORD"},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			email := "containment.password." + tc.mode + "@example.com"
+			if err := env.SeedUser(context.Background(), email, password); err != nil {
+				t.Fatal(err)
+			}
+			refresh := signedIn(t, email)
+			r := asAdmin(t, http.MethodPost, userPath(email, "password"), "application/json", tc.body)
+			if r.status != http.StatusOK || r.user()["status"] != tc.status {
+				t.Fatalf("password %s: %d %s", tc.mode, r.status, r.raw)
+			}
+			wantRevoked(t, refresh)
+		})
+	}
+}
+
+// An admin whose password another admin reset keeps an ID token issued
+// before the reset, valid at the authorizer: the Lambda refuses it, since
+// the account is no longer confirmed (and whoever took the old password may
+// hold that token).
+func TestResetAdminLosesTheAPI(t *testing.T) {
+	needEnv(t)
+	for _, tc := range []struct{ mode, body string }{
+		{"reset", `{"mode":"reset"}`},
+		{"temporary", `{"mode":"temporary","temporaryPassword":"Other-Passw0rd-7!","sendInvitation":false}`},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			victim, other := "containment.reset."+tc.mode+"@example.com", "containment.resetter."+tc.mode+"@example.com"
+			seedAdmin(t, victim)
+			seedAdmin(t, other)
+			tok := token(t, victim) // signed in before the reset
+			if r := call(t, http.MethodGet, "/users?limit=1", tok, "", ""); r.status != http.StatusOK {
+				t.Fatalf("the admin before the reset: %d %s", r.status, r.raw)
+			}
+			if r := call(t, http.MethodPost, userPath(victim, "password"), token(t, other), "application/json", tc.body); r.status != http.StatusOK {
+				t.Fatalf("resetting: %d %s", r.status, r.raw)
+			}
+			refusedEverywhere(t, victim, "caller_unconfirmed")
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -13,7 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
 	"github.com/useradmin/cognito-user-admin/infra"
+	"github.com/useradmin/cognito-user-admin/local"
 )
 
 // TestDevCommand runs what `make dev` runs: it must serve the API, write
@@ -38,6 +43,8 @@ func TestDevCommand(t *testing.T) {
 	cmd := exec.Command(bin)
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "ENV=dev")
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -46,14 +53,16 @@ func TestDevCommand(t *testing.T) {
 	defer func() { _ = cmd.Process.Kill() }()
 
 	devFile := filepath.Join(work, ".local", "dev.json")
-	var dev struct{ APIURL, CognitoEndpoint, UserPoolID, UserPoolClientID, AdminClientID string }
-	deadline := time.After(60 * time.Second)
+	var dev struct{ APIURL, CognitoEndpoint, UserPoolID, UserPoolClientID, AdminClientID, AuditTable, EventBusName string }
+	// Bounds that only a failure reaches: generous, as moto_server starts
+	// slowly on a loaded machine.
+	deadline := time.After(3 * time.Minute)
 	for dev.APIURL == "" {
 		select {
 		case err := <-exited:
 			t.Fatalf("make dev exited early: %v", err)
 		case <-deadline:
-			t.Fatal("no .local/dev.json after 60 s")
+			t.Fatal("no .local/dev.json after 3 min")
 		case <-time.After(100 * time.Millisecond):
 		}
 		if b, err := os.ReadFile(devFile); err == nil {
@@ -70,6 +79,13 @@ func TestDevCommand(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET /users without a token: %d, want 401", resp.StatusCode)
+	}
+	// The audit table and the bus exist in the emulator under the names the file gives.
+	if _, err := local.NewDynamoDBClient(dev.CognitoEndpoint).DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: &dev.AuditTable}); err != nil {
+		t.Errorf(".local/dev.json: auditTable %q: %v", dev.AuditTable, err)
+	}
+	if _, err := local.NewEventBridgeClient(dev.CognitoEndpoint).DescribeEventBus(context.Background(), &eventbridge.DescribeEventBusInput{Name: &dev.EventBusName}); err != nil || dev.EventBusName != "useradmin-dev" {
+		t.Errorf(".local/dev.json: eventBusName %q: %v", dev.EventBusName, err)
 	}
 	if dev.AdminClientID == "" || dev.AdminClientID == dev.UserPoolClientID {
 		t.Errorf(".local/dev.json: adminClientId %q, want the admin client's id (the app client is %q)", dev.AdminClientID, dev.UserPoolClientID)
@@ -94,6 +110,14 @@ func TestDevCommand(t *testing.T) {
 		}
 	}
 
+	// The closing lines name the administrators' command, not only curl.
+	ready := make(chan struct{})
+	timer := time.AfterFunc(time.Minute, func() { close(ready) }) // a bound only a failure reaches
+	defer timer.Stop()
+	if !stderr.waitFor("useradmin configure --local && useradmin login", ready) {
+		t.Errorf("make dev's closing lines do not name useradmin configure --local && useradmin login:\n%s", stderr.String())
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +126,8 @@ func TestDevCommand(t *testing.T) {
 		if err != nil {
 			t.Errorf("make dev exited with %v after SIGINT, want a clean exit", err)
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("make dev did not stop within 15 s of SIGINT")
+	case <-time.After(time.Minute):
+		t.Fatal("make dev did not stop within a minute of SIGINT")
 	}
 	for _, u := range []string{dev.APIURL, dev.CognitoEndpoint} {
 		if c, err := net.DialTimeout("tcp", u[len("http://"):], time.Second); err == nil {

@@ -25,20 +25,47 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/local"
 )
 
-// holdingGateway is the local gateway with one trap: the create of the
-// email in hold is answered by the gateway (the user exists in the pool)
-// and then held back from the client until release is closed or the client
-// goes away. The test kills or interrupts the importer meanwhile: a create
-// whose answer never arrived.
+// holdingGateway is a stage of the local gateway with one trap and a
+// throttling clock of its own.
+//
+// The trap: the create of the email in hold is answered by the stage (the
+// user exists in the pool) and then held back from the client until release
+// is closed or the client goes away; every create that comes after it waits,
+// before it reaches the stage, for the same. The test kills or interrupts
+// the importer meanwhile: a create whose answer never arrived, and at most
+// one more per worker in flight, whatever the machine's speed.
+//
+// The clock: the stage's buckets refill by it, and it stands still except
+// that each 429 the stage answers moves it on by one token's time (1/rate).
+// A drained bucket then answers every other request 429, however late or
+// fast the requests come, and every 429 buys the token that lets a retry
+// through: throttling without timing.
 type holdingGateway struct {
-	next http.Handler
+	stage *local.Gateway
 
 	mu      sync.Mutex
+	now     time.Time
+	tick    time.Duration
 	hold    string
 	held    chan struct{}
 	release chan struct{}
+}
+
+func newHoldingGateway(stage *local.Gateway) *holdingGateway {
+	g := &holdingGateway{stage: stage, now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if th := stage.Throttle(); th != nil && th.Rate > 0 {
+		g.tick = time.Duration(float64(time.Second) / th.Rate)
+	}
+	stage.SetClock(func() time.Time {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.now
+	})
+	return g
 }
 
 func (g *holdingGateway) trap(email string) (held, release chan struct{}) {
@@ -48,22 +75,51 @@ func (g *holdingGateway) trap(email string) (held, release chan struct{}) {
 	return g.held, g.release
 }
 
+// statusWriter records the status the stage answers.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// serve passes r to the stage; a 429 moves the throttling clock on.
+func (g *holdingGateway) serve(w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w}
+	g.stage.ServeHTTP(sw, r)
+	if sw.status == http.StatusTooManyRequests {
+		g.mu.Lock()
+		g.now = g.now.Add(g.tick)
+		g.mu.Unlock()
+	}
+}
+
 func (g *holdingGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	hold, held, release := g.hold, g.held, g.release
 	g.mu.Unlock()
-	if hold == "" || r.Method != http.MethodPost || r.URL.Path != "/users" {
-		g.next.ServeHTTP(w, r)
+	if release == nil || r.Method != http.MethodPost || r.URL.Path != "/users" {
+		g.serve(w, r)
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if !strings.Contains(string(body), `"`+hold+`"`) {
-		g.next.ServeHTTP(w, r)
+	if hold == "" || !strings.Contains(string(body), `"`+hold+`"`) {
+		if hold == "" { // after the trapped create: wait for its release
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return // the client is gone: this create never reached the stage
+			}
+		}
+		g.serve(w, r)
 		return
 	}
 	rec := httptest.NewRecorder()
-	g.next.ServeHTTP(rec, r)
+	g.serve(rec, r)
 	g.mu.Lock()
 	g.hold = "" // one create only
 	g.mu.Unlock()
@@ -228,7 +284,7 @@ func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := &holdingGateway{next: stage}
+	gw := newHoldingGateway(stage)
 	srv := httptest.NewServer(gw)
 	defer srv.Close()
 
@@ -269,7 +325,7 @@ func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 		t.Fatal(err)
 	}
 	report := filepath.Join(dir, "report.csv")
-	args := []string{"users", "import", input, "--report", report, "--concurrency", "4", "--rate", "20"}
+	args := []string{"users", "import", input, "--report", report, "--concurrency", "4", "--rate", "20", "--yes"}
 
 	// The plan: nothing sent.
 	plan := useradmin(t, conf, nil, "users", "import", input, "--dry-run").want(t, 1, "dry run")
@@ -291,7 +347,9 @@ func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 	}
 	r.wait(t, "run 1")
 
-	// Run 2: interrupted while user17's create is in flight.
+	// Run 2: interrupted while user17's create is in flight; released once
+	// the command says it stopped sending, so what is left unsent is fixed:
+	// user18 to user23, but for at most three in flight with user17.
 	journalBefore := journalLines(t, input+".journal")
 	held, release := gw.trap(good[17])
 	r = startImport(t, conf, args...)
@@ -299,10 +357,8 @@ func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 	if err := r.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-r.done:
-		t.Fatalf("run 2 ended with a request in flight:\n%s", r.stderr.String())
-	case <-time.After(300 * time.Millisecond):
+	if !r.stderr.waitFor("stopping: no new requests", r.done) {
+		t.Fatalf("run 2 ended (exit %d) without stopping for the interrupt:\n%s", r.code, r.stderr.String())
 	}
 	close(release)
 	if code := r.wait(t, "run 2"); code != 130 {
@@ -311,21 +367,30 @@ func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 	if s := r.stderr.String(); !strings.Contains(s, "to resume, run the same command again") || !strings.Contains(s, "useradmin users import") || !strings.Contains(s, input+".journal") {
 		t.Errorf("run 2 gave no resume hint:\n%s", s)
 	}
+	// Every answer is journaled, the held one's too: the command waited for it.
 	checkJournalComplete(t, input+".journal", journalBefore)
 	rep := readImportReport(t, report)
 	if rep[good[17]].outcome != "created" {
 		t.Errorf("the create in flight at the interrupt: %+v", rep[good[17]])
 	}
+	notSent := 0
+	for _, e := range good {
+		if rep[e].code == "NotSent" {
+			notSent++
+		}
+	}
+	if notSent < 3 {
+		t.Errorf("run 2 left %d rows unsent, want at least 3: rows went out after the interrupt", notSent)
+	}
 
-	// Run 3: to the end, while other clients take most of the stage's rate:
-	// the import meets real 429s from the gateway and must still create
-	// every row once. Requests without a token spend the method's tokens
-	// too (API Gateway throttles before the authorizer runs).
-	th := stage.Throttle()
-	stopDrain := drain(t, srv.URL+"/users", th.Rate-5, th.Burst)
+	// Run 3: to the end, on a stage whose POST /users bucket is empty: the
+	// import meets real 429s from the gateway (every other create, see
+	// holdingGateway) and must still create every row once. Requests
+	// without a token spend the method's tokens too (API Gateway throttles
+	// before the authorizer runs).
+	drain(t, srv.URL+"/users", stage.Throttle().Burst)
 	r = startImport(t, conf, args...)
 	code := r.wait(t, "run 3")
-	stopDrain()
 	if code != 1 {
 		t.Fatalf("run 3 exited %d, want 1 (invalid rows):\n%s\n%s", code, r.stdout.String(), r.stderr.String())
 	}
@@ -426,40 +491,24 @@ func TestUseradminImportKilledInterruptedResumed(t *testing.T) {
 	}
 }
 
-// drain spends the throttle's tokens of url's method at perSecond, after
-// emptying its burst, until stopped.
-func drain(t *testing.T, url string, perSecond float64, burst int) (stop func()) {
+// drain spends the tokens of url's method until the stage answers 429: on
+// holdingGateway's clock, which stands still, the bucket is then empty.
+func drain(t *testing.T, url string, burst int) {
 	t.Helper()
-	post := func() int {
+	for i := 0; ; i++ {
 		resp, err := http.Post(url, "application/json", strings.NewReader(`{}`))
 		if err != nil {
-			return 0
+			t.Fatal(err)
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		return resp.StatusCode
-	}
-	// Empty the bucket: the burst, and what refills while it is spent, until the stage answers 429.
-	for i := 0; post() != http.StatusTooManyRequests; i++ {
-		if i > 10*burst {
-			t.Fatal("the stage never throttled the drain")
+		if resp.StatusCode == http.StatusTooManyRequests {
+			return
+		}
+		if i > burst {
+			t.Fatalf("the stage never throttled the drain (burst %d)", burst)
 		}
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(time.Duration(float64(time.Second) / perSecond))
-		defer tick.Stop()
-		for {
-			select {
-			case <-tick.C:
-				wg.Go(func() { post() }) // not one after another: a slow answer must not slow the drain
-			case <-done:
-				return
-			}
-		}
-	})
-	return func() { close(done); wg.Wait() }
 }
 
 // writeDevFileFor writes .local/dev.json for a gateway at apiURL in dir and moves the test there.

@@ -8,8 +8,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/useradmin/cognito-user-admin/local"
 )
@@ -58,6 +61,13 @@ func run(m *testing.M) int {
 	if envErr == nil {
 		defer env.Close()
 		if envErr = seed(ctx); envErr == nil {
+			// The shared stage never throttles: how many requests the suite
+			// sends in a second depends on the machine, and a 429 there would
+			// fail a test of something else. The throttling tests use stages
+			// of their own (env.NewStage), with clocks they control.
+			var calls atomic.Int64
+			start := time.Now()
+			env.Gateway.SetClock(func() time.Time { return start.Add(time.Duration(calls.Add(1)) * time.Hour) })
 			gateway = httptest.NewServer(env.Gateway)
 			defer gateway.Close()
 		}
@@ -89,12 +99,39 @@ func needEnv(t *testing.T) {
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
+	// changed is closed at the next write, for waitFor.
+	changed chan struct{}
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.changed != nil {
+		close(b.changed)
+		b.changed = nil
+	}
 	return b.buf.Write(p)
+}
+
+// waitFor reports once s has been written, false when done closes first.
+func (b *syncBuffer) waitFor(s string, done <-chan struct{}) bool {
+	for {
+		b.mu.Lock()
+		if strings.Contains(b.buf.String(), s) {
+			b.mu.Unlock()
+			return true
+		}
+		if b.changed == nil {
+			b.changed = make(chan struct{})
+		}
+		changed := b.changed
+		b.mu.Unlock()
+		select {
+		case <-changed:
+		case <-done:
+			return strings.Contains(b.String(), s)
+		}
+	}
 }
 
 func (b *syncBuffer) String() string {

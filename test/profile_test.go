@@ -69,7 +69,7 @@ func TestGroupMembers(t *testing.T) {
 	var seen []string
 	next := ""
 	for pages := 0; ; pages++ {
-		q := url.Values{"limit": {"1"}}
+		q := url.Values{"limit": {"1"}, "groups": {"true"}}
 		if next != "" {
 			q.Set("nextToken", next)
 		}
@@ -101,7 +101,8 @@ func TestGroupMembers(t *testing.T) {
 	for path, code := range map[string]string{
 		"/groups/readonly/users":                     "GroupNotManaged",
 		"/groups/admins/users?nextToken=forged":      "InvalidNextToken",
-		"/groups/admins/users?limit=61":              "InvalidRequest",
+		"/groups/admins/users?limit=61&groups=true":  "InvalidRequest",
+		"/groups/admins/users?limit=601":             "InvalidRequest",
 		"/groups/admins/users?status=CONFIRMED":      "InvalidRequest",
 		"/groups/admins/users?nextToken=" + next[:0]: "InvalidNextToken",
 	} {

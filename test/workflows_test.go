@@ -3,9 +3,11 @@ package test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -173,4 +175,78 @@ func TestDiffSynthAccount(t *testing.T) {
 		return
 	}
 	t.Fatal("diff.yml has no make synth step")
+}
+
+// recipe returns the command lines of a Makefile target.
+func recipe(t *testing.T, target string) []string {
+	t.Helper()
+	var out []string
+	in := false
+	for _, l := range strings.Split(string(mustRead(t, "../Makefile")), "\n") {
+		switch {
+		case strings.HasPrefix(l, target+":"):
+			in = true
+		case in && strings.HasPrefix(l, "\t"):
+			out = append(out, strings.TrimSpace(l))
+		case in:
+			return out
+		}
+	}
+	return out
+}
+
+// TestDeployGuarded: `make deploy` and the CI deploy synthesize, run the
+// deploy guard (the snapshot tests' replacement guard against the deployed
+// templates), and only then deploy, from the checked assembly: a change
+// replacing or deleting a stateful resource stops before anything changes.
+func TestDeployGuarded(t *testing.T) {
+	var script []string
+	for _, l := range strings.Split(string(mustRead(t, "../scripts/ci-deploy.sh")), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			script = append(script, l)
+		}
+	}
+	for name, lines := range map[string][]string{"make deploy": recipe(t, "deploy"), "scripts/ci-deploy.sh": script} {
+		step := func(pred func(string) bool) int {
+			return slices.IndexFunc(lines, pred)
+		}
+		synth := step(func(l string) bool { return strings.Contains(l, "cdk synth") || strings.Contains(l, "$(CDK) synth") })
+		guard := step(func(l string) bool { return strings.HasPrefix(l, "go run ./infra/cmd/deployguard ") })
+		deploy := step(func(l string) bool { return strings.Contains(l, " deploy ") && strings.Contains(l, "--app cdk.out") })
+		other := step(func(l string) bool { return strings.Contains(l, " deploy ") && !strings.Contains(l, "--app cdk.out") })
+		if synth < 0 || guard < synth || deploy < guard || other >= 0 {
+			t.Errorf("%s: synth at %d, guard at %d, deploy of the checked assembly at %d, another deploy at %d:\n%s",
+				name, synth, guard, deploy, other, strings.Join(lines, "\n"))
+		}
+	}
+	if !strings.Contains(string(mustRead(t, "../scripts/ci-deploy.sh")), "set -euo pipefail") {
+		t.Error("ci-deploy.sh would carry on after a failed guard")
+	}
+}
+
+// TestDeployCINeedsRegion: the CI roles name the bootstrap roles of the
+// region their stack goes to; for an environment without Config.Region that
+// is the CLI's, so `make deploy-ci` refuses to guess it.
+func TestDeployCINeedsRegion(t *testing.T) {
+	makeN := func(region string) (string, error) {
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "AWS_REGION=") {
+				env = append(env, kv)
+			}
+		}
+		if region != "" {
+			env = append(env, "AWS_REGION="+region)
+		}
+		cmd := exec.Command("make", "-n", "deploy-ci", "ENV=dev", "GITHUB_REPO=example-org/cognito-user-admin")
+		cmd.Dir, cmd.Env = "..", env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := makeN(""); err == nil || !strings.Contains(out, "make deploy-ci needs AWS_REGION") {
+		t.Errorf("without AWS_REGION: %v\n%s", err, out)
+	}
+	if out, err := makeN("eu-west-1"); err != nil || !strings.Contains(out, "UserAdmin-ci-dev") {
+		t.Errorf("with AWS_REGION: %v\n%s", err, out)
+	}
 }

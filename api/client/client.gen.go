@@ -21,6 +21,24 @@ const (
 	CognitoIdTokenScopes = "cognitoIdToken.Scopes"
 )
 
+// Defines values for AuditAction.
+const (
+	Create      AuditAction = "create"
+	Delete      AuditAction = "delete"
+	Disable     AuditAction = "disable"
+	Enable      AuditAction = "enable"
+	GroupAdd    AuditAction = "group_add"
+	GroupRemove AuditAction = "group_remove"
+	MfaRemove   AuditAction = "mfa_remove"
+	Password    AuditAction = "password"
+	Read        AuditAction = "read"
+	Resend      AuditAction = "resend"
+	RoleGrant   AuditAction = "role_grant"
+	RoleRevoke  AuditAction = "role_revoke"
+	SignOut     AuditAction = "sign_out"
+	Update      AuditAction = "update"
+)
+
 // Defines values for PasswordRequestMode.
 const (
 	Reset     PasswordRequestMode = "reset"
@@ -38,6 +56,75 @@ const (
 	UNCONFIRMED         UserStatus = "UNCONFIRMED"
 	UNKNOWN             UserStatus = "UNKNOWN"
 )
+
+// AuditAction defines model for AuditAction.
+type AuditAction string
+
+// AuditActor defines model for AuditActor.
+type AuditActor struct {
+	Email *string `json:"email,omitempty"`
+
+	// Permission The permission the route used, or lacked when refused.
+	Permission *string `json:"permission,omitempty"`
+
+	// Roles The caller's roles, live from the pool, sorted.
+	Roles *[]string `json:"roles,omitempty"`
+	Sub   string    `json:"sub"`
+}
+
+// AuditPage defines model for AuditPage.
+type AuditPage struct {
+	NextToken *string       `json:"nextToken,omitempty"`
+	Records   []AuditRecord `json:"records"`
+}
+
+// AuditRecord One change or refusal (lambda/audit.Record; the user events' detail has the same fields).
+type AuditRecord struct {
+	Action AuditAction `json:"action"`
+	Actor  AuditActor  `json:"actor"`
+
+	// After The target's state as the call read it; fields not read are absent (groups absent means none or not read).
+	After *AuditState `json:"after,omitempty"`
+
+	// Before The target's state as the call read it; fields not read are absent (groups absent means none or not read).
+	Before *AuditState `json:"before,omitempty"`
+
+	// Details Route-specific facts that are neither state nor secret (password mode, changed attribute names, invitation sent).
+	Details *map[string]interface{} `json:"details,omitempty"`
+
+	// Group The group of a group route.
+	Group *string `json:"group,omitempty"`
+
+	// Id The time, then the request id: unique and time-ordered.
+	Id string `json:"id"`
+
+	// Outcome "success" or the API error code answered.
+	Outcome string `json:"outcome"`
+
+	// Reason Why a caller was refused (Forbidden only).
+	Reason    *string `json:"reason,omitempty"`
+	RequestId string  `json:"requestId"`
+	SourceIp  *string `json:"sourceIp,omitempty"`
+
+	// Status The HTTP status answered.
+	Status int `json:"status"`
+
+	// Target The user acted on (email); absent when not known.
+	Target    *string   `json:"target,omitempty"`
+	Time      time.Time `json:"time"`
+	UserAgent *string   `json:"userAgent,omitempty"`
+}
+
+// AuditState The target's state as the call read it; fields not read are absent (groups absent means none or not read).
+type AuditState struct {
+	Attributes *map[string]string `json:"attributes,omitempty"`
+	Enabled    *bool              `json:"enabled,omitempty"`
+	FamilyName *string            `json:"familyName,omitempty"`
+	GivenName  *string            `json:"givenName,omitempty"`
+	Groups     *[]string          `json:"groups,omitempty"`
+	MfaEnabled *bool              `json:"mfaEnabled,omitempty"`
+	Status     *string            `json:"status,omitempty"`
+}
 
 // CreateUserRequest defines model for CreateUserRequest.
 type CreateUserRequest struct {
@@ -155,8 +242,12 @@ type User struct {
 	FamilyName *string `json:"familyName,omitempty"`
 
 	// GivenName Absent when not set.
-	GivenName *string  `json:"givenName,omitempty"`
-	Groups    []string `json:"groups"`
+	GivenName *string `json:"givenName,omitempty"`
+
+	// Groups All the groups the user is in, sorted; `[]` when in none. Present wherever one user
+	// is answered, and on list pages asked with `groups=true`; absent on list pages without
+	// it, where the groups were not read (absent never means "in no group").
+	Groups *[]string `json:"groups,omitempty"`
 
 	// MfaEnabled Whether the user has TOTP MFA turned on. Present wherever one user is answered; absent
 	// on list pages, where Cognito's listing does not report it (GET the user to see it).
@@ -184,6 +275,12 @@ type UserStatus string
 
 // Email defines model for Email.
 type Email = string
+
+// Groups defines model for Groups.
+type Groups = bool
+
+// Limit defines model for Limit.
+type Limit = int
 
 // BadGateway defines model for BadGateway.
 type BadGateway = Error
@@ -217,28 +314,84 @@ type Unauthorized struct {
 // UnsupportedMediaType defines model for UnsupportedMediaType.
 type UnsupportedMediaType = Error
 
-// ListGroupMembersParams defines parameters for ListGroupMembers.
-type ListGroupMembersParams struct {
+// QueryAuditParams defines parameters for QueryAudit.
+type QueryAuditParams struct {
+	// User Only records about this user (email, matched case-insensitively).
+	User *string `form:"user,omitempty" json:"user,omitempty"`
+
+	// Actor Only records of calls by this admin (email, or the sub of a token without one).
+	Actor *string `form:"actor,omitempty" json:"actor,omitempty"`
+
+	// Action Only this audit action.
+	Action *AuditAction `form:"action,omitempty" json:"action,omitempty"`
+
+	// Since Only records at or after this time (RFC 3339).
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Only records at or before this time (RFC 3339); default now.
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+
 	// Limit Page size.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
+	// NextToken The opaque token from the previous page of the same query (same filters).
+	NextToken *string `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+}
+
+// ListGroupMembersParams defines parameters for ListGroupMembers.
+type ListGroupMembersParams struct {
+	// Limit Page size: 1 to 600, or 1 to 60 with `groups=true` (400 otherwise). Cognito answers 60
+	// users a read, so a larger page is read in several; the page ends early, with a
+	// `nextToken`, when the request's time runs short, its JSON nears 4 MiB, or a later read fails.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
 	// NextToken The opaque token from the previous page of this group's members.
 	NextToken *string `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// Groups `true`: each user comes with `groups`, all the groups they are in (one Cognito read per
+	// user). `false` (the default): the users come without the `groups` field, which then
+	// says nothing about their groups (it is never `[]` for "not read").
+	Groups *Groups `form:"groups,omitempty" json:"groups,omitempty"`
 }
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
-	// Limit Page size.
-	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+	// Limit Page size: 1 to 600, or 1 to 60 with `groups=true` (400 otherwise). Cognito answers 60
+	// users a read, so a larger page is read in several; the page ends early, with a
+	// `nextToken`, when the request's time runs short, its JSON nears 4 MiB, or a later read fails.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// NextToken The opaque token from the previous page.
 	NextToken *string `form:"nextToken,omitempty" json:"nextToken,omitempty"`
+
+	// Groups `true`: each user comes with `groups`, all the groups they are in (one Cognito read per
+	// user). `false` (the default): the users come without the `groups` field, which then
+	// says nothing about their groups (it is never `[]` for "not read").
+	Groups *Groups `form:"groups,omitempty" json:"groups,omitempty"`
 
 	// Status Only users in this status. Cannot be combined with `email`.
 	Status *UserStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Email Only users whose email starts with this prefix. Cannot be combined with `status`.
 	Email *string `form:"email,omitempty" json:"email,omitempty"`
+}
+
+// GetUserHistoryParams defines parameters for GetUserHistory.
+type GetUserHistoryParams struct {
+	// Action Only this audit action.
+	Action *AuditAction `form:"action,omitempty" json:"action,omitempty"`
+
+	// Since Only records at or after this time (RFC 3339).
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Only records at or before this time (RFC 3339); default now.
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+
+	// Limit Page size.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// NextToken The opaque token from the previous page of the same query (same filters).
+	NextToken *string `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 }
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
@@ -326,6 +479,9 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+	// QueryAudit request
+	QueryAudit(ctx context.Context, params *QueryAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListGroups request
 	ListGroups(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -368,6 +524,9 @@ type ClientInterface interface {
 	// AddUserToGroup request
 	AddUserToGroup(ctx context.Context, email Email, group string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetUserHistory request
+	GetUserHistory(ctx context.Context, email Email, params *GetUserHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ResendInvitation request
 	ResendInvitation(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -381,6 +540,18 @@ type ClientInterface interface {
 
 	// SignOutUser request
 	SignOutUser(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (c *Client) QueryAudit(ctx context.Context, params *QueryAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryAuditRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 func (c *Client) ListGroups(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -563,6 +734,18 @@ func (c *Client) AddUserToGroup(ctx context.Context, email Email, group string, 
 	return c.Client.Do(req)
 }
 
+func (c *Client) GetUserHistory(ctx context.Context, email Email, params *GetUserHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserHistoryRequest(c.Server, email, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 func (c *Client) ResendInvitation(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewResendInvitationRequest(c.Server, email)
 	if err != nil {
@@ -621,6 +804,151 @@ func (c *Client) SignOutUser(ctx context.Context, email Email, reqEditors ...Req
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewQueryAuditRequest generates requests for QueryAudit
+func NewQueryAuditRequest(server string, params *QueryAuditParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.User != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "user", runtime.ParamLocationQuery, *params.User); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Actor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "actor", runtime.ParamLocationQuery, *params.Actor); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Action != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "action", runtime.ParamLocationQuery, *params.Action); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "since", runtime.ParamLocationQuery, *params.Since); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "until", runtime.ParamLocationQuery, *params.Until); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "limit", runtime.ParamLocationQuery, *params.Limit); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "nextToken", runtime.ParamLocationQuery, *params.NextToken); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewListGroupsRequest generates requests for ListGroups
@@ -698,6 +1026,22 @@ func NewListGroupMembersRequest(server string, group string, params *ListGroupMe
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "nextToken", runtime.ParamLocationQuery, *params.NextToken); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Groups != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "groups", runtime.ParamLocationQuery, *params.Groups); err != nil {
 				return nil, err
 			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
 				return nil, err
@@ -790,6 +1134,22 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 		if params.NextToken != nil {
 
 			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "nextToken", runtime.ParamLocationQuery, *params.NextToken); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Groups != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "groups", runtime.ParamLocationQuery, *params.Groups); err != nil {
 				return nil, err
 			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
 				return nil, err
@@ -1162,6 +1522,126 @@ func NewAddUserToGroupRequest(server string, email Email, group string) (*http.R
 	return req, nil
 }
 
+// NewGetUserHistoryRequest generates requests for GetUserHistory
+func NewGetUserHistoryRequest(server string, email Email, params *GetUserHistoryParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "email", runtime.ParamLocationPath, email)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/history", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.Action != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "action", runtime.ParamLocationQuery, *params.Action); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "since", runtime.ParamLocationQuery, *params.Since); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "until", runtime.ParamLocationQuery, *params.Until); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "limit", runtime.ParamLocationQuery, *params.Limit); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "nextToken", runtime.ParamLocationQuery, *params.NextToken); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewResendInvitationRequest generates requests for ResendInvitation
 func NewResendInvitationRequest(server string, email Email) (*http.Request, error) {
 	var err error
@@ -1354,6 +1834,9 @@ func WithBaseURL(baseURL string) ClientOption {
 
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
+	// QueryAuditWithResponse request
+	QueryAuditWithResponse(ctx context.Context, params *QueryAuditParams, reqEditors ...RequestEditorFn) (*QueryAuditResponse, error)
+
 	// ListGroupsWithResponse request
 	ListGroupsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListGroupsResponse, error)
 
@@ -1396,6 +1879,9 @@ type ClientWithResponsesInterface interface {
 	// AddUserToGroupWithResponse request
 	AddUserToGroupWithResponse(ctx context.Context, email Email, group string, reqEditors ...RequestEditorFn) (*AddUserToGroupResponse, error)
 
+	// GetUserHistoryWithResponse request
+	GetUserHistoryWithResponse(ctx context.Context, email Email, params *GetUserHistoryParams, reqEditors ...RequestEditorFn) (*GetUserHistoryResponse, error)
+
 	// ResendInvitationWithResponse request
 	ResendInvitationWithResponse(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*ResendInvitationResponse, error)
 
@@ -1409,6 +1895,35 @@ type ClientWithResponsesInterface interface {
 
 	// SignOutUserWithResponse request
 	SignOutUserWithResponse(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*SignOutUserResponse, error)
+}
+
+type QueryAuditResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *AuditPage
+	JSON400      *BadRequest
+	JSON401      *Unauthorized
+	JSON403      *Forbidden
+	JSON404      *NotFound
+	JSON429      *TooManyRequests
+	JSON502      *BadGateway
+	JSON504      *GatewayTimeout
+}
+
+// Status returns HTTPResponse.Status
+func (r QueryAuditResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r QueryAuditResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
 }
 
 type ListGroupsResponse struct {
@@ -1473,9 +1988,6 @@ type GetMeResponse struct {
 	JSON200      *Me
 	JSON401      *Unauthorized
 	JSON403      *Forbidden
-	JSON429      *TooManyRequests
-	JSON502      *BadGateway
-	JSON504      *GatewayTimeout
 }
 
 // Status returns HTTPResponse.Status
@@ -1755,6 +2267,35 @@ func (r AddUserToGroupResponse) StatusCode() int {
 	return 0
 }
 
+type GetUserHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *AuditPage
+	JSON400      *BadRequest
+	JSON401      *Unauthorized
+	JSON403      *Forbidden
+	JSON404      *NotFound
+	JSON429      *TooManyRequests
+	JSON502      *BadGateway
+	JSON504      *GatewayTimeout
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 type ResendInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1872,6 +2413,15 @@ func (r SignOutUserResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
+}
+
+// QueryAuditWithResponse request returning *QueryAuditResponse
+func (c *ClientWithResponses) QueryAuditWithResponse(ctx context.Context, params *QueryAuditParams, reqEditors ...RequestEditorFn) (*QueryAuditResponse, error) {
+	rsp, err := c.QueryAudit(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryAuditResponse(rsp)
 }
 
 // ListGroupsWithResponse request returning *ListGroupsResponse
@@ -2006,6 +2556,15 @@ func (c *ClientWithResponses) AddUserToGroupWithResponse(ctx context.Context, em
 	return ParseAddUserToGroupResponse(rsp)
 }
 
+// GetUserHistoryWithResponse request returning *GetUserHistoryResponse
+func (c *ClientWithResponses) GetUserHistoryWithResponse(ctx context.Context, email Email, params *GetUserHistoryParams, reqEditors ...RequestEditorFn) (*GetUserHistoryResponse, error) {
+	rsp, err := c.GetUserHistory(ctx, email, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserHistoryResponse(rsp)
+}
+
 // ResendInvitationWithResponse request returning *ResendInvitationResponse
 func (c *ClientWithResponses) ResendInvitationWithResponse(ctx context.Context, email Email, reqEditors ...RequestEditorFn) (*ResendInvitationResponse, error) {
 	rsp, err := c.ResendInvitation(ctx, email, reqEditors...)
@@ -2048,6 +2607,81 @@ func (c *ClientWithResponses) SignOutUserWithResponse(ctx context.Context, email
 		return nil, err
 	}
 	return ParseSignOutUserResponse(rsp)
+}
+
+// ParseQueryAuditResponse parses an HTTP response from a QueryAuditWithResponse call
+func ParseQueryAuditResponse(rsp *http.Response) (*QueryAuditResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QueryAuditResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseListGroupsResponse parses an HTTP response from a ListGroupsWithResponse call
@@ -2220,27 +2854,6 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
-		var dest TooManyRequests
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON429 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
-		var dest BadGateway
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON502 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
-		var dest GatewayTimeout
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON504 = &dest
 
 	}
 
@@ -2868,6 +3481,81 @@ func ParseAddUserToGroupResponse(rsp *http.Response) (*AddUserToGroupResponse, e
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetUserHistoryResponse parses an HTTP response from a GetUserHistoryWithResponse call
+func ParseGetUserHistoryResponse(rsp *http.Response) (*GetUserHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {

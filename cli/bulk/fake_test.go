@@ -25,6 +25,9 @@ const (
 	noFault         fault = iota
 	err502After           // creates the user, then answers 502 (the Lambda failed after Cognito)
 	err504Before          // answers 504 without creating
+	err500After           // creates the user, then answers 500 (the Lambda failed after Cognito)
+	throttled429          // answers 429, as a stage's throttle does, without creating
+	lostLanding           // the connection drops; the request reaches the pool only after the next GET of the email answered 404
 	lostAfter             // creates the user, then the connection drops
 	lostBefore            // the connection drops before the request arrives
 	holdAfterCreate       // creates the user, then holds the answer until released
@@ -53,13 +56,21 @@ type fakeAPI struct {
 	answers   map[string]Answer // a fixed answer for every create of an email
 	bucket    *rate.Limiter     // nil: no throttling
 	retry     time.Duration
-	// held receives the email of a create held by holdAfterCreate; release frees them all.
+	// held receives the email of a create held by holdAfterCreate; release
+	// frees it. While one is held, every later create waits for release
+	// before it reaches the pool (or gives up when its client goes away),
+	// so what an interrupt or a kill leaves unsent does not depend on how
+	// quickly the test delivers it.
 	held    chan string
 	release chan struct{}
+	gate    chan struct{}
+	// landing holds the creates of lostLanding, made by the next GET of their email.
+	landing map[string]Create
+	// clock is the pool's time (createdAt, Date); nil for the wall clock.
+	clock Clock
 	// pageSize is GET /users' page size; listed counts the pages served.
 	pageSize int
 	listed   int
-	delay    time.Duration
 	seq      int
 }
 
@@ -70,12 +81,19 @@ func newFake() *fakeAPI {
 	}
 }
 
+func (f *fakeAPI) now() time.Time {
+	if f.clock != nil {
+		return f.clock.Now()
+	}
+	return time.Now()
+}
+
 // existing adds a user created an hour ago, before any import.
 func (f *fakeAPI) existing(email string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	t := time.Now().Add(-time.Hour)
-	f.users[email] = &fakeUser{u: User{Email: email, Status: "CONFIRMED", Enabled: true, CreatedAt: t.UTC().Format(time.RFC3339), UpdatedAt: t.UTC().Format(time.RFC3339), Groups: []string{}}, created: t}
+	t := f.now().Add(-time.Hour)
+	f.users[email] = &fakeUser{u: User{Username: "sub-" + email, Email: email, Status: "CONFIRMED", Enabled: true, CreatedAt: t.UTC().Format(time.RFC3339), UpdatedAt: t.UTC().Format(time.RFC3339), Groups: []string{}}, created: t}
 }
 
 func (f *fakeAPI) reqID() string {
@@ -84,7 +102,7 @@ func (f *fakeAPI) reqID() string {
 }
 
 func (f *fakeAPI) throttle() (Answer, bool) {
-	if f.bucket != nil && !f.bucket.Allow() {
+	if f.bucket != nil && !f.bucket.AllowN(f.now(), 1) {
 		f.throttled++
 		return Answer{Status: 429, Code: "TooManyRequests", Message: "Too many requests: slow down and retry.", RetryAfter: f.retry, RequestID: f.reqID()}, true
 	}
@@ -92,10 +110,16 @@ func (f *fakeAPI) throttle() (Answer, bool) {
 }
 
 func (f *fakeAPI) CreateUser(ctx context.Context, c Create) (*User, Answer, error) {
-	if f.delay > 0 {
-		time.Sleep(f.delay)
-	}
 	f.mu.Lock()
+	if gate := f.gate; gate != nil {
+		f.mu.Unlock()
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, Answer{}, ctx.Err()
+		}
+		f.mu.Lock()
+	}
 	if a, ok := f.throttle(); ok {
 		f.mu.Unlock()
 		return nil, a, nil
@@ -104,9 +128,22 @@ func (f *fakeAPI) CreateUser(ctx context.Context, c Create) (*User, Answer, erro
 	if q := f.faults[c.Email]; len(q) > 0 {
 		ft, f.faults[c.Email] = q[0], q[1:]
 	}
-	if ft == lostBefore {
+	switch ft {
+	case lostBefore:
 		f.mu.Unlock()
 		return nil, Answer{}, errLost
+	case lostLanding:
+		if f.landing == nil {
+			f.landing = map[string]Create{}
+		}
+		f.landing[c.Email] = c
+		f.mu.Unlock()
+		return nil, Answer{}, errLost
+	case throttled429:
+		f.throttled++
+		a := Answer{Status: 429, Code: "TooManyRequests", Message: "Too many requests: slow down and retry.", RetryAfter: time.Second, RequestID: f.reqID()}
+		f.mu.Unlock()
+		return nil, a, nil
 	}
 	f.creates[c.Email]++
 	if a, ok := f.answers[c.Email]; ok {
@@ -123,7 +160,7 @@ func (f *fakeAPI) CreateUser(ctx context.Context, c Create) (*User, Answer, erro
 		f.mu.Unlock()
 		return nil, a, nil
 	}
-	now := time.Now()
+	now := f.now()
 	groups := append([]string{}, c.Groups...)
 	slices.Sort(groups)
 	u := User{Username: "sub-" + c.Email, Email: c.Email, Status: "FORCE_CHANGE_PASSWORD", Enabled: true,
@@ -134,8 +171,13 @@ func (f *fakeAPI) CreateUser(ctx context.Context, c Create) (*User, Answer, erro
 		f.invites[c.Email]++
 	}
 	id := f.reqID()
+	if ft == holdAfterCreate {
+		f.gate = f.release
+	}
 	f.mu.Unlock()
 	switch ft {
+	case err500After:
+		return nil, Answer{Status: 500, Code: "InternalError", Message: "internal error", RequestID: id}, nil
 	case err502After:
 		return nil, Answer{Status: 502, Code: "UpstreamError", Message: "Cognito failed to process the request", RequestID: id}, nil
 	case lostAfter:
@@ -144,7 +186,19 @@ func (f *fakeAPI) CreateUser(ctx context.Context, c Create) (*User, Answer, erro
 		f.held <- c.Email
 		<-f.release
 	}
-	return &u, Answer{Status: 201, RequestID: id, Date: time.Now()}, nil
+	return &u, Answer{Status: 201, RequestID: id, Date: f.now()}, nil
+}
+
+// land creates c's user, as a create that reached the pool late. Callers hold f.mu.
+func (f *fakeAPI) land(c Create) {
+	now := f.now()
+	f.users[c.Email] = &fakeUser{u: User{Username: "sub-" + c.Email, Email: c.Email, Status: "FORCE_CHANGE_PASSWORD", Enabled: true,
+		CreatedAt: now.UTC().Format(time.RFC3339), UpdatedAt: now.UTC().Format(time.RFC3339), Groups: []string{}}, created: now}
+	f.made[c.Email]++
+	f.creates[c.Email]++
+	if c.SendInvitation == nil || *c.SendInvitation {
+		f.invites[c.Email]++
+	}
 }
 
 func (f *fakeAPI) GetUser(ctx context.Context, email string) (*User, Answer, error) {
@@ -157,6 +211,11 @@ func (f *fakeAPI) GetUser(ctx context.Context, email string) (*User, Answer, err
 	if u, ok := f.users[email]; ok {
 		c := u.u
 		return &c, Answer{Status: 200, RequestID: f.reqID()}, nil
+	}
+	if c, ok := f.landing[email]; ok {
+		// The slow request lands just after this answer.
+		delete(f.landing, email)
+		defer f.land(c)
 	}
 	return nil, Answer{Status: 404, Code: "UserNotFound", Message: "user not found", RequestID: f.reqID()}, nil
 }
@@ -182,7 +241,9 @@ func (f *fakeAPI) ListUsers(ctx context.Context, status, token string) ([]User, 
 	end := min(start+f.pageSize, len(emails))
 	var page []User
 	for _, e := range emails[start:end] {
-		page = append(page, f.users[e].u)
+		u := f.users[e].u
+		u.Groups = nil // as GET /users answers without groups=true
+		page = append(page, u)
 	}
 	next := ""
 	if end < len(emails) {
@@ -308,4 +369,54 @@ func (c *stepClock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+// exportFake adds what an export reads besides the users: the managed
+// groups (GET /groups) and their members (GET /groups/{group}/users), each
+// member without their groups, in pages of pageSize.
+type exportFake struct {
+	*fakeAPI
+	managed []string
+	// memberPages counts the member pages served, by group.
+	memberPages map[string]int
+}
+
+func newExportFake(managed ...string) *exportFake {
+	return &exportFake{fakeAPI: newFake(), managed: managed, memberPages: map[string]int{}}
+}
+
+func (f *exportFake) ManagedGroups(context.Context) ([]string, Answer, error) {
+	return f.managed, Answer{Status: 200}, nil
+}
+
+func (f *exportFake) ListGroupMembers(_ context.Context, group, token string) ([]User, string, Answer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !slices.Contains(f.managed, group) {
+		return nil, "", Answer{Status: 403, Code: "GroupNotManaged"}, nil
+	}
+	f.memberPages[group]++
+	var emails []string
+	for e, u := range f.users {
+		if slices.Contains(u.u.Groups, group) {
+			emails = append(emails, e)
+		}
+	}
+	slices.Sort(emails)
+	start := 0
+	if token != "" {
+		start, _ = strconv.Atoi(token)
+	}
+	end := min(start+f.pageSize, len(emails))
+	var page []User
+	for _, e := range emails[start:end] {
+		u := f.users[e].u
+		u.Groups = nil
+		page = append(page, u)
+	}
+	next := ""
+	if end < len(emails) {
+		next = strconv.Itoa(end)
+	}
+	return page, next, Answer{Status: 200}, nil
 }

@@ -117,7 +117,7 @@ func Import(ctx context.Context, api API, rows []Row, j *Journal, opt Options) (
 	var todo []int
 	invalid := 0
 	for i, r := range rows {
-		switch prev, _ := j.get(r.Line); {
+		switch prev := j.get(r.Line).result; {
 		case !r.Valid():
 			results[i] = Result{Line: r.Line, Email: r.Email, Outcome: Invalid, Code: r.Code, Message: r.Message}
 			invalid++
@@ -194,15 +194,16 @@ func Import(ctx context.Context, api API, rows []Row, j *Journal, opt Options) (
 }
 
 // call runs one API call on a context that an interrupt does not cancel,
-// after the pacer lets it go. ok is false when ctx ended first.
-func (im *importer) call(ctx context.Context, f func(context.Context)) (sentAt time.Time, ok bool) {
+// after the pacer lets it go, and tells f when it goes. ok is false when
+// ctx ended first.
+func (im *importer) call(ctx context.Context, f func(cctx context.Context, sentAt time.Time)) (sentAt time.Time, ok bool) {
 	if im.pace.wait(ctx) != nil {
 		return time.Time{}, false
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), im.opt.RequestTimeout)
 	defer cancel()
 	sentAt = im.opt.Clock.Now()
-	f(cctx)
+	f(cctx, sentAt)
 	return sentAt, true
 }
 
@@ -213,16 +214,23 @@ func (im *importer) observe(a Answer) {
 }
 
 // ambiguous reports whether an answer leaves open whether a create happened:
-// no answer at all, or a server error (a 502 or 504 may come after Cognito
-// created the user, when the Lambda failed or timed out later).
+// no answer at all, or any server error (a 500, 502 or 504 may come after
+// Cognito created the user, when the Lambda failed or timed out later).
 func ambiguous(a Answer, err error) bool {
 	return err != nil || a.Status >= 500
 }
 
 // row takes one row to its outcome. done is false when the row was left
 // unfinished by an interrupt; err is a journal failure.
+//
+// The journal makes every interruption safe to resume: a send is synced
+// before its request leaves; an answer that decides the row is journaled
+// as the row's outcome in one record (never as an answer, then an outcome,
+// with a window between); and a 409 for a row whose creation is uncertain
+// (a send of this run or an earlier one that may have created the user) is
+// reconciled with the API rather than taken as "exists".
 func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err error) {
-	_, since := im.j.get(r.Line)
+	since := im.j.get(r.Line).uncertain
 	base := Result{Line: r.Line, Email: r.Email}
 	finish := func(res Result) (Result, bool, error) {
 		return res, true, im.j.done(res)
@@ -249,15 +257,15 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 			return stopped(interrupted), false, nil
 		}
 		var (
-			u   *User
-			a   Answer
-			cer error
+			u    *User
+			a    Answer
+			cer  error
+			jerr error
 		)
-		var jerr error
-		sentAt, ok := im.call(ctx, func(cctx context.Context) {
+		sentAt, ok := im.call(ctx, func(cctx context.Context, sentAt time.Time) {
 			// Recorded and synced before the request leaves, so a crash
 			// during it leaves a trace the next run reconciles.
-			if jerr = im.j.send(r.Line, im.opt.Clock.Now()); jerr != nil {
+			if jerr = im.j.send(r.Line, sentAt); jerr != nil {
 				return
 			}
 			u, a, cer = im.api.CreateUser(cctx, r.Create)
@@ -273,8 +281,11 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 			im.pace.admitted()
 		}
 		amb := ambiguous(a, cer)
-		if err := im.j.answer(r.Line, a.Status, amb); err != nil {
-			return stopped(unknown), false, err
+		if amb || a.Status == http.StatusTooManyRequests || a.Status == http.StatusUnauthorized {
+			// An answer that does not decide the row: journaled as one.
+			if err := im.j.answer(r.Line, a.Status, amb); err != nil {
+				return stopped(unknown), false, err
+			}
 		}
 		res := fromAnswer(base, a)
 		switch {
@@ -308,8 +319,10 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 			}
 			return finish(res)
 		case a.Status == http.StatusConflict && !since.IsZero():
-			// This import may have created the user in an attempt whose answer was lost.
-			res, decided, ok := im.reconcile(ctx, r, since, "a create answered 409 after an attempt whose answer was lost")
+			// A send of this row (this run or an earlier one) may have
+			// created the user: its answer was lost, a 5xx, or never
+			// journaled. The API's createdAt tells whose the user is.
+			res, decided, ok := im.reconcile(ctx, r, since, "a create answered 409 after an earlier send of this row whose answer was lost")
 			if !ok {
 				return stopped(unknown), false, nil
 			}
@@ -319,7 +332,8 @@ func (im *importer) row(ctx context.Context, r Row) (res Result, done bool, err 
 			res.Outcome, res.Code, res.Message = Failed, "Inconsistent", "the API answered 409 UserExists, then 404 for the same user"
 			return finish(res)
 		case a.Status == http.StatusConflict:
-			// The first attempt of this import met the user: it existed before.
+			// Every earlier send of the row (if any) was answered that it
+			// created nobody: the user existed before, or was made by another.
 			res.Outcome = Exists
 			return finish(res)
 		case a.Status == http.StatusUnauthorized:
@@ -361,7 +375,7 @@ func (im *importer) reconcile(ctx context.Context, r Row, since time.Time, why s
 			a   Answer
 			err error
 		)
-		if _, ok := im.call(ctx, func(cctx context.Context) { u, a, err = im.api.GetUser(cctx, r.Email) }); !ok {
+		if _, ok := im.call(ctx, func(cctx context.Context, _ time.Time) { u, a, err = im.api.GetUser(cctx, r.Email) }); !ok {
 			return base, false, false
 		}
 		im.observe(a)

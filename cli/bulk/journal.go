@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -62,12 +63,15 @@ const journalMagic = "useradmin-import"
 // record is one line of the journal. The first line is the header (Journal,
 // Version, Input); every other line is an event of one row:
 //   - send: a create is about to go out (written and synced before it does);
-//   - answer: it got an answer; Ambiguous when the answer does not say whether
-//     the user was created (5xx, lost connection);
-//   - done: the row's outcome.
+//   - answer: an answer that does not decide the row: Ambiguous when it does
+//     not say whether the user was created (5xx, lost connection), else one
+//     that says it was not (429, 401) and the row is sent again;
+//   - done: the row's outcome. An answer that decides the row (201, 409, any
+//     other 4xx) is journaled as its done record and nothing else, so no
+//     interruption can fall between learning an outcome and recording it.
 //
-// A send without an answer is a request that was in flight when the process
-// died. Passwords are never written.
+// A send without an answer or done is a request that was in flight when the
+// process died. Passwords are never written.
 type record struct {
 	Journal string `json:"journal,omitempty"`
 	Version int    `json:"version,omitempty"`
@@ -90,10 +94,20 @@ type rowState struct {
 	pending        time.Time // a send not answered yet
 }
 
+// rowView is what the journal knows of a row, for the importer.
+type rowView struct {
+	result *Result
+	// uncertain is since when the row's creation is uncertain (zero when
+	// never): a send unanswered, answered ambiguously, or answered 2xx
+	// without its done (journals of earlier versions).
+	uncertain time.Time
+}
+
 // Journal is the append-only, synced log of an import.
 type Journal struct {
 	mu   sync.Mutex
-	f    *os.File // nil when read-only
+	fs   journalFS
+	f    journalFile // nil when read-only
 	path string
 	rows map[int]*rowState
 	// written counts the events written; synced, those known on disk (under smu).
@@ -109,18 +123,37 @@ var ErrOtherInput = errors.New("the journal belongs to another input")
 // mid-write, is cut off: its event never happened as far as a re-run knows,
 // which is safe since every send is synced before its request goes out.
 func OpenJournal(path, inputHash string, readOnly bool) (*Journal, error) {
-	j := &Journal{path: path, rows: map[int]*rowState{}}
-	data, err := os.ReadFile(path)
+	return openJournal(osFS{}, path, inputHash, readOnly)
+}
+
+func openJournal(fsys journalFS, path, inputHash string, readOnly bool) (*Journal, error) {
+	j := &Journal{fs: fsys, path: path, rows: map[int]*rowState{}}
+	data, err := fsys.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if readOnly {
 			return j, nil
 		}
-		return j, j.create(inputHash)
+		if j.f, err = fsys.Create(path); err != nil {
+			return nil, err
+		}
+		return j, j.header(inputHash)
 	case err != nil:
 		return nil, err
 	}
 	complete := data[:bytes.LastIndexByte(data, '\n')+1]
+	if len(complete) == 0 && bytes.HasPrefix(headerLine(inputHash), data) {
+		// A crash between creating the journal and syncing its header:
+		// nothing was sent (the header is synced before any send), so this
+		// run starts it over.
+		if readOnly {
+			return j, nil
+		}
+		if j.f, err = fsys.Append(path, 0); err != nil {
+			return nil, err
+		}
+		return j, j.header(inputHash)
+	}
 	lines := bytes.Split(bytes.TrimSuffix(complete, []byte("\n")), []byte("\n"))
 	if len(complete) == 0 {
 		return nil, fmt.Errorf("%s is not a useradmin import journal (it has no header): remove it or choose another --state", path)
@@ -137,7 +170,7 @@ func OpenJournal(path, inputHash string, readOnly bool) (*Journal, error) {
 	}
 	for i, l := range lines[1:] {
 		var r record
-		if err := json.Unmarshal(l, &r); err != nil || r.Row <= 0 {
+		if err := json.Unmarshal(l, &r); err != nil || r.Row <= 0 || (r.Event == "done" && r.Result == nil) {
 			return nil, fmt.Errorf("%s: line %d is damaged", path, i+2)
 		}
 		j.apply(r)
@@ -145,27 +178,28 @@ func OpenJournal(path, inputHash string, readOnly bool) (*Journal, error) {
 	if readOnly {
 		return j, nil
 	}
-	if j.f, err = os.OpenFile(path, os.O_RDWR, 0o600); err != nil {
-		return nil, err
-	}
-	if err := j.f.Truncate(int64(len(complete))); err != nil {
-		j.f.Close()
-		return nil, err
-	}
-	if _, err := j.f.Seek(0, io.SeekEnd); err != nil {
-		j.f.Close()
+	if j.f, err = fsys.Append(path, int64(len(complete))); err != nil {
 		return nil, err
 	}
 	return j, nil
 }
 
-func (j *Journal) create(inputHash string) error {
-	f, err := os.OpenFile(j.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+// headerLine is the first line of a journal of the input.
+func headerLine(inputHash string) []byte {
+	b, _ := json.Marshal(record{Journal: journalMagic, Version: 1, Input: inputHash})
+	return append(b, '\n')
+}
+
+func (j *Journal) header(inputHash string) error {
+	if _, err := j.f.Write(headerLine(inputHash)); err != nil {
+		j.f.Close()
 		return err
 	}
-	j.f = f
-	return j.write(record{Journal: journalMagic, Version: 1, Input: inputHash})
+	if err := j.f.Sync(); err != nil {
+		j.f.Close()
+		return err
+	}
+	return nil
 }
 
 func (j *Journal) state(row int) *rowState {
@@ -192,33 +226,37 @@ func (j *Journal) apply(r record) {
 		}
 		s.pending = r.At
 	case "answer":
-		if r.Ambiguous && !s.pending.IsZero() {
+		// A 2xx answer is only journaled so by earlier versions, which wrote
+		// the row's done after it: without the done, the user may be this
+		// import's, and a re-run must ask before it takes a 409 as "exists".
+		if (r.Ambiguous || r.Status/100 == 2) && !s.pending.IsZero() {
 			uncertain(s.pending)
 		}
 		s.pending = time.Time{}
 	case "done":
+		// A done answers the send before it: the answer that decided the row.
 		res := *r.Result
 		s.result = &res
+		s.pending = time.Time{}
 	}
 }
 
-// get returns what the journal knows of a row: its recorded result, if any,
-// and since when its creation is uncertain (zero when never).
-func (j *Journal) get(row int) (*Result, time.Time) {
+// get returns what the journal knows of a row.
+func (j *Journal) get(row int) rowView {
 	if j == nil {
-		return nil, time.Time{}
+		return rowView{}
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	s := j.rows[row]
 	if s == nil {
-		return nil, time.Time{}
+		return rowView{}
 	}
 	since := s.uncertainSince
 	if !s.pending.IsZero() && (since.IsZero() || s.pending.Before(since)) {
 		since = s.pending
 	}
-	return s.result, since
+	return rowView{result: s.result, uncertain: since}
 }
 
 func (j *Journal) send(row int, at time.Time) error {
@@ -275,13 +313,6 @@ func (j *Journal) sync(n int) error {
 	return nil
 }
 
-func (j *Journal) write(r record) error {
-	if err := j.append(r); err != nil {
-		return err
-	}
-	return j.f.Sync()
-}
-
 func (j *Journal) append(r record) error {
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -300,4 +331,57 @@ func (j *Journal) Close() error {
 		return nil
 	}
 	return j.f.Close()
+}
+
+// journalFile is the journal's open file, appended to and synced.
+type journalFile interface {
+	Write(p []byte) (int, error)
+	Sync() error
+	Close() error
+}
+
+// journalFS is where journals live: the disk, or in tests a simulated one
+// that can crash at any write and drops what was not synced.
+type journalFS interface {
+	ReadFile(path string) ([]byte, error)
+	// Create makes a new, empty file only the user can read, failing when
+	// path exists, and returns once the file itself would survive a crash.
+	Create(path string) (journalFile, error)
+	// Append opens path, cut to size bytes, for appending.
+	Append(path string, size int64) (journalFile, error)
+}
+
+type osFS struct{}
+
+func (osFS) ReadFile(path string) ([]byte, error) { return os.ReadFile(path) }
+
+func (osFS) Create(path string) (journalFile, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	// The new name is durable once its directory is synced: without it a
+	// power cut could lose the whole journal after its sends had gone out.
+	// Best effort: some systems (Windows) cannot sync a directory.
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return f, nil
+}
+
+func (osFS) Append(path string, size int64) (journalFile, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -23,8 +23,7 @@ func TestJournalRoundTrip(t *testing.T) {
 		}
 	}
 	must(j.send(2, t0))
-	must(j.answer(2, 201, false))
-	must(j.done(Result{Line: 2, Email: "a@example.com", Outcome: Created, Status: 201}))
+	must(j.done(Result{Line: 2, Email: "a@example.com", Outcome: Created, Status: 201})) // the 201 is the outcome
 	must(j.send(3, t0.Add(time.Second)))
 	must(j.answer(3, 502, true))
 	must(j.send(3, t0.Add(2*time.Second)))
@@ -39,14 +38,17 @@ func TestJournalRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, since := j.get(2); res == nil || res.Outcome != Created || !since.IsZero() {
-		t.Errorf("row 2: %+v %v", res, since)
+	if v := j.get(2); v.result == nil || v.result.Outcome != Created || !v.uncertain.IsZero() {
+		t.Errorf("row 2: %+v: a done answers its send", v)
 	}
-	if res, since := j.get(3); res != nil || !since.Equal(t0.Add(time.Second)) {
-		t.Errorf("row 3: %+v, uncertain since %v: the 502's send must stay uncertain", res, since)
+	if v := j.get(3); v.result != nil || !v.uncertain.Equal(t0.Add(time.Second)) {
+		t.Errorf("row 3: %+v: the 502's send must stay uncertain", v)
 	}
-	if _, since := j.get(4); !since.Equal(t0.Add(3 * time.Second)) {
-		t.Errorf("row 4 uncertain since %v, want its unanswered send", since)
+	if v := j.get(4); !v.uncertain.Equal(t0.Add(3 * time.Second)) {
+		t.Errorf("row 4: %+v, want uncertain since its unanswered send", v)
+	}
+	if v := j.get(5); v.result != nil || !v.uncertain.IsZero() {
+		t.Errorf("row 5, never sent: %+v", v)
 	}
 	if err := j.send(5, t0); err == nil {
 		t.Error("a read-only journal accepted a write")

@@ -92,36 +92,72 @@ func WriteSummary(w io.Writer, s Summary) {
 	}
 }
 
+// PlanOptions shape the dry run's plan.
+type PlanOptions struct {
+	// Admin returns the groups among groups that grant admin rights (nil:
+	// none known); such rows are called out.
+	Admin func(groups []string) []string
+	// OnlyProblems prints the rows that will fail only, and the counts.
+	OnlyProblems bool
+}
+
 // WritePlan is what --dry-run prints: what each row would do, nothing sent.
-func WritePlan(w io.Writer, rows []Row, j *Journal) {
-	var send, done, invalid int
+// The rows that will fail come first, so a long plan does not hide them;
+// rows that grant admin rights say so.
+func WritePlan(w io.Writer, rows []Row, j *Journal, o PlanOptions) {
+	var send, done, invalid, admin int
 	for _, r := range rows {
-		prev, since := j.get(r.Line)
-		switch {
-		case !r.Valid():
+		if !r.Valid() {
 			invalid++
 			fmt.Fprintf(w, "line %d %s: invalid %s: %s\n", r.Line, r.Email, r.Code, r.Message)
-		case prev != nil && prev.Outcome.finished():
-			done++
-			fmt.Fprintf(w, "line %d %s: %s by an earlier run, skipped\n", r.Line, r.Email, prev.Outcome)
-		default:
-			send++
-			what := "create"
-			if !since.IsZero() {
-				what = "ask the API whether an earlier run created it, else create"
-			}
-			inv := "with invitation"
-			if r.Create.SendInvitation != nil && !*r.Create.SendInvitation {
-				inv = "without invitation"
-			}
-			groups := ""
-			if len(r.Create.Groups) > 0 {
-				groups = ", groups " + strings.Join(r.Create.Groups, ";")
-			}
-			fmt.Fprintf(w, "line %d %s: %s, %s%s\n", r.Line, r.Email, what, inv, groups)
 		}
 	}
+	for _, r := range rows {
+		if !r.Valid() {
+			continue
+		}
+		v := j.get(r.Line)
+		prev, since := v.result, v.uncertain
+		if prev != nil && prev.Outcome.finished() {
+			done++
+			if !o.OnlyProblems {
+				fmt.Fprintf(w, "line %d %s: %s by an earlier run, skipped\n", r.Line, r.Email, prev.Outcome)
+			}
+			continue
+		}
+		send++
+		var grants []string
+		if o.Admin != nil {
+			grants = o.Admin(r.Create.Groups)
+		}
+		if len(grants) > 0 {
+			admin++
+		}
+		if o.OnlyProblems {
+			continue
+		}
+		what := "create"
+		if !since.IsZero() {
+			what = "ask the API whether an earlier run created it, else create"
+		}
+		inv := "with invitation"
+		if r.Create.SendInvitation != nil && !*r.Create.SendInvitation {
+			inv = "without invitation"
+		}
+		groups := ""
+		if len(r.Create.Groups) > 0 {
+			groups = ", groups " + strings.Join(r.Create.Groups, ";")
+		}
+		flag := ""
+		if len(grants) > 0 {
+			flag = " -- GRANTS ADMIN RIGHTS (" + strings.Join(grants, ", ") + ")"
+		}
+		fmt.Fprintf(w, "line %d %s: %s, %s%s%s\n", r.Line, r.Email, what, inv, groups, flag)
+	}
 	fmt.Fprintf(w, "dry run: %d rows, %d to send, %d done earlier, %d invalid; nothing sent\n", len(rows), send, done, invalid)
+	if admin > 0 {
+		fmt.Fprintf(w, "%d rows to send grant administrator rights: the run asks to confirm (--yes without a terminal)\n", admin)
+	}
 }
 
 // WriteInterrupted says what an interrupted import left and how to resume:

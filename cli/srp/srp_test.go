@@ -75,3 +75,18 @@ func TestSRPMalformedChallenge(t *testing.T) {
 		}
 	}
 }
+
+// A server's B that is zero modulo N would make the session key a
+// constant anyone can compute (S = 0): refused, never signed (RFC 5054 2.5.4).
+func TestSRPRefusesBZeroModN(t *testing.T) {
+	c, err := New("eu-west-1_Ab12Cd34")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string]*big.Int{"0": big.NewInt(0), "N": srpGroupN, "2N": new(big.Int).Lsh(srpGroupN, 1)} {
+		params := map[string]string{"USER_ID_FOR_SRP": "u", "USERNAME": "u", "SRP_B": b.Text(16), "SALT": "abcdef", "SECRET_BLOCK": "AAAA"}
+		if _, err := c.PasswordVerifier(params, "pw", time.Now()); err == nil {
+			t.Errorf("SRP_B = %s: signed", name)
+		}
+	}
+}

@@ -111,6 +111,12 @@ func (r Role) Validate() error {
 		}
 		seen[p] = true
 	}
+	// The audit trail names users whatever their groups: a scoped role
+	// reading it would learn of users its scope hides (GET /audit is not
+	// filtered by scope), so audit:read is for unscoped roles only.
+	if r.Scoped() && slices.Contains(r.Permissions, AuditRead) {
+		return fmt.Errorf("role %q: a scoped role cannot hold %s (the audit trail is not filtered by scope)", r.Name, AuditRead)
+	}
 	for i, g := range r.Scope {
 		if g == "" {
 			return fmt.Errorf("role %q: an empty scope group", r.Name)

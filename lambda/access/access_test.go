@@ -61,6 +61,7 @@ func TestNewPolicyRefuses(t *testing.T) {
 		{"repeated scope group", []Role{{Name: "x", Permissions: []Permission{UsersRead}, Scope: []string{"a", "a"}}}, `"a" is listed twice`},
 		{"own scope", []Role{{Name: "x", Permissions: []Permission{UsersRead}, Scope: []string{"x"}}}, "its own scope"},
 		{"role declared twice", []Role{{Name: "x", Permissions: []Permission{UsersRead}}, {Name: "x", Permissions: []Permission{UsersRead}}}, "declared twice"},
+		{"scoped audit reader", []Role{{Name: "x", Permissions: []Permission{UsersRead, AuditRead}, Scope: []string{"a"}}}, "a scoped role cannot hold audit:read"},
 		{"scope names a role", []Role{{Name: "x", Permissions: []Permission{UsersRead}, Scope: []string{"y"}}, {Name: "y", Permissions: []Permission{UsersRead}}}, `scope group "y" is a role`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

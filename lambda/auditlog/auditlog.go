@@ -13,10 +13,11 @@
 //
 // group appears on group routes, groups on creates that name groups,
 // invitation_sent when an email went out, reason on refusals, signed_out
-// when a disable could not end the user's sessions; caller_roles on every
-// line of a caller who holds a role, permission on every line of a route
-// that needs one, rule on refusals by a rule of lambda/access, notice on a
-// change that is allowed but to be read with care (a role holder's MFA removed);
+// when a disable or a password reset or replacement could not end the user's
+// sessions; caller_roles on every line of a caller who holds a role,
+// permission on every line of a route that needs one, rule on refusals by a
+// rule of lambda/access, notice on a change that is allowed but to be read
+// with care (a role holder's MFA removed);
 // requestId is the Lambda invocation's, added by the runtime's logger.
 package auditlog
 
@@ -41,7 +42,8 @@ const (
 	InvitationSent = "invitation_sent"
 	// Reason says why a caller was refused (Forbidden), e.g. caller_disabled, caller_not_admin.
 	Reason = "reason"
-	// SignedOut is false when a disable worked but ending the user's sessions failed; absent otherwise.
+	// SignedOut is false when a disable or a password reset or replacement worked
+	// but ending the user's sessions failed; absent otherwise.
 	SignedOut = "signed_out"
 	// CallerRoles are the caller's roles (admin groups), live from the pool, sorted.
 	CallerRoles = "caller_roles"
@@ -84,3 +86,12 @@ const (
 	ActionRoleGrant  = "role_grant"
 	ActionRoleRevoke = "role_revoke"
 )
+
+// MessageRecordUnwritten is the message of the ERROR line written when an
+// audit record could not be put in the audit table: the change (if any)
+// stands, and the line holds the whole record under Record. An alarm counts
+// these lines; an operator copies the record into the table from them.
+const MessageRecordUnwritten = "audit record unwritten"
+
+// Record is the field of a MessageRecordUnwritten line that holds the record (lambda/audit.Record's JSON).
+const Record = "record"

@@ -44,7 +44,7 @@ func (h *Handler) update(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	}); err != nil {
 		return none, err
 	}
-	return answerChanged(u, func(u *user) {
+	return c.answerChanged(u, func(u *user) {
 		for _, a := range attrs {
 			u.readProfile(aws.ToString(a.Name), aws.ToString(a.Value))
 		}

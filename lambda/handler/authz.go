@@ -73,6 +73,8 @@ func (h *Handler) authorize(ctx context.Context, req events.APIGatewayProxyReque
 	}
 	// The roles are the pool's, not the token's: a role taken away binds at once.
 	c.grant, c.liveEmail = h.policy.Grant(live.groups), live.email
+	// A token without an email (some issuers leave it out) still names the actor in the audit trail, by the pool's email.
+	c.email = cmp.Or(c.email, live.email)
 	if !c.grant.Any() {
 		return c, forbidden("caller_not_admin", "the caller is no longer in an admin group")
 	}

@@ -75,6 +75,7 @@ func (h *Handler) create(ctx context.Context, c *call) (events.APIGatewayProxyRe
 		}
 	}
 
+	c.after = stateOf(u)
 	resp := jsonResponse(http.StatusCreated, userBody{User: u})
 	base := c.req.RequestContext.Path
 	if base == "" {

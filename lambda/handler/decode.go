@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -247,22 +246,16 @@ func invalidEmail(field string, err error) *apiError {
 
 // listQuery is a decoded GET /users query.
 type listQuery struct {
-	limit  int32
-	token  string // Cognito's, unwrapped
+	paging
 	filter string
 }
 
 var userStatuses = []string{"UNCONFIRMED", "CONFIRMED", "ARCHIVED", "COMPROMISED", "UNKNOWN", "RESET_REQUIRED", "FORCE_CHANGE_PASSWORD", "EXTERNAL_PROVIDER"}
 
 func decodeList(req events.APIGatewayProxyRequest, pool string) (listQuery, error) {
-	q := listQuery{limit: 25}
-	params := req.MultiValueQueryStringParameters
-	if len(params) == 0 {
-		params = map[string][]string{}
-		for k, v := range req.QueryStringParameters {
-			params[k] = []string{v}
-		}
-	}
+	q := listQuery{paging: paging{limit: defaultPage}}
+	params := queryParams(req)
+	invalidToken := newError(http.StatusBadRequest, "InvalidNextToken", "nextToken is not a token this API issued for this user pool")
 	var status, prefix *string
 	for _, key := range slices.Sorted(maps.Keys(params)) {
 		vals := params[key]
@@ -270,19 +263,13 @@ func decodeList(req events.APIGatewayProxyRequest, pool string) (listQuery, erro
 			return q, badRequest("query parameter %q is repeated", key)
 		}
 		v := vals[0]
-		switch key {
-		case "limit":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 60 {
-				return q, badRequest("limit must be a whole number from 1 to 60")
-			}
-			q.limit = int32(n)
-		case "nextToken":
-			t, err := decodeToken(pool, v)
+		if ok, err := readPaging(&q.paging, key, v, pool, invalidToken); ok {
 			if err != nil {
 				return q, err
 			}
-			q.token = t
+			continue
+		}
+		switch key {
 		case "status":
 			if !slices.Contains(userStatuses, v) {
 				return q, badRequest("status must be one of %s", strings.Join(userStatuses, ", "))
@@ -303,6 +290,9 @@ func decodeList(req events.APIGatewayProxyRequest, pool string) (listQuery, erro
 		default:
 			return q, badRequest("unknown query parameter %q", key)
 		}
+	}
+	if err := q.check(); err != nil {
+		return q, err
 	}
 	switch {
 	case status != nil && prefix != nil:

@@ -55,6 +55,9 @@ func (f *fakeCognito) listUsersInGroup(_ context.Context, in *cip.ListUsersInGro
 	if aws.ToString(in.UserPoolId) != f.pool {
 		return nil, &types.ResourceNotFoundException{Message: aws.String("User pool does not exist.")}
 	}
+	if err := cognitoLimit(in.Limit); err != nil {
+		return nil, err
+	}
 	group := aws.ToString(in.GroupName)
 	if !f.groups[group] {
 		return nil, &types.ResourceNotFoundException{Message: aws.String("Group not found.")}

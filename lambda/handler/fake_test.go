@@ -42,7 +42,12 @@ type fakeCognito struct {
 	// groupPage is the page size of AdminListGroupsForUser, to exercise paging.
 	groupPage int
 	// delay, peak and vanish shape AdminListGroupsForUser for the concurrency and deleted-user tests.
+	// met, when set, holds each call after the first metSkip until two are
+	// in flight at once (or a minute passes: the calls are sequential), so
+	// concurrency is seen however the goroutines are scheduled.
 	delay          time.Duration
+	met            chan struct{}
+	metSkip        int
 	inflight, peak int
 	vanish         string // email of a user deleted just before its groups are read
 	// gate, when set, is called with the method's name once a disable, a
@@ -281,8 +286,25 @@ func (f *fakeCognito) AdminListGroupsForUser(_ context.Context, in *cip.AdminLis
 	f.mu.Lock()
 	f.inflight++
 	f.peak = max(f.peak, f.inflight)
+	met := f.met
+	if met != nil && f.metSkip > 0 {
+		f.metSkip--
+		met = nil
+	} else if met != nil && f.peak >= 2 {
+		select {
+		case <-met:
+		default:
+			close(met)
+		}
+	}
 	delay := f.delay
 	f.mu.Unlock()
+	if met != nil {
+		select {
+		case <-met:
+		case <-time.After(time.Minute):
+		}
+	}
 	time.Sleep(delay)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -321,6 +343,9 @@ func (f *fakeCognito) ListUsers(_ context.Context, in *cip.ListUsersInput, _ ...
 	}
 	if aws.ToString(in.UserPoolId) != f.pool {
 		return nil, &types.ResourceNotFoundException{Message: aws.String("User pool does not exist.")}
+	}
+	if err := cognitoLimit(in.Limit); err != nil {
+		return nil, err
 	}
 	var match []*fakeUser
 	for _, email := range slices.Sorted(maps.Keys(f.users)) {
@@ -438,4 +463,12 @@ func (f *fakeCognito) update(method string, in any, pool, username *string, chan
 		return err
 	}
 	return change(u)
+}
+
+// cognitoLimit refuses what Cognito refuses: a list call asking for more than 60 users.
+func cognitoLimit(limit *int32) error {
+	if n := aws.ToInt32(limit); n < 0 || n > 60 {
+		return &types.InvalidParameterException{Message: aws.String("1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60")}
+	}
+	return nil
 }

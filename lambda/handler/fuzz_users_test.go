@@ -108,6 +108,13 @@ func FuzzPathParams(f *testing.F) {
 			t.Fatalf("Handle returned an error: %v", err)
 		}
 		apiErr := checkAnswer(t, hs, resp)
+		// A path with an empty or dot segment is no route (see cleanPath), before any call.
+		if !cleanPath(req.Path) {
+			if resp.StatusCode != http.StatusNotFound || apiErr.Error.Code != "NotFound" || len(hs.fake.recorded()) != 0 {
+				t.Fatalf("%s at %s answered %d %s after %d calls, want NotFound before any", key, req.Path, resp.StatusCode, resp.Body, len(hs.fake.recorded()))
+			}
+			return
+		}
 
 		// A REST API passes the value percent-encoded: the target must be it
 		// decoded exactly once, normalised; never the raw or a twice-decoded form.
@@ -254,6 +261,10 @@ func FuzzListQuery(f *testing.F) {
 		{"", true, false, "99999999999999999999", "", "", true},
 		{"", true, false, "", "email", strings.Repeat("a", 128), true},
 		{"", true, false, "", "email", strings.Repeat("\U0001d49c", 65), true},
+		{"", true, false, "60", "groups", "true", true},
+		{"", true, false, "61", "groups", "true", false},
+		{"", true, false, "600", "groups", "false", true},
+		{"", true, false, "", "groups", "TRUE", false},
 	} {
 		f.Add(s.token, s.raw, s.otherPool, s.limit, s.key, s.value, s.viaJSON)
 	}
@@ -303,16 +314,21 @@ func FuzzListQuery(f *testing.F) {
 			return
 		}
 		in := calls[0].input.(*cip.ListUsersInput)
+		withGroups := slices.Equal(seen["groups"], []string{"true"})
+		if vs, ok := seen["groups"]; ok && !withGroups && !slices.Equal(vs, []string{"false"}) {
+			t.Fatalf("listed with groups %q", vs)
+		}
 		wantLimit := int32(25)
 		if vs, ok := seen["limit"]; ok {
 			n, err := strconv.Atoi(vs[0])
-			if err != nil || n < 1 || n > 60 || len(vs) != 1 {
-				t.Fatalf("listed with limit %q", vs)
+			if err != nil || n < 1 || n > 600 || (withGroups && n > 60) || len(vs) != 1 {
+				t.Fatalf("listed with limit %q (groups %v)", vs, withGroups)
 			}
 			wantLimit = int32(n)
 		}
-		if aws.ToInt32(in.Limit) != wantLimit || aws.ToString(in.UserPoolId) != testPool {
-			t.Fatalf("ListUsers limit %d pool %q, want %d %q", aws.ToInt32(in.Limit), aws.ToString(in.UserPoolId), wantLimit, testPool)
+		// One Cognito page holds at most 60: a larger page is read in several.
+		if aws.ToInt32(in.Limit) != min(wantLimit, 60) || aws.ToString(in.UserPoolId) != testPool {
+			t.Fatalf("ListUsers limit %d pool %q, want %d %q", aws.ToInt32(in.Limit), aws.ToString(in.UserPoolId), min(wantLimit, 60), testPool)
 		}
 		if vs, ok := seen["nextToken"]; ok {
 			want, err := decodeToken(testPool, vs[0])
@@ -345,8 +361,8 @@ func FuzzListQuery(f *testing.F) {
 		}
 		for _, u := range body.Users {
 			checkNormalized(t, u.Email)
-			if u.Groups == nil {
-				t.Fatalf("user %q without a groups array", u.Email)
+			if withGroups != (u.Groups != nil) {
+				t.Fatalf("user %q: groups %v, asked for groups: %v", u.Email, u.Groups, withGroups)
 			}
 		}
 		if body.NextToken != "" {

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -79,8 +78,8 @@ func (h *Handler) listGroups(ctx context.Context, c *call) (events.APIGatewayPro
 	return jsonResponse(http.StatusOK, body), nil
 }
 
-// listMembers answers one page of a managed group's members, each with all
-// their groups, like GET /users.
+// listMembers answers one page of a managed group's members, like GET
+// /users: with each member's groups when asked for.
 func (h *Handler) listMembers(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	if err := h.readGroup(c); err != nil {
 		return none, err
@@ -92,62 +91,47 @@ func (h *Handler) listMembers(ctx context.Context, c *call) (events.APIGatewayPr
 	// The token is bound to the group as well as the pool: Cognito's tokens
 	// are per listing, and another listing's would fail there obscurely.
 	scope := h.settings.UserPoolID + " group " + c.group
-	limit, token, err := decodeMembers(c.req, scope)
+	p, err := decodeMembers(c.req, scope)
 	if err != nil {
 		return none, err
 	}
-	in := &cip.ListUsersInGroupInput{UserPoolId: &h.settings.UserPoolID, GroupName: &c.group, Limit: &limit}
-	if token != "" {
-		in.NextToken = &token
-	}
-	out, err := h.cognito.ListUsersInGroup(ctx, in)
-	if err != nil {
-		return none, fromCognito(err, true)
-	}
-	users, err := h.withGroups(ctx, out.Users)
+	page, next, err := h.readPages(ctx, p, func(ctx context.Context, limit int32, token string) ([]types.UserType, string, error) {
+		in := &cip.ListUsersInGroupInput{UserPoolId: &h.settings.UserPoolID, GroupName: &c.group, Limit: &limit}
+		if token != "" {
+			in.NextToken = &token
+		}
+		out, err := h.cognito.ListUsersInGroup(ctx, in)
+		if err != nil {
+			return nil, "", fromCognito(err, true)
+		}
+		return out.Users, aws.ToString(out.NextToken), nil
+	})
 	if err != nil {
 		return none, err
 	}
-	body := listBody{Users: c.inSight(users)}
-	if t := aws.ToString(out.NextToken); t != "" {
-		body.NextToken = encodeToken(scope, t)
-	}
-	return jsonResponse(http.StatusOK, body), nil
+	// Every member is in sight: the group is (checked above), and so is whoever is in it.
+	return h.listAnswer(ctx, c, p, page, next, scope, false)
 }
 
-// decodeMembers reads ?limit= (1 to 60, default 25) and ?nextToken=, and nothing else.
-func decodeMembers(req events.APIGatewayProxyRequest, scope string) (limit int32, token string, _ error) {
-	params := req.MultiValueQueryStringParameters
-	if len(params) == 0 {
-		params = map[string][]string{}
-		for k, v := range req.QueryStringParameters {
-			params[k] = []string{v}
-		}
-	}
-	limit = 25
+// decodeMembers reads ?limit=, ?nextToken= and ?groups=, and nothing else.
+func decodeMembers(req events.APIGatewayProxyRequest, scope string) (paging, error) {
+	p := paging{limit: defaultPage}
+	params := queryParams(req)
+	invalidToken := newError(http.StatusBadRequest, "InvalidNextToken", "nextToken is not a token this API issued for this group's members")
 	for _, key := range slices.Sorted(maps.Keys(params)) {
 		vals := params[key]
 		if len(vals) != 1 {
-			return 0, "", badRequest("query parameter %q is repeated", key)
+			return p, badRequest("query parameter %q is repeated", key)
 		}
-		switch key {
-		case "limit":
-			n, err := strconv.Atoi(vals[0])
-			if err != nil || n < 1 || n > 60 {
-				return 0, "", badRequest("limit must be a whole number from 1 to 60")
-			}
-			limit = int32(n)
-		case "nextToken":
-			t, err := decodeToken(scope, vals[0])
-			if err != nil {
-				return 0, "", newError(http.StatusBadRequest, "InvalidNextToken", "nextToken is not a token this API issued for this group's members")
-			}
-			token = t
-		default:
-			return 0, "", badRequest("unknown query parameter %q", key)
+		ok, err := readPaging(&p, key, vals[0], scope, invalidToken)
+		if !ok {
+			return p, badRequest("unknown query parameter %q", key)
+		}
+		if err != nil {
+			return p, err
 		}
 	}
-	return limit, token, nil
+	return p, p.check()
 }
 
 // withGroups turns a page of users into answers with their groups, read

@@ -64,7 +64,7 @@ func TestListMembers(t *testing.T) {
 	var seen []string
 	next := ""
 	for page := 0; ; page++ {
-		q := url.Values{"limit": {"2"}}
+		q := url.Values{"limit": {"2"}, "groups": {"true"}}
 		if next != "" {
 			q.Set("nextToken", next)
 		}
@@ -120,7 +120,9 @@ func TestListMembersRefusals(t *testing.T) {
 		{"unmanaged group", "readonly", nil, http.StatusForbidden, "GroupNotManaged", nil},
 		{"managed but missing from the pool", "ghost", nil, http.StatusNotFound, "GroupNotFound", []string{"ListUsersInGroup"}},
 		{"limit 0", "support", url.Values{"limit": {"0"}}, http.StatusBadRequest, "InvalidRequest", nil},
-		{"limit 61", "support", url.Values{"limit": {"61"}}, http.StatusBadRequest, "InvalidRequest", nil},
+		{"limit 61 with groups", "support", url.Values{"limit": {"61"}, "groups": {"true"}}, http.StatusBadRequest, "InvalidRequest", nil},
+		{"limit 601", "support", url.Values{"limit": {"601"}}, http.StatusBadRequest, "InvalidRequest", nil},
+		{"groups not a boolean", "support", url.Values{"groups": {"1"}}, http.StatusBadRequest, "InvalidRequest", nil},
 		{"repeated limit", "support", url.Values{"limit": {"1", "2"}}, http.StatusBadRequest, "InvalidRequest", nil},
 		{"list filter", "support", url.Values{"status": {"CONFIRMED"}}, http.StatusBadRequest, "InvalidRequest", nil},
 		{"forged token", "support", url.Values{"nextToken": {"forged"}}, http.StatusBadRequest, "InvalidNextToken", nil},

@@ -20,6 +20,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
 	"github.com/useradmin/cognito-user-admin/lambda/access"
+	"github.com/useradmin/cognito-user-admin/lambda/audit"
 	"github.com/useradmin/cognito-user-admin/lambda/auditlog"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
@@ -55,6 +56,10 @@ type Handler struct {
 	log      *slog.Logger
 	// policy is the deployment's roles (lambda/access).
 	policy *access.Policy
+	// records is the audit table, when the deployment has one (WithRecords).
+	records Records
+	// now is the clock of the list routes' Cognito pages and of the audit records; tests set their own.
+	now func() time.Time
 }
 
 // New returns a Handler acting on the user pool s.UserPoolID through c, logging to log.
@@ -66,7 +71,7 @@ func New(s settings.Settings, c Cognito, log *slog.Logger) *Handler {
 		log.Error("invalid roles: every caller will be refused", "error", err.Error())
 		policy, _ = access.NewPolicy(nil)
 	}
-	return &Handler{settings: s, cognito: c, log: log, policy: policy}
+	return &Handler{settings: s, cognito: c, log: log, policy: policy, now: time.Now}
 }
 
 // call is one request in flight: what routes read, and what they leave for the audit line.
@@ -82,7 +87,7 @@ type call struct {
 	failure *apiError
 	// deadline is the invocation's own, when it has one.
 	deadline time.Time
-	// signOutFailed marks a disable whose sessions could not be ended, for the audit line.
+	// signOutFailed marks a disable or password change whose sessions could not be ended, for the audit line.
 	signOutFailed bool
 	// extra are route-specific audit attributes: names and modes, never values or passwords.
 	extra []slog.Attr
@@ -91,6 +96,8 @@ type call struct {
 	// action, when set, names the call in the audit line instead of the route's
 	// action: a group route on a role is a role_grant or role_revoke.
 	action string
+	// before and after are the target's state around a change that went through, for the audit record.
+	before, after *audit.State
 }
 
 // deadlineReserve is the time kept back from Cognito calls at the end of an
@@ -125,6 +132,8 @@ var routes = map[string]route{
 	"DELETE /users/{email}/mfa":            {"mfa_remove", access.UsersMFA, (*Handler).removeMFA},
 	"PATCH /users/{email}":                 {"update", access.UsersEdit, (*Handler).update},
 	"GET /me":                              {"", "", (*Handler).me},
+	"GET /audit":                           {"", access.AuditRead, (*Handler).auditQuery},
+	"GET /users/{email}/history":           {"", access.AuditRead, (*Handler).history},
 }
 
 // Routes returns the route keys ("METHOD /resource"), sorted, so tests can
@@ -148,6 +157,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		defer cancel()
 	}
 	r, ok := routes[req.HTTPMethod+" "+req.Resource]
+	ok = ok && cleanPath(req.Path)
 	defer func() {
 		if p := recover(); p != nil {
 			// A bug must still answer in the API's shape; the value goes to the log, never to the client.
@@ -184,6 +194,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 
 // notRouted tells an unknown resource (404) from a known one asked with the wrong method (405).
 func notRouted(req events.APIGatewayProxyRequest) *apiError {
+	if !cleanPath(req.Path) {
+		return newError(http.StatusNotFound, "NotFound", "no route for %s %s: a path has no empty, \".\" or \"..\" segment", req.HTTPMethod, req.Path)
+	}
 	var allow []string
 	for key := range routes {
 		if m, res, _ := strings.Cut(key, " "); res == req.Resource {
@@ -263,9 +276,12 @@ func cors(s settings.Settings, req events.APIGatewayProxyRequest, resp *events.A
 }
 
 // audit writes the one line per mutating call (and per refused read) that
-// says who did what to whom and how it ended, in lambda/auditlog's format.
-// It names no body field other than the target and groups.
+// says who did what to whom and how it ended, in lambda/auditlog's format,
+// and the call's record to the audit table (writeRecord). The line names
+// no body field other than the target and groups; the record also holds
+// the target's state before and after.
 func (h *Handler) audit(ctx context.Context, c *call, action string, status int) {
+	defer func() { h.writeRecord(ctx, c, h.record(c, action, status, h.now())) }()
 	outcome := auditlog.OutcomeSuccess
 	if c.failure != nil {
 		outcome = c.failure.code

@@ -51,6 +51,8 @@ type harness struct {
 	fake  *fakeCognito
 	logs  *syncBuffer
 	admin *fakeUser
+	// records is the audit trail, where the harness keeps one (withRecords).
+	records *fakeRecords
 }
 
 func newHarness(t testing.TB) *harness {

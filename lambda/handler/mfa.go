@@ -45,5 +45,5 @@ func (h *Handler) removeMFA(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return none, err
 	}
-	return answerChanged(u, func(u *user) { u.MFAEnabled = aws.Bool(false) }), nil
+	return c.answerChanged(u, func(u *user) { u.MFAEnabled = aws.Bool(false) }), nil
 }

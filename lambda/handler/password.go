@@ -29,6 +29,8 @@ var passwordStatuses = []types.UserStatusType{
 // reset: AdminResetUserPassword. Cognito emails the user a code, and they
 // choose a new password at their next sign-in.
 //
+// Either mode then signs the user out everywhere (endSessionsAfterPassword).
+//
 // temporary: AdminSetUserPassword with Permanent=false puts the user back
 // to FORCE_CHANGE_PASSWORD with the given or a generated password; that call
 // emails nothing, so with sendInvitation the invitation is then sent again
@@ -80,7 +82,8 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 		if _, err := h.cognito.AdminResetUserPassword(ctx, &cip.AdminResetUserPasswordInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
 			return none, err
 		}
-		return answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeResetRequired) }), nil
+		h.endSessionsAfterPassword(ctx, c)
+		return c.answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeResetRequired) }), nil
 	}
 
 	pw := r.temporaryPassword
@@ -96,6 +99,7 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 	}); err != nil {
 		return none, err
 	}
+	h.endSessionsAfterPassword(ctx, c)
 	if r.sendInvitation {
 		_, err := h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
 			UserPoolId:             &h.settings.UserPoolID,
@@ -113,7 +117,20 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 		// Counted as a resend's is, by the Invitations metric that watches the daily email cap.
 		c.invited = true
 	}
-	return answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeForceChangePassword) }), nil
+	return c.answerChanged(u, func(u *user) { u.Status = string(types.UserStatusTypeForceChangePassword) }), nil
+}
+
+// endSessionsAfterPassword signs the user out everywhere once their
+// password is reset or replaced: whoever held their old password (the reason
+// for a reset, often) must not keep a session that outlives it. The change
+// is made by then, so a failed sign-out is logged and audited
+// (signed_out:false), not answered as a failure, as for a disable.
+func (h *Handler) endSessionsAfterPassword(ctx context.Context, c *call) {
+	if err := h.endSessions(ctx, c.target); err != nil {
+		c.signOutFailed = true
+		h.log.ErrorContext(ctx, "global sign-out after a password change failed: the password is changed, but Cognito may still hold the user's refresh tokens",
+			"target", c.target, "request_id", c.req.RequestContext.RequestID, "error", err.Error())
+	}
 }
 
 // isCaller reports whether the user read is the caller's own account: by

@@ -38,16 +38,21 @@ func TestPasswordReset(t *testing.T) {
 	if u.Status != "RESET_REQUIRED" || u.Email != "active@example.com" {
 		t.Errorf("user = %+v", u)
 	}
-	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser", "AdminResetUserPassword"}) {
+	// The reset, then the sign-out everywhere: a session opened with the old password ends with it.
+	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser", "AdminResetUserPassword", "AdminUserGlobalSignOut"}) {
 		t.Errorf("calls = %v", got)
 	}
 	in := hs.fake.lastInput("AdminResetUserPassword").(*cip.AdminResetUserPasswordInput)
 	if aws.ToString(in.Username) != "active@example.com" || aws.ToString(in.UserPoolId) != testPool {
 		t.Errorf("input = %+v", in)
 	}
+	wantSignedOut(t, hs, "active@example.com")
 	audit := hs.logs.lines(t, "audit")
 	if len(audit) != 1 || audit[0]["action"] != "password" || audit[0]["mode"] != "reset" || audit[0]["outcome"] != "success" || audit[0]["target"] != "active@example.com" {
 		t.Errorf("audit = %v", audit)
+	}
+	if _, ok := audit[0][auditlog.SignedOut]; ok {
+		t.Errorf("signed_out on a sign-out that worked: %v", audit)
 	}
 	// Again while the reset is pending: Cognito sends a new code.
 	if resp := hs.do(t, passwordEvent("active@example.com", `{"mode":"reset"}`)); resp.StatusCode != http.StatusOK {
@@ -74,9 +79,10 @@ func TestTemporaryPassword(t *testing.T) {
 			if u.Status != "FORCE_CHANGE_PASSWORD" {
 				t.Errorf("status = %s", u.Status)
 			}
-			want := []string{"AdminGetUser", "AdminListGroupsForUser", "AdminSetUserPassword"}
+			// The new password, the sign-out everywhere, then the email.
+			want := []string{"AdminGetUser", "AdminListGroupsForUser", "AdminSetUserPassword", "AdminUserGlobalSignOut"}
 			if tc.resend {
-				want = []string{"AdminGetUser", "AdminListGroupsForUser", "AdminSetUserPassword", "AdminCreateUser"}
+				want = append(want, "AdminCreateUser")
 			}
 			if got := hs.fake.methods(); !reflect.DeepEqual(got, want) {
 				t.Errorf("calls = %v, want %v", got, want)
@@ -99,6 +105,7 @@ func TestTemporaryPassword(t *testing.T) {
 					t.Errorf("the invitation does not carry the password set: %+v", resend)
 				}
 			}
+			wantSignedOut(t, hs, "active@example.com")
 			noSecret(t, hs, resp.Body, pw)
 			audit := hs.logs.lines(t, "audit")
 			if len(audit) != 1 || audit[0]["mode"] != "temporary" || audit[0]["generated"] != !tc.given || audit[0]["send_invitation"] != tc.resend {
@@ -237,6 +244,50 @@ func TestPasswordRefusesUntypable(t *testing.T) {
 		wantError(t, hs.do(t, passwordEvent("active@example.com", `{"mode":"temporary","temporaryPassword":"`+pw+`","sendInvitation":false}`)), http.StatusBadRequest, "InvalidPassword")
 		if got := hs.fake.methods(); len(got) != 0 {
 			t.Errorf("%s: Cognito was called: %v", pw, got)
+		}
+	}
+}
+
+// wantSignedOut checks the one AdminUserGlobalSignOut of the request: on
+// the target, in this pool, and that the fake user was signed out.
+func wantSignedOut(t *testing.T, hs *harness, email string) {
+	t.Helper()
+	in, ok := hs.fake.lastInput("AdminUserGlobalSignOut").(*cip.AdminUserGlobalSignOutInput)
+	if !ok || aws.ToString(in.Username) != email || aws.ToString(in.UserPoolId) != testPool {
+		t.Fatalf("AdminUserGlobalSignOut input = %+v", in)
+	}
+	if n := hs.fake.users[email].signOuts; n != 1 {
+		t.Errorf("%s signed out %d times, want 1", email, n)
+	}
+}
+
+// A password change whose sign-out fails is still done: the password is
+// changed, so the answer is 200, with an error log line and the audit
+// saying signed_out:false, as for a disable.
+func TestPasswordWhenSignOutFails(t *testing.T) {
+	for _, body := range []string{`{"mode":"reset"}`, `{"mode":"temporary"}`, `{"mode":"temporary","temporaryPassword":"Given-Passw0rd-42!","sendInvitation":false}`} {
+		hs := newHarness(t)
+		hs.fake.errs["AdminUserGlobalSignOut"] = sdkWrapped("AdminUserGlobalSignOut", &types.TooManyRequestsException{})
+		u := wantUser(t, hs.do(t, passwordEvent("active@example.com", body)), http.StatusOK)
+		want := types.UserStatusTypeForceChangePassword
+		if body == `{"mode":"reset"}` {
+			want = types.UserStatusTypeResetRequired
+		}
+		if u.Status != string(want) || hs.fake.users["active@example.com"].status != want {
+			t.Errorf("%s: not changed: answered %+v, pool %s", body, u, hs.fake.users["active@example.com"].status)
+		}
+		audit := hs.logs.lines(t, "audit")
+		if len(audit) != 1 || audit[0]["outcome"] != "success" || audit[0][auditlog.SignedOut] != false {
+			t.Errorf("%s: audit = %v", body, audit)
+		}
+		var errorLines int
+		for _, l := range hs.logs.lines(t, "global sign-out after a password change failed: the password is changed, but Cognito may still hold the user's refresh tokens") {
+			if l["level"] == "ERROR" && l["target"] == "active@example.com" {
+				errorLines++
+			}
+		}
+		if errorLines != 1 {
+			t.Errorf("%s: no error log line: %s", body, hs.logs)
 		}
 	}
 }

@@ -56,7 +56,9 @@ func rolesHarness(t testing.TB) *harness {
 	f.seed("pending.out@example.com", types.UserStatusTypeForceChangePassword, "support")
 	f.seed("admin.in.a@example.com", types.UserStatusTypeConfirmed, "admins", "tenant-a")
 	logs := &syncBuffer{}
-	return &harness{h: New(devRoleSettings(), f, slog.New(slog.NewJSONHandler(logs, nil))), fake: f, logs: logs, admin: admin}
+	hs := &harness{h: New(devRoleSettings(), f, slog.New(slog.NewJSONHandler(logs, nil))), fake: f, logs: logs, admin: admin}
+	hs.records = withRecords(hs) // the audit routes answer, and every call's record is kept
+	return hs
 }
 
 // claimsOfUser are the claims of a seeded user's ID token.
@@ -129,6 +131,9 @@ func matrix() []matrixCase {
 		{"mfa", userEvent("DELETE", "/users/{email}/mfa", "in.a@example.com"), only(200, "admins", "helpdesk", "tenant-a-admins")},
 		{"update", jsonEv("PATCH", "/users/{email}", in, `{"givenName":"Ada"}`), only(200, "admins", "tenant-a-admins")},
 		{"me", ev{method: "GET", resource: "/me"}, all(200)},
+		// audit:read is unscoped only (access.Role.Validate): whoever holds it sees in.a@.
+		{"audit", ev{method: "GET", resource: "/audit"}, only(200, "admins", "auditors")},
+		{"history", userEvent("GET", "/users/{email}/history", "in.a@example.com"), only(200, "admins", "auditors")},
 	}
 }
 
@@ -232,10 +237,13 @@ func TestOutOfScopeIsNotFound(t *testing.T) {
 
 	hs := rolesHarness(t)
 	claims := hs.claimsOf(t, "ta.admin@example.com")
+	// With groups=true each user shows tenant-a; without, the same users are
+	// listed (filtered by the groups read for the scope) and no groups field.
 	for _, e := range []ev{
 		{method: "GET", resource: "/users"},
 		{method: "GET", resource: "/users", query: url.Values{"email": {"out"}}},
 		{method: "GET", resource: "/users", query: url.Values{"status": {"FORCE_CHANGE_PASSWORD"}}},
+		{method: "GET", resource: "/users", query: url.Values{"limit": {"600"}}},
 		{method: "GET", resource: "/groups/{group}/users", params: map[string]string{"group": "tenant-a"}},
 	} {
 		e.claims = claims
@@ -243,12 +251,36 @@ func TestOutOfScopeIsNotFound(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s %s: %d %s", e.method, e.resource, resp.StatusCode, resp.Body)
 		}
+		if strings.Contains(resp.Body, `"groups"`) {
+			t.Errorf("%s %s %v without groups=true answers groups: %s", e.method, e.resource, e.query, resp.Body)
+		}
+		var plain listBody
+		decodeStrict(t, resp.Body, &plain)
+		g := e
+		g.query = url.Values{"groups": {"true"}}
+		for k, v := range e.query {
+			if k != "limit" {
+				g.query[k] = v
+			}
+		}
+		resp = hs.do(t, g)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s %v: %d %s", g.method, g.resource, g.query, resp.StatusCode, resp.Body)
+		}
 		var b listBody
 		decodeStrict(t, resp.Body, &b)
+		var withGroups, without []string
 		for _, u := range b.Users {
+			withGroups = append(withGroups, u.Email)
 			if !slices.Contains(u.Groups, "tenant-a") {
-				t.Errorf("%s %s %v lists %s, outside the tenant", e.method, e.resource, e.query, u.Email)
+				t.Errorf("%s %s %v lists %s, outside the tenant", g.method, g.resource, g.query, u.Email)
 			}
+		}
+		for _, u := range plain.Users {
+			without = append(without, u.Email)
+		}
+		if !slices.Equal(withGroups, without) {
+			t.Errorf("%s %s %v lists %v without groups, %v with them", e.method, e.resource, e.query, without, withGroups)
 		}
 	}
 	// Another tenant's group, or a role's, does not exist for them either.
@@ -516,5 +548,29 @@ func TestLastHolderRace(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The audit record's actor carries the caller's roles, live from the pool,
+// and the permission the route used, or lacked when refused.
+func TestRecordActorRolesAndPermission(t *testing.T) {
+	hs := rolesHarness(t)
+	e := userEvent("POST", "/users/{email}/sign-out", "in.a@example.com")
+	e.claims = hs.claimsOf(t, "help@example.com")
+	if resp := hs.do(t, e); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+	}
+	e = userEvent("DELETE", "/users/{email}", "in.a@example.com")
+	e.claims = hs.claimsOf(t, "help@example.com")
+	wantError(t, hs.do(t, e), http.StatusForbidden, "NotPermitted")
+	recs := hs.records.recs
+	if len(recs) != 2 {
+		t.Fatalf("%d records, want 2: %+v", len(recs), recs)
+	}
+	for i, want := range []struct{ permission, outcome string }{{"users:sign-out", "success"}, {"users:delete", "NotPermitted"}} {
+		r := recs[i]
+		if !slices.Equal(r.Actor.Roles, []string{"helpdesk"}) || r.Actor.Permission != want.permission || r.Outcome != want.outcome || r.Actor.Email != "help@example.com" {
+			t.Errorf("record %d: actor %+v, outcome %s; want helpdesk using %s, %s", i, r.Actor, r.Outcome, want.permission, want.outcome)
+		}
 	}
 }

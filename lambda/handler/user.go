@@ -16,13 +16,15 @@ import (
 // user is the one shape every route answers a user with.
 type user struct {
 	// Username is Cognito's username: the sub, as the pool signs users in by email.
-	Username  string   `json:"username"`
-	Email     string   `json:"email"`
-	Status    string   `json:"status"`
-	Enabled   bool     `json:"enabled"`
-	CreatedAt string   `json:"createdAt"`
-	UpdatedAt string   `json:"updatedAt"`
-	Groups    []string `json:"groups"`
+	Username  string `json:"username"`
+	Email     string `json:"email"`
+	Status    string `json:"status"`
+	Enabled   bool   `json:"enabled"`
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
+	// Groups are all the user's groups, sorted; [] for none. Nil (and then
+	// absent from the JSON) only on list pages that did not ask for them.
+	Groups []string `json:"groups,omitzero"`
 
 	// GivenName and FamilyName are Cognito's given_name and family_name; absent when unset.
 	GivenName  string `json:"givenName,omitempty"`
@@ -107,8 +109,9 @@ func timestamp(t *time.Time) string {
 // before it, changed as the change is known to change them: a failed read
 // after it would report a done change as failed, and the client's retry
 // would repeat it (a second reset code or temporary password).
-func answerChanged(u user, change func(*user)) events.APIGatewayProxyResponse {
-	change(&u)
+// The call's audit record gets the user before and after the change.
+func (c *call) answerChanged(u user, change func(*user)) events.APIGatewayProxyResponse {
+	u = c.changed(u, change)
 	u.UpdatedAt = timestamp(aws.Time(time.Now()))
 	return jsonResponse(http.StatusOK, userBody{User: u})
 }

@@ -65,32 +65,36 @@ type listBody struct {
 	NextToken string `json:"nextToken,omitempty"`
 }
 
+// list answers a page of the pool's users; see readPages and listAnswer for its cost.
 func (h *Handler) list(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	q, err := decodeList(c.req, h.settings.UserPoolID)
 	if err != nil {
 		return none, err
 	}
-	in := &cip.ListUsersInput{UserPoolId: &h.settings.UserPoolID, Limit: &q.limit}
-	if q.token != "" {
-		in.PaginationToken = &q.token
+	// A scoped caller's page is filtered by each user's groups, one call per
+	// user whether or not the answer shows them: one Cognito page at most.
+	read := q.paging
+	if !c.caller.grant.Sight().All {
+		read.limit = min(read.limit, maxGroupsPage)
 	}
-	if q.filter != "" {
-		in.Filter = &q.filter
-	}
-	out, err := h.cognito.ListUsers(ctx, in)
+	page, next, err := h.readPages(ctx, read, func(ctx context.Context, limit int32, token string) ([]types.UserType, string, error) {
+		in := &cip.ListUsersInput{UserPoolId: &h.settings.UserPoolID, Limit: &limit}
+		if token != "" {
+			in.PaginationToken = &token
+		}
+		if q.filter != "" {
+			in.Filter = &q.filter
+		}
+		out, err := h.cognito.ListUsers(ctx, in)
+		if err != nil {
+			return nil, "", err
+		}
+		return out.Users, aws.ToString(out.PaginationToken), nil
+	})
 	if err != nil {
 		return none, err
 	}
-
-	users, err := h.withGroups(ctx, out.Users)
-	if err != nil {
-		return none, err
-	}
-	body := listBody{Users: c.inSight(users)}
-	if t := aws.ToString(out.PaginationToken); t != "" {
-		body.NextToken = encodeToken(h.settings.UserPoolID, t)
-	}
-	return jsonResponse(http.StatusOK, body), nil
+	return h.listAnswer(ctx, c, q.paging, page, next, h.settings.UserPoolID, true)
 }
 
 // resend emails a new temporary password. Cognito allows it only while the
@@ -110,6 +114,7 @@ func (h *Handler) resend(ctx context.Context, c *call) (events.APIGatewayProxyRe
 		return none, newError(http.StatusConflict, "UserAlreadyActive",
 			"the user has already set a password (status %s); only users who have not signed in yet can be invited again", u.Status)
 	}
+	before := stateOf(u)
 	out, err := h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
 		UserPoolId:             &h.settings.UserPoolID,
 		Username:               &c.target,
@@ -129,6 +134,7 @@ func (h *Handler) resend(ctx context.Context, c *call) (events.APIGatewayProxyRe
 		sent.UpdatedAt = cmp.Or(sent.UpdatedAt, u.UpdatedAt)
 		u = sent
 	}
+	c.before, c.after = before, stateOf(u)
 	return jsonResponse(http.StatusOK, userBody{User: u}), nil
 }
 
@@ -155,7 +161,7 @@ func (h *Handler) disable(ctx context.Context, c *call) (events.APIGatewayProxyR
 		h.log.ErrorContext(ctx, "global sign-out after disable failed: the user is disabled, but Cognito may still hold their refresh tokens",
 			"target", c.target, "request_id", c.req.RequestContext.RequestID, "error", err.Error())
 	}
-	u.Enabled = false
+	u = c.changed(u, func(u *user) { u.Enabled = false })
 	u.UpdatedAt = timestamp(aws.Time(time.Now()))
 	return jsonResponse(http.StatusOK, userBody{User: u}), nil
 }
@@ -172,7 +178,7 @@ func (h *Handler) enable(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if _, err := h.cognito.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
 		return none, err
 	}
-	u.Enabled = true
+	u = c.changed(u, func(u *user) { u.Enabled = true })
 	u.UpdatedAt = timestamp(aws.Time(time.Now()))
 	return jsonResponse(http.StatusOK, userBody{User: u}), nil
 }
@@ -208,6 +214,8 @@ func (h *Handler) delete(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if err != nil {
 		return none, err
 	}
+	// The read is also the audit record's before.
+	c.before = stateOf(u)
 	if err := c.refuseIfSelf(u); err != nil {
 		return none, err
 	}
@@ -226,6 +234,7 @@ func (h *Handler) delete(ctx context.Context, c *call) (events.APIGatewayProxyRe
 		}
 		return none, err
 	}
+	c.after = nil // the user is gone
 	return noContent(), nil
 }
 
@@ -271,12 +280,20 @@ func (h *Handler) addToGroup(ctx context.Context, c *call) (events.APIGatewayPro
 	if err := h.groupPermission(c, auditlog.ActionRoleGrant); err != nil {
 		return none, err
 	}
-	if _, _, err := h.target(ctx, c, func(g access.Grant, groups []string) error { return g.Assign(c.group, groups) }); err != nil {
+	u, _, err := h.target(ctx, c, func(g access.Grant, groups []string) error { return g.Assign(c.group, groups) })
+	if err != nil {
 		return none, err
 	}
+	c.groupsBefore(u.Groups)
 	if _, err := h.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target, GroupName: &c.group}); err != nil {
 		return none, fromCognito(err, true)
 	}
+	c.groupsAfter(func(gs []string) []string {
+		if !slices.Contains(gs, c.group) {
+			gs = append(gs, c.group)
+		}
+		return gs
+	})
 	return noContent(), nil
 }
 
@@ -291,6 +308,7 @@ func (h *Handler) removeFromGroup(ctx context.Context, c *call) (events.APIGatew
 	if err != nil {
 		return none, err
 	}
+	c.groupsBefore(u.Groups)
 	// Only a role matters: leaving another group cannot lock anyone out.
 	if h.policy.IsRole(c.group) {
 		if err := c.refuseIfSelf(u); err != nil {
@@ -316,6 +334,7 @@ func (h *Handler) removeFromGroup(ctx context.Context, c *call) (events.APIGatew
 		}
 		return none, fromCognito(err, true)
 	}
+	c.groupsAfter(func(gs []string) []string { return slices.DeleteFunc(gs, func(g string) bool { return g == c.group }) })
 	return noContent(), nil
 }
 

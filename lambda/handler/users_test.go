@@ -81,10 +81,24 @@ func TestUserRoutesRefuseBadPaths(t *testing.T) {
 		method, resource, _ := strings.Cut(route, " ")
 		for _, bad := range []string{"not-an-email", "Bob <bob@example.com>", "a@example.com,b@example.com", "a%2Cb%40example.com", "a@b", ""} {
 			hs := newHarness(t)
-			resp := hs.do(t, ev{method: method, resource: resource, params: map[string]string{"email": bad, "group": "support"}})
-			wantError(t, resp, http.StatusBadRequest, "InvalidEmail")
+			e := ev{method: method, resource: resource, params: map[string]string{"email": bad, "group": "support"}}
+			resp := hs.do(t, e)
+			if bad == "" {
+				// The path then holds an empty segment: no route (see TestUncleanPathIsNoRoute).
+				wantError(t, resp, http.StatusNotFound, "NotFound")
+			} else {
+				wantError(t, resp, http.StatusBadRequest, "InvalidEmail")
+			}
 			if calls := hs.fake.methods(); len(calls) != 0 {
 				t.Errorf("%s with %q called Cognito: %v", route, bad, calls)
+			}
+			// Without a path, as some callers send events, the email is still checked.
+			if bad == "" {
+				req := e.request(t)
+				req.Path = ""
+				hs := newHarness(t)
+				resp, _ := hs.h.Handle(t.Context(), req)
+				wantError(t, resp, http.StatusBadRequest, "InvalidEmail")
 			}
 		}
 	}
@@ -294,7 +308,7 @@ func TestListPagination(t *testing.T) {
 	var emails []string
 	token := ""
 	for page := 0; ; page++ {
-		q := url.Values{"limit": {"4"}}
+		q := url.Values{"limit": {"4"}, "groups": {"true"}}
 		if token != "" {
 			q.Set("nextToken", token)
 		}
@@ -332,7 +346,7 @@ func TestListPagination(t *testing.T) {
 
 func TestListDefaults(t *testing.T) {
 	hs := newHarness(t)
-	resp := hs.do(t, listEvent(nil))
+	resp := hs.do(t, listEvent(url.Values{"groups": {"true"}}))
 	var body listResponse
 	decodeStrict(t, resp.Body, &body)
 	if resp.StatusCode != 200 || len(body.Users) != 4 {
@@ -400,7 +414,13 @@ func TestListRefused(t *testing.T) {
 		mention string
 	}{
 		{"limit 0", url.Values{"limit": {"0"}}, "InvalidRequest", "limit"},
-		{"limit 61", url.Values{"limit": {"61"}}, "InvalidRequest", "limit"},
+		{"limit 61 with groups", url.Values{"limit": {"61"}, "groups": {"true"}}, "InvalidRequest", "limit"},
+		{"limit 601", url.Values{"limit": {"601"}}, "InvalidRequest", "limit"},
+		{"limit 601 without groups", url.Values{"limit": {"601"}, "groups": {"false"}}, "InvalidRequest", "600"},
+		{"groups not a boolean", url.Values{"groups": {"yes"}}, "InvalidRequest", "groups"},
+		{"groups in upper case", url.Values{"groups": {"TRUE"}}, "InvalidRequest", "groups"},
+		{"groups empty", url.Values{"groups": {""}}, "InvalidRequest", "groups"},
+		{"groups repeated", url.Values{"groups": {"true", "true"}}, "InvalidRequest", "groups"},
 		{"limit negative", url.Values{"limit": {"-1"}}, "InvalidRequest", "limit"},
 		{"limit not a number", url.Values{"limit": {"ten"}}, "InvalidRequest", "limit"},
 		{"limit empty", url.Values{"limit": {""}}, "InvalidRequest", "limit"},
@@ -461,8 +481,10 @@ func TestListGroupFetches(t *testing.T) {
 	for i := range 40 {
 		hs.fake.seed(fmt.Sprintf("user%02d@example.com", i), types.UserStatusTypeConfirmed)
 	}
-	hs.fake.delay = 5 * time.Millisecond
-	resp := hs.do(t, listEvent(url.Values{"limit": {"44"}}))
+	hs.fake.delay = 5 * time.Millisecond // room for a ninth call to overlap, were the limit missing
+	hs.fake.met = make(chan struct{})
+	hs.fake.metSkip = 1 // the caller check's read comes alone
+	resp := hs.do(t, listEvent(url.Values{"limit": {"44"}, "groups": {"true"}}))
 	var body listResponse
 	decodeStrict(t, resp.Body, &body)
 	if len(body.Users) != 44 {
@@ -481,7 +503,7 @@ func TestListGroupFetches(t *testing.T) {
 func TestListSkipsUserDeletedMeanwhile(t *testing.T) {
 	hs := newHarness(t)
 	hs.fake.vanish = "pending@example.com"
-	resp := hs.do(t, listEvent(nil))
+	resp := hs.do(t, listEvent(url.Values{"groups": {"true"}}))
 	var body listResponse
 	decodeStrict(t, resp.Body, &body)
 	var emails []string
@@ -496,6 +518,6 @@ func TestListSkipsUserDeletedMeanwhile(t *testing.T) {
 func TestListGroupFetchFailure(t *testing.T) {
 	hs := newHarness(t)
 	hs.fake.errs["AdminListGroupsForUser"] = &types.TooManyRequestsException{Message: aws.String("Rate exceeded")}
-	resp := hs.do(t, listEvent(nil))
+	resp := hs.do(t, listEvent(url.Values{"groups": {"true"}}))
 	wantError(t, resp, http.StatusTooManyRequests, "TooManyRequests")
 }

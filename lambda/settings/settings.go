@@ -48,6 +48,10 @@ type Settings struct {
 	Roles []access.Role
 	// AdminMFARequired refuses administrators whose account has no TOTP set up.
 	AdminMFARequired bool
+	// AuditTable is the DynamoDB table of audit records; empty means none.
+	AuditTable string
+	// AuditRetentionDays is how long records are kept (their TTL); 0 keeps them.
+	AuditRetentionDays int
 }
 
 // PasswordPolicy mirrors the user pool's password policy.
@@ -162,6 +166,7 @@ func (s Settings) Env() map[string]string {
 	if s.AdminMFARequired {
 		env[EnvAdminMFARequired] = "true"
 	}
+	s.encodeAudit(env)
 	return env
 }
 
@@ -228,6 +233,9 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		return s, fmt.Errorf("%s: %w", EnvRoles, err)
 	}
 	if s.AdminMFARequired, err = parseBool(EnvAdminMFARequired, getenv(EnvAdminMFARequired)); err != nil {
+		return s, err
+	}
+	if err := s.decodeAudit(getenv); err != nil {
 		return s, err
 	}
 	return s, nil

@@ -19,6 +19,9 @@ func TestEnvRoundTrip(t *testing.T) {
 		APIClientIDs:     []string{"4adminclient", "5appclient"},
 		Roles:            []access.Role{{Name: "owners", Permissions: []access.Permission{access.UsersRead, access.UsersPasswordReset}, Scope: []string{"support"}}},
 		AdminMFARequired: true,
+		// The audit table's name and the records' retention reach the function.
+		AuditTable:         "UserAdmin-dev-AuditTable",
+		AuditRetentionDays: 400,
 	}
 	env := in.Env()
 	out, err := FromEnv(func(k string) string { return env[k] })
@@ -31,7 +34,7 @@ func TestEnvRoundTrip(t *testing.T) {
 }
 
 func TestFromEnvErrors(t *testing.T) {
-	good := Settings{UserPoolID: "p", AdminGroups: []string{"admins"}, Password: DefaultPasswordPolicy(), APIClientIDs: []string{"c"}}.Env()
+	good := Settings{UserPoolID: "p", AdminGroups: []string{"admins"}, Password: DefaultPasswordPolicy(), APIClientIDs: []string{"c"}, AuditTable: "t"}.Env()
 	for name, tc := range map[string]struct{ key, value, want string }{
 		"no pool":        {EnvUserPoolID, " ", EnvUserPoolID},
 		"no admin group": {EnvAdminGroups, ",", EnvAdminGroups},
@@ -51,6 +54,7 @@ func TestFromEnvErrors(t *testing.T) {
 		"role unknown permission":  {EnvRoles, `[{"name":"admins","permissions":["users:all"]}]`, `unknown permission "users:all"`},
 		"role scope not managed":   {EnvRoles, `[{"name":"admins","permissions":["users:read"],"scope":["tenant-z"]}]`, `"tenant-z" is not a managed group`},
 		"MFA switch":               {EnvAdminMFARequired, "yes", EnvAdminMFARequired},
+		"audit retention":          {EnvAuditRetentionDays, "forever", EnvAuditRetentionDays},
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := map[string]string{}

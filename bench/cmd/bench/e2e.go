@@ -126,12 +126,13 @@ func endToEnd(ctx context.Context, r *report, assembly string, n int) error {
 		return err
 	}
 
-	var gwTimes, directTimes, checkTimes, serialTimes []time.Duration
+	putRecord := auditWrite(ctx, env)
+	var gwTimes, directTimes, checkTimes, serialTimes, auditTimes []time.Duration
 	for i := range warmupCalls + n {
 		for _, c := range []struct {
 			call  func(int) error
 			times *[]time.Duration
-		}{{viaGateway, &gwTimes}, {direct, &directTimes}, {callerCheck, &checkTimes}, {callerCheckSerial, &serialTimes}} {
+		}{{viaGateway, &gwTimes}, {direct, &directTimes}, {callerCheck, &checkTimes}, {callerCheckSerial, &serialTimes}, {putRecord, &auditTimes}} {
 			if c.times == &gwTimes {
 				if err := pace.Wait(ctx); err != nil {
 					return err
@@ -155,6 +156,7 @@ func endToEnd(ctx context.Context, r *report, assembly string, n int) error {
 		fmt.Sprintf("p50 %s, p99 %s (%d calls)", ms(median(checkTimes)), ms(quantile(checkTimes, 0.99)), n), "", "")
 	r.add("end to end, the same two reads one after the other → emulator",
 		fmt.Sprintf("p50 %s, p99 %s (%d calls)", ms(median(serialTimes)), ms(quantile(serialTimes, 0.99)), n), "", "")
+	reportAuditWrite(r, auditTimes, directTimes)
 	ratio := float64(g50) / float64(d50)
 	r.add("end to end ratio, gateway / direct (p50)",
 		fmt.Sprintf("%.2f× (product's share %.0f%%)", ratio, 100*float64(g50-d50)/float64(g50)),

@@ -28,7 +28,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if _, err := infra.NewApp(app, &infra.AppProps{Environments: infra.Environments(), CI: ci}); err != nil {
+	apiGatewayAccountExists, err := infra.ContextBool(app.Node(), infra.APIGatewayAccountExistsContext)
+	if err != nil {
+		return err
+	}
+	if _, err := infra.NewApp(app, &infra.AppProps{Environments: infra.Environments(), CI: ci, APIGatewayAccountExists: apiGatewayAccountExists}); err != nil {
 		return err
 	}
 	if !ci.Enabled() {

@@ -10,7 +10,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/useradmin/cognito-user-admin/lambda/audit"
 	"github.com/useradmin/cognito-user-admin/lambda/handler"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
@@ -27,6 +29,9 @@ func main() {
 		fatal("cannot build the AWS configuration", err)
 	}
 	h := handler.New(s, cognitoidentityprovider.NewFromConfig(cfg), log)
+	if s.AuditTable != "" {
+		h.WithRecords(audit.NewStore(dynamodb.NewFromConfig(cfg), s.AuditTable, s.AuditRetentionDays))
+	}
 	lambda.Start(h.Handle)
 }
 

@@ -39,14 +39,17 @@ type account struct {
 }
 
 type devFile struct {
-	APIURL           string  `json:"apiUrl"`
-	Region           string  `json:"region"`
-	UserPoolID       string  `json:"userPoolId"`
-	UserPoolClientID string  `json:"userPoolClientId"`
-	AdminClientID    string  `json:"adminClientId"`
-	CognitoEndpoint  string  `json:"cognitoEndpoint"`
-	Admin            account `json:"admin"`
-	User             account `json:"user"`
+	APIURL           string `json:"apiUrl"`
+	Region           string `json:"region"`
+	UserPoolID       string `json:"userPoolId"`
+	UserPoolClientID string `json:"userPoolClientId"`
+	AdminClientID    string `json:"adminClientId"`
+	CognitoEndpoint  string `json:"cognitoEndpoint"`
+	// AuditTable and EventBusName are in the emulator at CognitoEndpoint too (DynamoDB, EventBridge).
+	AuditTable   string  `json:"auditTable"`
+	EventBusName string  `json:"eventBusName"`
+	Admin        account `json:"admin"`
+	User         account `json:"user"`
 }
 
 func serve() error {
@@ -86,7 +89,8 @@ func serve() error {
 		APIURL: "http://" + ln.Addr().String(), Region: local.Region,
 		UserPoolID: env.Pool.ID, UserPoolClientID: env.Pool.ClientID, AdminClientID: env.Pool.AdminClientID,
 		CognitoEndpoint: env.Emulator.Endpoint,
-		Admin:           admin, User: user,
+		AuditTable:      env.Audit.Table, EventBusName: env.Audit.Bus,
+		Admin: admin, User: user,
 	}
 	if err := writeDevFile(dev); err != nil {
 		return err
@@ -128,6 +132,13 @@ TOKEN=$(.local/bin/dev token)
 curl -i -X POST %s/users -H "Authorization: $TOKEN" -H 'Content-Type: application/json' -d '{"email": "new.user@example.com"}'
 
 (.local/bin/dev token user gives the non-admin's token, which the API refuses with 403.)
+
+Or with the administrators' command (make cli builds bin/useradmin), from this directory:
+
+useradmin configure --local && useradmin login
+useradmin users create new.user@example.com
+
+After a restart of make dev, run useradmin configure --local again: the pool is new.
 %s
 Ctrl-C stops the API and the emulator.
 `, envName, d.APIURL, d.CognitoEndpoint, d.Admin.Email, d.User.Email, d.APIURL, throttling(th))
