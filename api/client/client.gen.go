@@ -350,7 +350,8 @@ type ListGroupMembersParams struct {
 
 	// Groups `true`: each user comes with `groups`, all the groups they are in (one Cognito read per
 	// user). `false` (the default): the users come without the `groups` field, which then
-	// says nothing about their groups (it is never `[]` for "not read").
+	// says nothing about their groups (it is never `[]` for "not read"). Either way a scoped
+	// caller gets only the users in their scope (see docs/roles.md).
 	Groups *Groups `form:"groups,omitempty" json:"groups,omitempty"`
 }
 
@@ -366,7 +367,8 @@ type ListUsersParams struct {
 
 	// Groups `true`: each user comes with `groups`, all the groups they are in (one Cognito read per
 	// user). `false` (the default): the users come without the `groups` field, which then
-	// says nothing about their groups (it is never `[]` for "not read").
+	// says nothing about their groups (it is never `[]` for "not read"). Either way a scoped
+	// caller gets only the users in their scope (see docs/roles.md).
 	Groups *Groups `form:"groups,omitempty" json:"groups,omitempty"`
 
 	// Status Only users in this status. Cannot be combined with `email`.
