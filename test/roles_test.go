@@ -150,9 +150,12 @@ func TestScopedImportExport(t *testing.T) {
 	if !strings.Contains(who.stdout, "tenant-a-admins") || !strings.Contains(who.stdout, "members of tenant-a") {
 		t.Errorf("whoami: %s", who.stdout)
 	}
-	// Refused before sending: a tenant admin holds no roles:grant, but the
-	// CLI cannot tell a role from a group by name alone, so this one the API refuses.
-	useradmin(t, conf, nil, "groups", "add", tenant, "admins").want(t, 1, "granting admins")
+	// Refused before sending: GET /groups shows a tenant admin their scope
+	// groups only, so admins is not a group they may manage (exit 2, as any unknown group).
+	r := useradmin(t, conf, nil, "groups", "add", tenant, "admins").want(t, 2, "granting admins")
+	if !strings.Contains(r.stderr, `group "admins" is not one you may manage`) || !strings.Contains(r.stderr, "managed groups: tenant-a") {
+		t.Errorf("granting admins: %s", r.stderr)
+	}
 
 	input := filepath.Join(t.TempDir(), "users.csv")
 	rows := "email,groups\nbulk.a1@example.com,\nbulk.a2@example.com,tenant-a\nbulk.admin@example.com,admins\n"
