@@ -18,6 +18,7 @@ func TestLoad(t *testing.T) {
 		"GET /audit",
 		"GET /groups",
 		"GET /groups/{group}/users",
+		"GET /me",
 		"GET /users",
 		"GET /users/{email}",
 		"GET /users/{email}/history",

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,10 +15,11 @@ import (
 func (a *app) whoamiCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "whoami",
-		Short: "Show who the profile is signed in as: email, groups, session expiry",
+		Short: "Show who the profile is signed in as: email, roles, permissions, scope, groups, session expiry",
 		Example: `  useradmin whoami
-  useradmin whoami -o json --template '{{.email}}'`,
-		Args: args(cobra.NoArgs),
+  useradmin whoami -o json --template '{{.roles}}'`,
+		Args:        args(cobra.NoArgs),
+		Annotations: map[string]string{operationKey: "getMe"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, s, err := a.session(cmd.Context())
 			if err != nil {
@@ -30,10 +33,34 @@ func (a *app) whoamiCommand() *cobra.Command {
 			if groups == nil {
 				groups = []string{}
 			}
-			return a.printer().fields([]string{"email", "groups", "profile", "apiUrl", "userPoolId", "expiresAt"}, map[string]any{
+			// The roles are the API's answer (GET /me), from the pool now, not the token's groups.
+			x, err := a.api(cmd.Context())
+			if err != nil {
+				return err
+			}
+			// Who the token names is shown whatever GET /me answers: an account
+			// in no role (403), or an API that does not know the token, still has a session.
+			me, meErr := x.Me(cmd.Context())
+			if meErr != nil {
+				fmt.Fprintf(a.io.Stderr, "useradmin: roles unknown: %v\n", meErr)
+			}
+			names := []string{"email", "roles", "permissions", "scope", "groups", "profile", "apiUrl", "userPoolId", "expiresAt"}
+			values := map[string]any{
 				"email": c.Email, "sub": c.Sub, "groups": groups, "profile": a.profile,
 				"apiUrl": p.APIURL, "userPoolId": p.UserPoolID, "expiresAt": s.ExpiresAt.Format(time.RFC3339),
-			})
+			}
+			if me != nil {
+				values["roles"], values["permissions"] = me.Roles, me.Permissions
+				if me.Scope != nil {
+					values["scope"] = *me.Scope
+				}
+				if a.output == "table" {
+					values["scope"] = scopeText(me.Scope) // the table says "everyone" where JSON omits the scope
+				}
+			} else {
+				names = slices.DeleteFunc(names, func(n string) bool { return n == "roles" || n == "permissions" || n == "scope" })
+			}
+			return a.printer().fields(names, values)
 		},
 	}
 }

@@ -46,6 +46,8 @@ type API struct {
 	app    *app
 	mu     sync.Mutex
 	sess   *Session
+	// meCache is GET /me, asked at most once per run (roles.go).
+	meCache meCache
 }
 
 // api signs the profile in from its cached session (refreshed if needed).

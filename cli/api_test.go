@@ -125,10 +125,14 @@ func TestListLimitGivenIsSent(t *testing.T) {
 	var mu sync.Mutex
 	var queries []string
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/me" {
+			fmt.Fprint(w, `{"email":"a@example.com","sub":"s","roles":["admins"],"permissions":["users:read"],"roleDefinitions":[{"name":"admins","permissions":["users:read"]}]}`)
+			return
+		}
 		mu.Lock()
 		queries = append(queries, r.URL.RawQuery)
 		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"users":[]}`)
 	}))
 	defer api.Close()
@@ -161,10 +165,14 @@ func TestListAsksForGroups(t *testing.T) {
 	var mu sync.Mutex
 	var queries []string
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/me" { // the roles' pre-check: a caller with no role is checked by the API only
+			fmt.Fprint(w, `{"email":"a@example.com","sub":"s","roles":[],"permissions":[],"roleDefinitions":[]}`)
+			return
+		}
 		mu.Lock()
 		queries = append(queries, r.URL.RawQuery)
 		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
 		groups := ""
 		if r.URL.Query().Get("groups") == "true" {
 			groups = `"groups":["ops","staff"],`

@@ -60,12 +60,14 @@ func (a *app) managedGroups(ctx context.Context, x *API) ([]client.Group, error)
 	return l.Groups, nil
 }
 
-// adminGroupsOf returns the names among names that grant admin rights.
+// adminGroupsOf returns the names among names that grant admin rights:
+// every role's group (GET /groups gives a role its permissions), however
+// few permissions or narrow a scope it has, since each lets its members call the API.
 func adminGroupsOf(groups []client.Group, names []string) []string {
 	var out []string
 	for _, n := range names {
 		for _, g := range groups {
-			if g.Name == n && g.Admin && !slices.Contains(out, n) {
+			if g.Name == n && (g.Admin || g.Permissions != nil) && !slices.Contains(out, n) {
 				out = append(out, n)
 			}
 		}
@@ -100,7 +102,27 @@ func (a *app) confirmAdminGrant(groups []client.Group, who string, names []strin
 	if len(admin) == 0 {
 		return true, nil
 	}
-	return a.confirm(yes, fmt.Sprintf("%s grants %s administrator rights over every user. Continue?", strings.Join(admin, ", "), who))
+	var what []string
+	for _, n := range admin {
+		what = append(what, roleSummary(groups, n))
+	}
+	return a.confirm(yes, fmt.Sprintf("%s grants %s administrator rights (%s). Continue?", strings.Join(admin, ", "), who, strings.Join(what, "; ")))
+}
+
+// roleSummary says what a role's group allows, from GET /groups: its
+// permissions and whom they reach.
+func roleSummary(groups []client.Group, name string) string {
+	for _, g := range groups {
+		if g.Name != name || g.Permissions == nil {
+			continue
+		}
+		var perms []string
+		for _, p := range *g.Permissions {
+			perms = append(perms, string(p))
+		}
+		return fmt.Sprintf("%s: %s over %s", name, strings.Join(perms, " "), scopeText(g.Scope))
+	}
+	return name + ": every permission over every user"
 }
 
 // nearest is the candidate closest to s (case-insensitive edit distance),

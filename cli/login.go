@@ -470,6 +470,14 @@ func (a *app) isAdministrator(ctx context.Context, p Profile, s *Session) (bool,
 	switch {
 	case err == nil:
 		return true, nil
+	case errors.As(err, &ae) && ae.Status == http.StatusForbidden && ae.Code == "MFARequired":
+		// An administrator without TOTP where it is required: the session is
+		// what they need to run useradmin mfa setup.
+		a.note("This environment requires administrators to use an authenticator app: run useradmin mfa setup --profile %s, then sign in again", a.profile)
+		return true, nil
+	case errors.As(err, &ae) && ae.Status == http.StatusForbidden && ae.Code == "NotPermitted":
+		// A role holder whose roles do not include users:read: an administrator still.
+		return true, nil
 	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
 		return false, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/useradmin/cognito-user-admin/api/client"
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
@@ -89,6 +90,13 @@ func (a *app) usersPasswordCommand() *cobra.Command {
 			req := client.PasswordRequest{Mode: client.PasswordRequestMode("reset")}
 			if temporary && noInvitation && !tempStdin {
 				return usageErr("--no-invitation without --temporary-password-stdin would set a password nobody is told: give it with --temporary-password-stdin and hand it over yourself, or drop --no-invitation")
+			}
+			mode := access.PasswordReset
+			if temporary {
+				mode = access.PasswordTemporary
+			}
+			if err := x.precheck(cmd.Context(), access.PasswordPermission(mode)); err != nil {
+				return err
 			}
 			if temporary {
 				req.Mode = client.PasswordRequestMode("temporary")

@@ -31,6 +31,11 @@ func (a *app) apiCommand(use, short, operationID string, nargs cobra.PositionalA
 			if err != nil {
 				return err
 			}
+			if p := operationPermissions[operationID]; p != "" {
+				if err := x.precheck(cmd.Context(), p); err != nil {
+					return err
+				}
+			}
 			email := ""
 			if len(argv) > 0 && strings.HasPrefix(cmd.Use, strings.Fields(cmd.Use)[0]+" EMAIL") {
 				email = argv[0]

@@ -112,6 +112,18 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 			"Cognito refused to send an invitation: its own sender's daily email quota (50 a day per account) is reached and callers got 429 EmailLimitExceeded. " +
 				"Set SES for this environment in infra/environments.go (a verified SES identity) and deploy; until then, retry invitations tomorrow with POST /users/{email}/invitation.",
 			m.Refusals(auditlog.OutcomeEmailLimit, alarmPeriod), 1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1},
+		{"RoleChanges", "Role granted or removed - check it was intended",
+			"A role (an admin group) was granted to or removed from a user through the API. Every such change is announced: " +
+				"run the saved query \"" + c.StackName() + "/role changes\" to see who changed whose role, and undo it if nobody meant it.",
+			awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+				Expression: jsii.String("FILL(grants, 0) + FILL(revokes, 0)"),
+				UsingMetrics: &map[string]awscloudwatch.IMetric{
+					"grants":  m.Changes(auditlog.ActionRoleGrant, alarmPeriod),
+					"revokes": m.Changes(auditlog.ActionRoleRevoke, alarmPeriod),
+				},
+				Period: alarmPeriod,
+				Label:  jsii.String("role changes"),
+			}), 1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1},
 		{"Refusals", "Authorization refusals - find the caller with the refusals query",
 			fmt.Sprintf("At least %d calls in 5 minutes were refused 403 Forbidden: signed-in users who are not admins, or tokens that are not ID tokens. "+
 				"Run the saved query \"%s/refusals\" to see who (caller_sub, caller_email); if it is not a misconfigured app, disable that user.", a.Refusals, c.StackName()),

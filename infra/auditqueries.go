@@ -39,7 +39,8 @@ func auditQueries() []auditQuery {
 	eq := func(field, value string) string { return fmt.Sprintf("%s = %q", field, value) }
 	audit := eq(auditlog.MessageKey, auditlog.Message)
 	who := []string{"@timestamp", auditlog.Action, auditlog.Target, auditlog.Group, auditlog.Groups, auditlog.InvitationSent,
-		auditlog.Outcome, auditlog.Status, auditlog.CallerEmail, auditlog.CallerSub, auditlog.RequestID}
+		auditlog.Outcome, auditlog.Status, auditlog.CallerEmail, auditlog.CallerSub, auditlog.CallerRoles, auditlog.Permission,
+		auditlog.Rule, auditlog.Notice, auditlog.RequestID}
 	return []auditQuery{
 		{id: "ChangesToUser", name: "changes to one user (replace the email)", fields: who,
 			filter: audit + " and " + eq(auditlog.Target, queryUserPlaceholder), sort: "@timestamp desc"},
@@ -47,6 +48,8 @@ func auditQueries() []auditQuery {
 			filter: audit + " and " + eq(auditlog.CallerEmail, queryAdminPlaceholder), sort: "@timestamp desc"},
 		{id: "Refusals", name: "refusals", fields: who,
 			filter: fmt.Sprintf("%s and %s >= 400 and %s < 500", audit, auditlog.Status, auditlog.Status), sort: "@timestamp desc"},
+		{id: "RoleChanges", name: "role changes", fields: who,
+			filter: fmt.Sprintf("%s and %s in [%q, %q]", audit, auditlog.Action, auditlog.ActionRoleGrant, auditlog.ActionRoleRevoke), sort: "@timestamp desc"},
 		{id: "CreatesPerDay", name: "creates per day",
 			filter: fmt.Sprintf("%s and %s and %s", audit, eq(auditlog.Action, auditlog.ActionCreate), eq(auditlog.Outcome, auditlog.OutcomeSuccess)),
 			stats:  "count(*) as creates by bin(1d)"},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
@@ -76,12 +77,19 @@ type Config struct {
 	// accepts: "admin" (the admin client), "app" (the application's client).
 	AdminAPIClients []string
 
-	// AdminGroups: members may call the API. The stack creates each.
-	AdminGroups []string
-	// ExtraGroups are further groups the stack creates and admins may manage.
+	// Roles are the admin groups: members may call the API with the role's
+	// permissions, within its scope (docs/roles.md). The stack creates each
+	// group. The first role must hold every permission, unscoped: it is
+	// where FirstAdminEmail goes, and without it nobody could grant every role.
+	Roles []access.Role
+	// AdminMFARequired refuses administrators whose account has no TOTP set
+	// up (403 MFARequired), whatever the pool's MFA setting for other users.
+	AdminMFARequired bool
+	// ExtraGroups are further groups the stack creates and admins may
+	// manage (with groups:assign): the groups that scopes name.
 	ExtraGroups []string
 	// FirstAdminEmail, when set, makes the stack create that user in the
-	// first admin group; Cognito emails them a temporary password.
+	// first role; Cognito emails them a temporary password.
 	FirstAdminEmail string
 
 	// LambdaMemoryMB for the admin function.
@@ -167,9 +175,31 @@ func ValidateEnvironments(envs []Config) error {
 // StackName is the CloudFormation stack name for the environment.
 func (c Config) StackName() string { return "UserAdmin-" + c.Name }
 
-// ManagedGroups are the groups admins may put users in: the admin groups and the extra ones.
+// AdminGroups are the roles' groups, in declaration order.
+func (c Config) AdminGroups() []string {
+	var out []string
+	for _, r := range c.Roles {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// ManagedGroups are the groups admins may put users in: the roles' groups and the extra ones.
 func (c Config) ManagedGroups() []string {
-	return append(slices.Clone(c.AdminGroups), c.ExtraGroups...)
+	return append(c.AdminGroups(), c.ExtraGroups...)
+}
+
+// limitedRoles are the roles the Lambda's settings must spell out: those
+// with fewer than every permission, or a scope (a role the settings do not
+// name holds every permission).
+func (c Config) limitedRoles() []access.Role {
+	var out []access.Role
+	for _, r := range c.Roles {
+		if r.Scoped() || len(r.Permissions) != len(access.AllPermissions()) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 var (
@@ -301,15 +331,13 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	if len(c.AdminGroups) == 0 {
-		bad("AdminGroups", "at least one admin group is needed, or nobody can call the API")
-	}
+	checkRoles(bad, c)
 	// The Lambda reads the cognito:groups claim as "[a b]", "a,b" or a JSON
 	// array: a name holding that syntax could pass for another group ("[admins]" for admins).
 	for _, f := range []struct {
 		field  string
 		groups []string
-	}{{"AdminGroups", c.AdminGroups}, {"ExtraGroups", c.ExtraGroups}} {
+	}{{"Roles", c.AdminGroups()}, {"ExtraGroups", c.ExtraGroups}} {
 		for _, g := range f.groups {
 			if settings.HasGroupClaimSyntax(g) {
 				bad(f.field, "%q holds a character the group claim uses as syntax (brackets, double quotes, commas or whitespace)", g)
@@ -319,11 +347,11 @@ func (c Config) Validate() error {
 	seen := map[string]string{}
 	for _, g := range c.ManagedGroups() {
 		if !settings.HasGroupClaimSyntax(g) && (!groupRe.MatchString(g) || strings.Contains(g, ",") || pascal(g) == "") {
-			bad("AdminGroups/ExtraGroups", "%q is not a valid group name (1 to 128 printable characters with a letter or digit, no spaces or commas)", g)
+			bad("Roles/ExtraGroups", "%q is not a valid group name (1 to 128 printable characters with a letter or digit, no spaces or commas)", g)
 		}
 		// Groups' logical IDs come from their names, so two names must not map to one ID.
 		if other, dup := seen[groupLogicalID(g)]; dup {
-			bad("AdminGroups/ExtraGroups", "%q and %q are the same group to CloudFormation (logical ID %s)", other, g, groupLogicalID(g))
+			bad("Roles/ExtraGroups", "%q and %q are the same group to CloudFormation (logical ID %s)", other, g, groupLogicalID(g))
 		}
 		seen[groupLogicalID(g)] = g
 	}
@@ -336,6 +364,44 @@ func (c Config) Validate() error {
 	c.validateOperations(bad)
 	c.validateAudit(bad)
 	return errors.Join(errs...)
+}
+
+// checkRoles refuses roles the Lambda could not enforce as written: an
+// unknown permission, a role declared twice or also listed in ExtraGroups,
+// a scope naming a group that is not an extra (managed, non-role) group,
+// and a first role short of every permission.
+func checkRoles(bad func(field, format string, args ...any), c Config) {
+	if len(c.Roles) == 0 {
+		bad("Roles", "at least one role is needed, or nobody can call the API")
+		return
+	}
+	if _, err := access.NewPolicy(c.Roles); err != nil {
+		bad("Roles", "%v", err)
+	}
+	for _, r := range c.Roles {
+		if slices.Contains(c.ExtraGroups, r.Name) {
+			bad("Roles", "%q is also in ExtraGroups: a group is either a role (roles:grant assigns it) or a managed group (groups:assign does)", r.Name)
+		}
+		for _, g := range r.Scope {
+			// A scope naming a role is NewPolicy's to report.
+			if !slices.Contains(c.ExtraGroups, g) && !slices.Contains(c.AdminGroups(), g) {
+				bad("Roles", "role %q: scope group %q is not one of ExtraGroups (%s)", r.Name, g, strings.Join(c.ExtraGroups, ", "))
+			}
+		}
+	}
+	first := c.Roles[0]
+	if first.Scoped() || !holdsAll(first) {
+		bad("Roles", "the first role, %q, must hold every permission, unscoped: it is where FirstAdminEmail goes, and only such a role can grant every other", first.Name)
+	}
+}
+
+func holdsAll(r access.Role) bool {
+	for _, p := range access.AllPermissions() {
+		if !slices.Contains(r.Permissions, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // adminAPIClients are the values AdminAPIClients may hold.

@@ -1,8 +1,11 @@
 package infra
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 func TestShippedEnvironmentsValidate(t *testing.T) {
@@ -54,8 +57,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		"HostedUI": func(c *Config) {
 			c.HostedUI = &HostedUI{DomainPrefix: "acme", CallbackURLs: []string{"http://a.org/cb"}}
 		},
-		"AdminGroups":             func(c *Config) { c.AdminGroups = nil },
-		"AdminGroups/ExtraGroups": func(c *Config) { c.ExtraGroups = []string{"Admins"} },
+		"Roles":                   func(c *Config) { c.Roles = nil },
+		"Roles/ExtraGroups":       func(c *Config) { c.ExtraGroups = []string{"Admins"} },
 		"ExtraGroups":             func(c *Config) { c.ExtraGroups = []string{`"support"`} },
 		"FirstAdminEmail":         func(c *Config) { c.FirstAdminEmail = "Boss@Example.org" },
 		"LambdaMemoryMB":          func(c *Config) { c.LambdaMemoryMB = 64 },
@@ -152,25 +155,89 @@ func TestValidateRefusesGroupClaimSyntax(t *testing.T) {
 		field        string
 		admin, extra []string
 	}{
-		{"AdminGroups", []string{"[admins]"}, nil},
-		{"AdminGroups", []string{"admins]"}, nil},
-		{"AdminGroups", []string{`"admins"`}, nil},
-		{"AdminGroups", []string{"admins,ops"}, nil},
-		{"AdminGroups", []string{"site admins"}, nil},
-		{"AdminGroups", []string{"admins\u00a0"}, nil},
+		{"Roles", []string{"[admins]"}, nil},
+		{"Roles", []string{"admins]"}, nil},
+		{"Roles", []string{`"admins"`}, nil},
+		{"Roles", []string{"admins,ops"}, nil},
+		{"Roles", []string{"site admins"}, nil},
+		{"Roles", []string{"admins\u00a0"}, nil},
 		{"ExtraGroups", []string{"admins"}, []string{"[support"}},
 		{"ExtraGroups", []string{"admins"}, []string{"help\tdesk"}},
 	} {
 		c, _ := Environment("dev")
-		c.AdminGroups, c.ExtraGroups = tc.admin, tc.extra
+		c.Roles, c.ExtraGroups = fullRoles(tc.admin...), tc.extra
 		err := c.Validate()
 		if err == nil || !strings.Contains(err.Error(), tc.field+": ") || !strings.Contains(err.Error(), "syntax") {
 			t.Errorf("groups %q %q: Validate() = %v, want an error naming %s and the claim syntax", tc.admin, tc.extra, err, tc.field)
 		}
 	}
 	c, _ := Environment("dev")
-	c.AdminGroups, c.ExtraGroups = []string{"admins", "owners"}, []string{"support-staff", "ops_2"}
+	c.Roles, c.ExtraGroups = fullRoles("admins", "owners"), []string{"support-staff", "ops_2"}
 	if err := c.Validate(); err != nil {
 		t.Errorf("plain group names refused: %v", err)
+	}
+}
+
+// fullRoles are roles with every permission, unscoped: admin groups as they were before roles.
+func fullRoles(names ...string) []access.Role {
+	var out []access.Role
+	for _, n := range names {
+		out = append(out, access.Role{Name: n, Permissions: access.AllPermissions()})
+	}
+	return out
+}
+
+// Roles that the Lambda could not enforce as written fail at synth, each
+// with a message naming the problem.
+func TestValidateRoles(t *testing.T) {
+	read := []access.Permission{access.UsersRead}
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+		want   string
+	}{
+		{"unknown permission", func(c *Config) {
+			c.Roles = append(c.Roles, access.Role{Name: "ops", Permissions: []access.Permission{"users:all"}})
+		}, `unknown permission "users:all"`},
+		{"scope not a managed group", func(c *Config) {
+			c.Roles = append(c.Roles, access.Role{Name: "ops", Permissions: read, Scope: []string{"tenant-z"}})
+		}, `scope group "tenant-z" is not one of ExtraGroups`},
+		{"scope names a role", func(c *Config) {
+			c.Roles = append(c.Roles, access.Role{Name: "ops", Permissions: read, Scope: []string{"helpdesk"}})
+		}, `scope group "helpdesk" is a role`},
+		{"role also an extra group", func(c *Config) { c.ExtraGroups = append(c.ExtraGroups, "helpdesk") }, `"helpdesk" is also in ExtraGroups`},
+		{"role declared twice", func(c *Config) { c.Roles = append(c.Roles, access.Role{Name: "auditors", Permissions: read}) }, `"auditors" is declared twice`},
+		// The audit trail is not filtered by scope: a tenant's admins reading it would learn of other tenants' users.
+		{"scoped audit reader", func(c *Config) {
+			c.Roles[3].Permissions = append(c.Roles[3].Permissions, access.AuditRead)
+		}, `role "tenant-a-admins": a scoped role cannot hold audit:read`},
+		{"role without permissions", func(c *Config) { c.Roles = append(c.Roles, access.Role{Name: "ops"}) }, `"ops" has no permissions`},
+		{"first role limited", func(c *Config) { c.Roles[0], c.Roles[1] = c.Roles[1], c.Roles[0] }, `the first role, "helpdesk", must hold every permission`},
+		{"first role scoped", func(c *Config) { c.Roles[0].Scope = []string{"tenant-a"} }, `the first role, "admins", must hold every permission, unscoped`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := Environment("dev")
+			tc.mutate(&c)
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "config dev: Roles: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate() = %v, want a Roles error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// dev ships the example roles; stg and prd admins only, prd with MFA for administrators.
+func TestShippedRoles(t *testing.T) {
+	want := map[string][]string{"dev": {"admins", "helpdesk", "auditors", "tenant-a-admins"}, "stg": {"admins"}, "prd": {"admins"}}
+	for _, c := range Environments() {
+		if !slices.Equal(c.AdminGroups(), want[c.Name]) {
+			t.Errorf("%s roles = %v, want %v", c.Name, c.AdminGroups(), want[c.Name])
+		}
+		if c.AdminMFARequired != (c.Name == "prd") {
+			t.Errorf("%s AdminMFARequired = %v, want it on in prd only", c.Name, c.AdminMFARequired)
+		}
+	}
+	dev, _ := Environment("dev")
+	if got := dev.limitedRoles(); len(got) != 3 || got[0].Name != "helpdesk" {
+		t.Errorf("dev's settings roles = %+v, want the three limited ones", got)
 	}
 }

@@ -3,6 +3,7 @@ package infra
 import (
 	"fmt"
 
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
@@ -34,7 +35,7 @@ func base(name string) Config {
 		AdminIDTokenMinutes:      15,
 		AdminRefreshTokenHours:   12,
 		AdminAPIClients:          []string{"admin"},
-		AdminGroups:              []string{"admins"},
+		Roles:                    []access.Role{{Name: "admins", Permissions: access.AllPermissions()}},
 		LambdaMemoryMB:           256,
 		Tracing:                  true,
 		Audit:                    AuditConfig{RetentionDays: 90},
@@ -59,6 +60,16 @@ func Environments() []Config {
 	// attribute can be added to but never removed from a pool without
 	// replacing it, so declare stg's and prd's on purpose.
 	dev.CustomAttributes = []settings.CustomAttribute{{Name: "department", Type: settings.AttributeString, MaxLength: 64}}
+	// Example roles (docs/roles.md), which the end-to-end tests use: a
+	// helpdesk that reads, re-invites, resets passwords (reset only), removes
+	// MFA and signs out; auditors who only read; and a tenant's own admins,
+	// who manage the members of the tenant-a group only.
+	dev.ExtraGroups = []string{"tenant-a"}
+	dev.Roles = append(dev.Roles,
+		access.Role{Name: "helpdesk", Permissions: []access.Permission{access.UsersRead, access.UsersInvite, access.UsersPasswordReset, access.UsersMFA, access.UsersSignOut}},
+		access.Role{Name: "auditors", Permissions: []access.Permission{access.UsersRead, access.AuditRead}},
+		access.Role{Name: "tenant-a-admins", Permissions: append(access.UserPermissions(), access.GroupsAssign), Scope: []string{"tenant-a"}},
+	)
 
 	stg := base("stg")
 	stg.Alarms = DefaultAlarms()
@@ -68,6 +79,7 @@ func Environments() []Config {
 
 	prd := base("prd")
 	prd.Retain = true
+	prd.AdminMFARequired = true // administrators without TOTP are refused (403 MFARequired)
 	prd.Audit = AuditConfig{RetentionDays: 731, PointInTimeRecovery: true}
 	prd.LogRetentionDays = 365
 	prd.ThrottleRate = 50

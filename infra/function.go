@@ -54,13 +54,16 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 	logs := newLogGroup(scope, id+"Logs", c)
 	env := settings.Settings{
 		UserPoolID:     *props.Pool.UserPoolId(),
-		AdminGroups:    c.AdminGroups,
+		AdminGroups:    c.AdminGroups(),
 		ManagedGroups:  c.ManagedGroups(),
 		AllowedOrigins: c.CORSOrigins,
 		Password:       c.Password,
 		APIClientIDs:   clientIDs(props.APIClients),
 		// The same declaration as the pool's schema, so the Lambda allows exactly those.
 		CustomAttributes: c.CustomAttributes,
+		// Roles with every permission, unscoped, need no entry: the settings give them that.
+		Roles:            c.limitedRoles(),
+		AdminMFARequired: c.AdminMFARequired,
 		AuditTable:       *props.AuditTable.TableName(),
 		// The TTL the function sets on each record.
 		AuditRetentionDays: c.Audit.RetentionDays,

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 // GroupsProps configures NewGroups.
@@ -23,9 +25,9 @@ func NewGroups(scope constructs.Construct, id string, props *GroupsProps) map[st
 	c := props.Config
 	groups := map[string]awscognito.UserPoolGroup{}
 	for i, name := range c.ManagedGroups() {
-		desc := "Members may manage users of this pool through the admin API."
-		if i >= len(c.AdminGroups) {
-			desc = "A group that admins may assign."
+		desc := "A group that admins may assign."
+		if i < len(c.Roles) {
+			desc = roleDescription(c.Roles[i])
 		}
 		g := props.Pool.AddGroup(jsii.String(id+pascal(name)), &awscognito.UserPoolGroupOptions{
 			GroupName:   jsii.String(name),
@@ -41,7 +43,7 @@ func NewGroups(scope constructs.Construct, id string, props *GroupsProps) map[st
 	if c.FirstAdminEmail == "" {
 		return groups
 	}
-	admin := c.AdminGroups[0]
+	admin := c.Roles[0].Name
 	user := awscognito.NewCfnUserPoolUser(scope, jsii.String(id+"FirstAdmin"), &awscognito.CfnUserPoolUserProps{
 		UserPoolId:             props.Pool.UserPoolId(),
 		Username:               jsii.String(c.FirstAdminEmail),
@@ -62,6 +64,24 @@ func NewGroups(scope constructs.Construct, id string, props *GroupsProps) map[st
 	member.OverrideLogicalId(jsii.String("FirstAdminMembership"))
 	member.ApplyRemovalPolicy(removalPolicy(c), nil)
 	return groups
+}
+
+// roleDescription describes a role's group: a role with every permission,
+// unscoped, keeps the description admin groups always had.
+func roleDescription(r access.Role) string {
+	if !r.Scoped() && holdsAll(r) {
+		return "Members may manage users of this pool through the admin API."
+	}
+	var perms []string
+	for _, p := range r.Permissions {
+		perms = append(perms, string(p))
+	}
+	d := "Role: " + strings.Join(perms, " ")
+	if r.Scoped() {
+		d += "; scope: " + strings.Join(r.Scope, " ")
+	}
+	// Cognito allows 2048 characters; every permission and a few scope groups fit well within.
+	return d
 }
 
 // groupLogicalID is "Group" and the group name in PascalCase, letters and digits only.

@@ -3,6 +3,7 @@ package infra
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -127,6 +128,7 @@ func expectedAlarms(c Config) []alarmWant {
 		{"Api4xxRate", fmt.Sprintf("IF(requests >= %d, 100 * errors / requests, 0)", a.ClientErrorMinRequests), nil, "", a.ClientErrorRatePercent, gt, 1},
 		{"ApiLatencyP99", "AWS/ApiGateway/Latency", map[string]string{"ApiName": "useradmin-" + c.Name}, "p99", float64(a.LatencyP99Ms), gt, 3},
 		{"EmailLimit", ns + "/Refusals", map[string]string{"Code": auditlog.OutcomeEmailLimit}, "Sum", 1, ge, 1},
+		{"RoleChanges", "FILL(grants, 0) + FILL(revokes, 0)", nil, "", 1, ge, 1},
 		{"Refusals", ns + "/Refusals", map[string]string{"Code": auditlog.OutcomeForbidden}, "Sum", float64(a.Refusals), ge, 1},
 		// auditalarms.go: a record logged instead of written; an event batch dead-lettered.
 		{"AuditRecordsUnwritten", ns + "/AuditRecordsUnwritten", nil, "Sum", 1, ge, 1},
@@ -134,6 +136,38 @@ func expectedAlarms(c Config) []alarmWant {
 		// The user events publisher failing, or more than 10 minutes behind the stream.
 		{"EventsPublisherErrors", "AWS/Lambda/Errors", nil, "Sum", 1, ge, 1},
 		{"EventsIteratorAge", "AWS/Lambda/IteratorAge", nil, "Maximum", 10 * 60 * 1000, ge, 1},
+	}
+}
+
+// The role-change alarm adds the successful role_grant and role_revoke
+// audit lines, as the Changes metric filter counts them by action.
+func TestRoleChangeAlarm(t *testing.T) {
+	tpl := envTemplate(t, "prd")
+	var found map[string]any
+	for id, a := range resources(tpl, "AWS::CloudWatch::Alarm") {
+		if strings.HasPrefix(id, "AlarmRoleChanges") {
+			found = props(a)
+		}
+	}
+	if found == nil {
+		t.Fatal("no role-change alarm in prd")
+	}
+	got := map[string]string{}
+	for _, m := range found["Metrics"].([]any) {
+		m := m.(map[string]any)
+		ms, ok := m["MetricStat"].(map[string]any)
+		if !ok {
+			continue
+		}
+		metric := ms["Metric"].(map[string]any)
+		for _, d := range metric["Dimensions"].([]any) {
+			d := d.(map[string]any)
+			got[m["Id"].(string)] = metric["Namespace"].(string) + "/" + metric["MetricName"].(string) + " " + d["Name"].(string) + "=" + d["Value"].(string)
+		}
+	}
+	want := map[string]string{"grants": "UserAdmin/prd/Changes Action=" + auditlog.ActionRoleGrant, "revokes": "UserAdmin/prd/Changes Action=" + auditlog.ActionRoleRevoke}
+	if !maps.Equal(got, want) {
+		t.Errorf("role-change alarm metrics = %v, want %v", got, want)
 	}
 }
 
@@ -345,7 +379,8 @@ func TestAuditQueries(t *testing.T) {
 			for name, parts := range map[string][]string{
 				"changes to one user (replace the email)":  {`filter message = "audit" and target = "user@example.com"`, "caller_email", "sort @timestamp desc"},
 				"changes by one admin (replace the email)": {`filter message = "audit" and caller_email = "admin@example.com"`, "target", "outcome"},
-				"refusals":        {`filter message = "audit" and status >= 400 and status < 500`, "caller_sub", "outcome"},
+				"refusals":        {`filter message = "audit" and status >= 400 and status < 500`, "caller_sub", "outcome", "caller_roles", "permission", "rule"},
+				"role changes":    {`filter message = "audit" and action in ["role_grant", "role_revoke"]`, "caller_email", "target", "group"},
 				"creates per day": {`filter message = "audit" and action = "create" and outcome = "success"`, "stats count(*) as creates by bin(1d)"},
 			} {
 				q, ok := qs[prefix+name]
@@ -359,8 +394,8 @@ func TestAuditQueries(t *testing.T) {
 					}
 				}
 			}
-			if len(qs) != 4 {
-				t.Errorf("%d saved queries, want 4", len(qs))
+			if len(qs) != 5 {
+				t.Errorf("%d saved queries, want 5", len(qs))
 			}
 		})
 	}

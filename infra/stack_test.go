@@ -200,8 +200,14 @@ func TestGroupsAndFirstAdmin(t *testing.T) {
 	for _, env := range []string{"dev", "stg", "prd"} {
 		tpl := envTemplate(t, env)
 		groups := resources(tpl, "AWS::Cognito::UserPoolGroup")
-		if g, ok := groups["GroupAdmins"]; !ok || props(g)["GroupName"] != "admins" || len(groups) != 1 {
-			t.Errorf("%s: want exactly the admins group as GroupAdmins, got %v", env, groups)
+		c, _ := Environment(env)
+		if g, ok := groups["GroupAdmins"]; !ok || props(g)["GroupName"] != "admins" || len(groups) != len(c.ManagedGroups()) {
+			t.Errorf("%s: want the admins group as GroupAdmins and one group per role and extra group, got %v", env, groups)
+		}
+		for _, name := range c.ManagedGroups() {
+			if g, ok := groups[groupLogicalID(name)]; !ok || props(g)["GroupName"] != name {
+				t.Errorf("%s: group %s missing or not pinned as %s", env, name, groupLogicalID(name))
+			}
 		}
 		if want := map[bool]string{true: "RetainExceptOnCreate", false: "Delete"}[env == "prd"]; groups["GroupAdmins"]["DeletionPolicy"] != want {
 			t.Errorf("%s: admins group DeletionPolicy = %v, want %s (as the pool's)", env, groups["GroupAdmins"]["DeletionPolicy"], want)
@@ -253,6 +259,26 @@ func TestFunction(t *testing.T) {
 	for _, env := range []string{"dev", "stg", "prd"} {
 		t.Run(env, func(t *testing.T) {
 			tpl := envTemplate(t, env)
+			c, _ := Environment(env)
+			vars := map[string]any{
+				"USER_POOL_ID":        map[string]any{"Ref": "UserPool"},
+				"ADMIN_GROUPS":        strings.Join(c.AdminGroups(), ","),
+				"MANAGED_GROUPS":      strings.Join(c.ManagedGroups(), ","),
+				"ALLOWED_ORIGINS":     assertions.Match_AnyValue(),
+				"PASSWORD_MIN_LENGTH": "12",
+				"PASSWORD_REQUIRE":    "lowercase,uppercase,digits,symbols",
+				"API_CLIENT_IDS":      map[string]any{"Ref": "AdminClient"},
+			}
+			switch env {
+			case "dev":
+				vars["CUSTOM_ATTRIBUTES"] = assertions.Match_AnyValue()
+				// The roles short of everything; admins, holding every permission, needs no entry.
+				vars["ROLES"] = `[{"name":"helpdesk","permissions":["users:read","users:invite","users:password:reset","users:mfa","users:sign-out"]},` +
+					`{"name":"auditors","permissions":["users:read","audit:read"]},` +
+					`{"name":"tenant-a-admins","permissions":["users:read","users:create","users:invite","users:disable","users:sign-out","users:delete","users:password","users:password:reset","users:mfa","users:edit","groups:assign"],"scope":["tenant-a"]}]`
+			case "prd":
+				vars["ADMIN_MFA_REQUIRED"] = "true"
+			}
 			// The API's function and the user events publisher (TestUserEvents).
 			tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(2))
 			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
@@ -262,15 +288,7 @@ func TestFunction(t *testing.T) {
 				"Timeout":       10,
 				"MemorySize":    256,
 				"LoggingConfig": map[string]any{"LogFormat": "JSON", "LogGroup": assertions.Match_AnyValue()},
-				"Environment": map[string]any{"Variables": map[string]any{
-					"USER_POOL_ID":        map[string]any{"Ref": "UserPool"},
-					"ADMIN_GROUPS":        "admins",
-					"MANAGED_GROUPS":      "admins",
-					"ALLOWED_ORIGINS":     assertions.Match_AnyValue(),
-					"PASSWORD_MIN_LENGTH": "12",
-					"PASSWORD_REQUIRE":    "lowercase,uppercase,digits,symbols",
-					"API_CLIENT_IDS":      map[string]any{"Ref": "AdminClient"},
-				}},
+				"Environment":   map[string]any{"Variables": vars},
 			})
 			days := map[string]float64{"dev": 7, "stg": 30, "prd": 365}[env]
 			for id, lg := range resources(tpl, "AWS::Logs::LogGroup") {

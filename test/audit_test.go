@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,7 +171,7 @@ func TestAuditTrailAndEvents(t *testing.T) {
 	for _, r := range hist {
 		actions = append(actions, r.Action+"/"+r.Outcome)
 	}
-	if want := "delete/success group_add/GroupNotManaged group_add/success disable/success create/success"; strings.Join(actions, " ") != want {
+	if want := "delete/success group_add/GroupNotManaged role_grant/success disable/success create/success"; strings.Join(actions, " ") != want {
 		t.Fatalf("history %v, want %s", actions, want)
 	}
 	if len(viaAudit) != len(hist) || viaAudit[0].ID != hist[0].ID {
@@ -191,7 +192,11 @@ func TestAuditTrailAndEvents(t *testing.T) {
 	if r := byAction["disable"]; r.Before == nil || r.After == nil || !aws.ToBool(r.Before.Enabled) || aws.ToBool(r.After.Enabled) {
 		t.Errorf("disable's before/after: %+v / %+v", r.Before, r.After)
 	}
-	if r := byAction["group_add"]; r.Group != "admins" || r.Before == nil || len(r.Before.Groups) != 0 || r.After == nil || strings.Join(r.After.Groups, ",") != "admins" {
+	// admins is a role's group: the grant is a role_grant, by a caller whose roles and permission the actor names.
+	if r := byAction["role_grant"]; !slices.Equal(r.Actor.Roles, []string{"admins"}) || r.Actor.Permission != "roles:grant" {
+		t.Errorf("role grant's actor: %+v", r.Actor)
+	}
+	if r := byAction["role_grant"]; r.Group != "admins" || r.Before == nil || len(r.Before.Groups) != 0 || r.After == nil || strings.Join(r.After.Groups, ",") != "admins" {
 		t.Errorf("group add's before/after: %+v / %+v", r.Before, r.After)
 	}
 	if r := byAction["delete"]; r.Before == nil || r.Before.Status != "FORCE_CHANGE_PASSWORD" || aws.ToBool(r.Before.Enabled) || r.After != nil {
@@ -231,7 +236,7 @@ func TestAuditTrailAndEvents(t *testing.T) {
 			t.Errorf("%s event's detail is not the recorded %s: %+v", e.DetailType, e.Detail.Action, e.Detail)
 		}
 	}
-	if want := "UserCreated UserDisabled UserGroupAdded UserDeleted UserCreated"; strings.Join(types, " ") != want {
+	if want := "UserCreated UserDisabled UserRoleGranted UserDeleted UserCreated"; strings.Join(types, " ") != want {
 		t.Errorf("events %v, want %s (one per change, none for the refusal)", types, want)
 	}
 	if d := evs[1].Detail; d.Before == nil || !aws.ToBool(d.Before.Enabled) || d.After == nil || aws.ToBool(d.After.Enabled) {

@@ -29,6 +29,13 @@ func (r response) errorCode() string {
 	return c
 }
 
+// message is the message of an error in the API's shape, or "".
+func (r response) message() string {
+	e, _ := r.body["error"].(map[string]any)
+	m, _ := e["message"].(string)
+	return m
+}
+
 // user is the "user" object of a response.
 func (r response) user() map[string]any {
 	u, _ := r.body["user"].(map[string]any)

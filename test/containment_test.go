@@ -206,7 +206,8 @@ func TestResetAdminLosesTheAPI(t *testing.T) {
 	needEnv(t)
 	for _, tc := range []struct{ mode, body string }{
 		{"reset", `{"mode":"reset"}`},
-		{"temporary", `{"mode":"temporary","temporaryPassword":"Other-Passw0rd-7!","sendInvitation":false}`},
+		// A role holder's temporary password is Cognito's, emailed (docs/roles.md: no takeover).
+		{"temporary", `{"mode":"temporary"}`},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			victim, other := "containment.reset."+tc.mode+"@example.com", "containment.resetter."+tc.mode+"@example.com"

@@ -28,8 +28,13 @@ func TestManagedGroups(t *testing.T) {
 		t.Fatalf("GET /groups: %d %s", r.status, r.raw)
 	}
 	groups, _ := r.body["groups"].([]any)
-	if len(groups) != 1 {
-		t.Fatalf("groups = %s, want dev's one managed group", r.raw)
+	// dev's roles first (admins, then the examples of docs/roles.md), then its extra group.
+	var names []string
+	for _, g := range groups {
+		names = append(names, g.(map[string]any)["name"].(string))
+	}
+	if strings.Join(names, ",") != "admins,helpdesk,auditors,tenant-a-admins,tenant-a" {
+		t.Fatalf("groups = %s, want dev's managed groups in order", r.raw)
 	}
 	g := groups[0].(map[string]any)
 	if g["name"] != "admins" || g["admin"] != true || g["description"] == "" {

@@ -33,6 +33,8 @@ const (
 	Password    AuditAction = "password"
 	Read        AuditAction = "read"
 	Resend      AuditAction = "resend"
+	RoleGrant   AuditAction = "role_grant"
+	RoleRevoke  AuditAction = "role_revoke"
 	SignOut     AuditAction = "sign_out"
 	Update      AuditAction = "update"
 )
@@ -60,10 +62,14 @@ type AuditAction string
 
 // AuditActor defines model for AuditActor.
 type AuditActor struct {
-	Email      *string   `json:"email,omitempty"`
-	Permission *string   `json:"permission,omitempty"`
-	Roles      *[]string `json:"roles,omitempty"`
-	Sub        string    `json:"sub"`
+	Email *string `json:"email,omitempty"`
+
+	// Permission The permission the route used, or lacked when refused.
+	Permission *string `json:"permission,omitempty"`
+
+	// Roles The caller's roles, live from the pool, sorted.
+	Roles *[]string `json:"roles,omitempty"`
+	Sub   string    `json:"sub"`
 }
 
 // AuditPage defines model for AuditPage.
@@ -153,13 +159,39 @@ type Group struct {
 	Description string `json:"description"`
 	Name        string `json:"name"`
 
+	// Permissions A role's permissions (groups with admin true); absent on other groups.
+	Permissions *[]string `json:"permissions,omitempty"`
+
 	// Precedence Cognito's precedence: lower wins when a user is in several groups.
 	Precedence *int `json:"precedence,omitempty"`
+
+	// Scope A scoped role's scope groups; absent otherwise.
+	Scope *[]string `json:"scope,omitempty"`
 }
 
 // GroupList defines model for GroupList.
 type GroupList struct {
 	Groups []Group `json:"groups"`
+}
+
+// Me defines model for Me.
+type Me struct {
+	Email string `json:"email"`
+
+	// Permissions Sorted and unique: users:read, users:create, users:invite, users:disable, users:sign-out,
+	// users:delete, users:password, users:password:reset, users:mfa, users:edit, groups:assign,
+	// roles:grant, audit:read.
+	Permissions []string `json:"permissions"`
+
+	// RoleDefinitions The caller's roles as declared, so a client can apply the API's rules before sending.
+	RoleDefinitions []Role `json:"roleDefinitions"`
+
+	// Roles The caller's roles, sorted.
+	Roles []string `json:"roles"`
+
+	// Scope The groups whose members the caller sees and acts on; absent when unscoped.
+	Scope *[]string `json:"scope,omitempty"`
+	Sub   string    `json:"sub"`
 }
 
 // PasswordRequest defines model for PasswordRequest.
@@ -178,6 +210,15 @@ type PasswordRequest struct {
 
 // PasswordRequestMode `reset`: Cognito emails a reset code. `temporary`: a new temporary password.
 type PasswordRequestMode string
+
+// Role defines model for Role.
+type Role struct {
+	Name        string   `json:"name"`
+	Permissions []string `json:"permissions"`
+
+	// Scope The managed groups whose members the role reaches; absent when unscoped.
+	Scope *[]string `json:"scope,omitempty"`
+}
 
 // UpdateUserRequest At least one field. Unknown fields are named in the 400 the Lambda answers, so this
 // schema leaves them to it rather than to API Gateway's generic message.
@@ -309,7 +350,8 @@ type ListGroupMembersParams struct {
 
 	// Groups `true`: each user comes with `groups`, all the groups they are in (one Cognito read per
 	// user). `false` (the default): the users come without the `groups` field, which then
-	// says nothing about their groups (it is never `[]` for "not read").
+	// says nothing about their groups (it is never `[]` for "not read"). Either way a scoped
+	// caller gets only the users in their scope (see docs/roles.md).
 	Groups *Groups `form:"groups,omitempty" json:"groups,omitempty"`
 }
 
@@ -325,7 +367,8 @@ type ListUsersParams struct {
 
 	// Groups `true`: each user comes with `groups`, all the groups they are in (one Cognito read per
 	// user). `false` (the default): the users come without the `groups` field, which then
-	// says nothing about their groups (it is never `[]` for "not read").
+	// says nothing about their groups (it is never `[]` for "not read"). Either way a scoped
+	// caller gets only the users in their scope (see docs/roles.md).
 	Groups *Groups `form:"groups,omitempty" json:"groups,omitempty"`
 
 	// Status Only users in this status. Cannot be combined with `email`.
@@ -447,6 +490,9 @@ type ClientInterface interface {
 	// ListGroupMembers request
 	ListGroupMembers(ctx context.Context, group string, params *ListGroupMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMe request
+	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListUsers request
 	ListUsers(ctx context.Context, params *ListUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -524,6 +570,18 @@ func (c *Client) ListGroups(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 func (c *Client) ListGroupMembers(ctx context.Context, group string, params *ListGroupMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListGroupMembersRequest(c.Server, group, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -1000,6 +1058,33 @@ func NewListGroupMembersRequest(server string, group string, params *ListGroupMe
 		}
 
 		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMeRequest generates requests for GetMe
+func NewGetMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest("GET", queryURL.String(), nil)
@@ -1760,6 +1845,9 @@ type ClientWithResponsesInterface interface {
 	// ListGroupMembersWithResponse request
 	ListGroupMembersWithResponse(ctx context.Context, group string, params *ListGroupMembersParams, reqEditors ...RequestEditorFn) (*ListGroupMembersResponse, error)
 
+	// GetMeWithResponse request
+	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
+
 	// ListUsersWithResponse request
 	ListUsersWithResponse(ctx context.Context, params *ListUsersParams, reqEditors ...RequestEditorFn) (*ListUsersResponse, error)
 
@@ -1890,6 +1978,30 @@ func (r ListGroupMembersResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r ListGroupMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetMeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *Me
+	JSON401      *Unauthorized
+	JSON403      *Forbidden
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMeResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -2332,6 +2444,15 @@ func (c *ClientWithResponses) ListGroupMembersWithResponse(ctx context.Context, 
 	return ParseListGroupMembersResponse(rsp)
 }
 
+// GetMeWithResponse request returning *GetMeResponse
+func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error) {
+	rsp, err := c.GetMe(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMeResponse(rsp)
+}
+
 // ListUsersWithResponse request returning *ListUsersResponse
 func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, params *ListUsersParams, reqEditors ...RequestEditorFn) (*ListUsersResponse, error) {
 	rsp, err := c.ListUsers(ctx, params, reqEditors...)
@@ -2695,6 +2816,46 @@ func ParseListGroupMembersResponse(rsp *http.Response) (*ListGroupMembersRespons
 			return nil, err
 		}
 		response.JSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMeResponse parses an HTTP response from a GetMeWithResponse call
+func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Me
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	}
 

@@ -195,7 +195,7 @@ func TestSchemas(t *testing.T) {
 		types = append(types, typ)
 	}
 	slices.Sort(types)
-	if len(types) != 11 {
+	if len(types) != 13 {
 		t.Errorf("%d event types: %v", len(types), types)
 	}
 	for _, typ := range types {

@@ -107,6 +107,10 @@ var eventTypes = map[string]string{
 	"password":     "UserPasswordReset",
 	"mfa_remove":   "UserMFARemoved",
 	"sign_out":     "UserSignedOut",
+	// A role group's membership is a group change too, but its own event:
+	// a subscriber to role changes (a security team) needs no filter on the group.
+	"role_grant":  "UserRoleGranted",
+	"role_revoke": "UserRoleRevoked",
 }
 
 // EventType is the detail-type of the event this record publishes, or ""

@@ -13,7 +13,11 @@
 //
 // group appears on group routes, groups on creates that name groups,
 // invitation_sent when an email went out, reason on refusals, signed_out
-// when a disable or a password reset or replacement could not end the user's sessions;
+// when a disable or a password reset or replacement could not end the user's
+// sessions; caller_roles on every line of a caller who holds a role,
+// permission on every line of a route that needs one, rule on refusals by a
+// rule of lambda/access, notice on a change that is allowed but to be read
+// with care (a role holder's MFA removed);
 // requestId is the Lambda invocation's, added by the runtime's logger.
 package auditlog
 
@@ -41,6 +45,14 @@ const (
 	// SignedOut is false when a disable or a password reset or replacement worked
 	// but ending the user's sessions failed; absent otherwise.
 	SignedOut = "signed_out"
+	// CallerRoles are the caller's roles (admin groups), live from the pool, sorted.
+	CallerRoles = "caller_roles"
+	// Permission is the permission the call used (or lacked), e.g. users:disable.
+	Permission = "permission"
+	// Rule names the rule of lambda/access that refused the call (e.g. takeover, escalation, last_holder).
+	Rule = "rule"
+	// Notice marks a change that went through but deserves a reader's eye: NoticeRoleHolderMFARemoved.
+	Notice    = "notice"
 	Outcome   = "outcome"    // string: OutcomeSuccess or the API error code
 	Status    = "status"     // number: the HTTP status answered
 	RequestID = "request_id" // string: API Gateway's request id, as in the error body
@@ -54,7 +66,13 @@ const (
 	OutcomeForbidden = "Forbidden"
 	// OutcomeEmailLimit is an invitation refused because Cognito's daily email cap is reached.
 	OutcomeEmailLimit = "EmailLimitExceeded"
+	// OutcomeNotPermitted is a refusal of an admin by their roles' rules.
+	OutcomeNotPermitted = "NotPermitted"
 )
+
+// NoticeRoleHolderMFARemoved is the notice of a role holder's MFA removal:
+// allowed (devices get lost), and how a takeover would begin.
+const NoticeRoleHolderMFARemoved = "role_holder_mfa_removed"
 
 // Actions the infrastructure counts; the handler's route table holds them all.
 const (
@@ -62,6 +80,11 @@ const (
 	ActionResend = "resend"
 	// ActionRead is a refused read (GET): reads are audited only when refused.
 	ActionRead = "read"
+	// ActionRoleGrant and ActionRoleRevoke are a role group's membership
+	// given or taken (group_add and group_remove of other groups); each
+	// success raises the role-change alarm.
+	ActionRoleGrant  = "role_grant"
+	ActionRoleRevoke = "role_revoke"
 )
 
 // MessageRecordUnwritten is the message of the ERROR line written when an

@@ -14,6 +14,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
@@ -34,7 +35,7 @@ func (h *Handler) update(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	}
 	c.extra = append(c.extra, slog.Any("changed", changed)) // names only: values are personal data
 	// Read before the change, which is answered from it (see answerChanged).
-	u, err := h.getUser(ctx, c.target)
+	u, _, err := h.act(ctx, c, access.UsersEdit)
 	if err != nil {
 		return none, err
 	}

@@ -27,6 +27,8 @@ func TestAuditLineFormat(t *testing.T) {
 	with := func(extra ...field) []field {
 		return append(append(append([]field{}, head...), extra...), tail...)
 	}
+	// An admin's lines name their roles and the permission used.
+	roles, perm := field{auditlog.CallerRoles, "array"}, field{auditlog.Permission, "string"}
 	for _, tc := range []struct {
 		name         string
 		e            ev
@@ -37,22 +39,30 @@ func TestAuditLineFormat(t *testing.T) {
 		wantGroups   []any
 		wantGroup    string
 		wantCallerEm string
+		helpdesk     bool // the caller is a helpdesk user the test seeds
 	}{
 		{name: "create with groups", e: createEvent(`{"email":"new@example.com","groups":["support"]}`),
-			want: with(field{auditlog.Groups, "array"}, field{auditlog.InvitationSent, "bool"}), action: auditlog.ActionCreate, outcome: auditlog.OutcomeSuccess, status: 201,
+			want: with(field{auditlog.Groups, "array"}, field{auditlog.InvitationSent, "bool"}, roles, perm), action: auditlog.ActionCreate, outcome: auditlog.OutcomeSuccess, status: 201,
 			wantGroups: []any{"support"}, wantCallerEm: "admin@example.com"},
 		{name: "resend", e: userEvent("POST", "/users/{email}/invitation", "pending@example.com"),
-			want: with(field{auditlog.InvitationSent, "bool"}), action: auditlog.ActionResend, outcome: auditlog.OutcomeSuccess, status: 200, wantCallerEm: "admin@example.com"},
+			want: with(field{auditlog.InvitationSent, "bool"}, roles, perm), action: auditlog.ActionResend, outcome: auditlog.OutcomeSuccess, status: 200, wantCallerEm: "admin@example.com"},
 		{name: "create without invitation", e: createEvent(`{"email":"new@example.com","sendInvitation":false}`),
-			want: with(), action: auditlog.ActionCreate, outcome: auditlog.OutcomeSuccess, status: 201, wantCallerEm: "admin@example.com"},
+			want: with(roles, perm), action: auditlog.ActionCreate, outcome: auditlog.OutcomeSuccess, status: 201, wantCallerEm: "admin@example.com"},
 		{name: "group add", e: groupEvent("PUT", "active@example.com", "support"),
-			want: with(field{auditlog.Group, "string"}), action: "group_add", outcome: auditlog.OutcomeSuccess, status: 204,
+			want: with(field{auditlog.Group, "string"}, roles, perm), action: "group_add", outcome: auditlog.OutcomeSuccess, status: 204,
 			wantGroup: "support", wantCallerEm: "admin@example.com"},
+		{name: "refused by a rule", e: ev{method: "POST", resource: "/users/{email}/disable", params: map[string]string{"email": "active@example.com"}, claims: helpdeskClaims},
+			want: with(roles, perm, field{auditlog.Rule, "string"}), action: "disable", outcome: auditlog.OutcomeNotPermitted, status: http.StatusForbidden, wantCallerEm: "help@example.com", helpdesk: true},
+		{name: "role holder's MFA removed", e: userEvent("DELETE", "/users/{email}/mfa", "other.admin@example.com"),
+			want: with(roles, perm, field{auditlog.Notice, "string"}), action: "mfa_remove", outcome: auditlog.OutcomeSuccess, status: 200, wantCallerEm: "admin@example.com"},
 		{name: "refused read", e: ev{method: "GET", resource: "/users", claims: `{"sub":"s-9","aud":"5example0client0id","email":"x@example.com","cognito:groups":"support","token_use":"id"}`},
 			want: with(field{auditlog.Reason, "string"}), action: auditlog.ActionRead, outcome: auditlog.OutcomeForbidden, status: http.StatusForbidden, wantCallerEm: "x@example.com"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t)
+			if tc.helpdesk {
+				hs.seedHelpdesk()
+			}
 			var buf bytes.Buffer
 			hs.h.log = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{ReplaceAttr: lambdacontext.ReplaceAttr}))
 			hs.do(t, tc.e)

@@ -9,8 +9,8 @@ import (
 	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 // caller is the admin making the request, from the ID token's claims.
@@ -20,6 +20,10 @@ type caller struct {
 	// username is the account the token names (cognito:username, else sub),
 	// looked up in the pool on every request.
 	username string
+	// grant is what the caller's roles allow, from their groups in the pool now.
+	grant access.Grant
+	// liveEmail is the email the pool holds for the account now.
+	liveEmail string
 }
 
 // forbidden refuses the caller. reason is a stable word for the audit line
@@ -63,13 +67,18 @@ func (h *Handler) authorize(ctx context.Context, req events.APIGatewayProxyReque
 		return c, forbidden("no_sub", "the token has no sub claim")
 	}
 	// The token's claims are frozen when it is issued: the pool says whether they still hold.
-	email, err := h.checkAccount(ctx, c.username)
+	live, err := h.checkAccount(ctx, c.username)
 	if err != nil {
 		return c, err
 	}
+	// The roles are the pool's, not the token's: a role taken away binds at once.
+	c.grant, c.liveEmail = h.policy.Grant(live.groups), live.email
 	// A token without an email (some issuers leave it out) still names the actor in the audit trail, by the pool's email.
-	c.email = cmp.Or(c.email, email)
-	return c, nil
+	c.email = cmp.Or(c.email, live.email)
+	if !c.grant.Any() {
+		return c, forbidden("caller_not_admin", "the caller is no longer in an admin group")
+	}
+	return c, access.RequireMFA(h.settings.AdminMFARequired, live.mfa)
 }
 
 // checkClient admits only ID tokens issued to an app client the
@@ -129,21 +138,6 @@ func groupsClaim(v any) []string {
 		return strings.FieldsFunc(g, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	}
 	return nil
-}
-
-// refuseSelf resolves the target account and refuses to let admins disable,
-// delete or demote themselves, which could lock the last admin out.
-func (h *Handler) refuseSelf(ctx context.Context, c *call) error {
-	out, err := h.cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target})
-	if err != nil {
-		return err
-	}
-	u := newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, nil, nil, nil)
-	u.Groups = nil // not read here: absent from the audit record rather than shown as none
-	u.MFAEnabled = aws.Bool(mfaEnabled(out))
-	// The read is also the audit record's before (a delete's, an admin group removal's).
-	c.before = stateOf(u)
-	return c.refuseIfSelf(u)
 }
 
 // refuseIfSelf refuses when target is the caller's own account. The target's

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 const rollbackTimeout = 5 * time.Second
@@ -31,6 +33,13 @@ func (h *Handler) create(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if err := CheckManagedGroups(r.groups, h.settings.IsManagedGroup); err != nil {
 		return none, err
 	}
+	// The caller's roles decide the groups: a scoped caller's user lands in their scope.
+	if r.groups, err = c.caller.grant.Create(access.CreateRequest{
+		Groups: r.groups, ChosenPassword: r.temporaryPassword != nil, SendInvitation: r.sendInvitation,
+	}); err != nil {
+		return none, err
+	}
+	c.groups = r.groups
 
 	in := &cip.AdminCreateUserInput{
 		UserPoolId: &h.settings.UserPoolID,

@@ -25,6 +25,8 @@ type apiError struct {
 
 	// reason says, for the audit line only, why a caller was refused.
 	reason string
+	// rule names, for the audit line only, the rule of lambda/access that refused the call.
+	rule string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -43,6 +45,9 @@ func asAPIError(err error) *apiError {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae
+	}
+	if r, ok := asRefusal(err); ok {
+		return fromRefusal(r)
 	}
 	return fromCognito(err, false)
 }

@@ -39,7 +39,14 @@ func (f *fakeCognito) ListGroups(_ context.Context, in *cip.ListGroupsInput, _ .
 }
 
 // ListUsersInGroup pages through a group's members by email.
-func (f *fakeCognito) ListUsersInGroup(_ context.Context, in *cip.ListUsersInGroupInput, _ ...func(*cip.Options)) (*cip.ListUsersInGroupOutput, error) {
+func (f *fakeCognito) ListUsersInGroup(ctx context.Context, in *cip.ListUsersInGroupInput, opts ...func(*cip.Options)) (*cip.ListUsersInGroupOutput, error) {
+	out, err := f.listUsersInGroup(ctx, in, opts...)
+	// After the read, so a race test can hold two reads until both are made.
+	f.pass("ListUsersInGroup")
+	return out, err
+}
+
+func (f *fakeCognito) listUsersInGroup(_ context.Context, in *cip.ListUsersInGroupInput, _ ...func(*cip.Options)) (*cip.ListUsersInGroupOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.record("ListUsersInGroup", in); err != nil {

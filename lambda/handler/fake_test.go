@@ -50,6 +50,22 @@ type fakeCognito struct {
 	metSkip        int
 	inflight, peak int
 	vanish         string // email of a user deleted just before its groups are read
+	// gate, when set, is called with the method's name once a disable, a
+	// group removal or a member listing is done, and with "before " and the
+	// name before a disable or removal, outside the lock: the race tests hold
+	// requests there to interleave them in a chosen order, with channels,
+	// not timing.
+	gate func(method string)
+}
+
+// pass calls the gate, if any, outside the lock.
+func (f *fakeCognito) pass(method string) {
+	f.mu.Lock()
+	gate := f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		gate(method)
+	}
 }
 
 type fakeUser struct {
@@ -364,10 +380,13 @@ func (f *fakeCognito) ListUsers(_ context.Context, in *cip.ListUsersInput, _ ...
 }
 
 func (f *fakeCognito) AdminDisableUser(_ context.Context, in *cip.AdminDisableUserInput, _ ...func(*cip.Options)) (*cip.AdminDisableUserOutput, error) {
-	if err := f.update("AdminDisableUser", in, in.UserPoolId, in.Username, func(u *fakeUser) error {
+	f.pass("before AdminDisableUser")
+	err := f.update("AdminDisableUser", in, in.UserPoolId, in.Username, func(u *fakeUser) error {
 		u.enabled = false
 		return nil
-	}); err != nil {
+	})
+	f.pass("AdminDisableUser")
+	if err != nil {
 		return nil, err
 	}
 	return &cip.AdminDisableUserOutput{}, nil
@@ -407,13 +426,16 @@ func (f *fakeCognito) AdminAddUserToGroup(_ context.Context, in *cip.AdminAddUse
 }
 
 func (f *fakeCognito) AdminRemoveUserFromGroup(_ context.Context, in *cip.AdminRemoveUserFromGroupInput, _ ...func(*cip.Options)) (*cip.AdminRemoveUserFromGroupOutput, error) {
-	if err := f.update("AdminRemoveUserFromGroup", in, in.UserPoolId, in.Username, func(u *fakeUser) error {
+	f.pass("before AdminRemoveUserFromGroup")
+	err := f.update("AdminRemoveUserFromGroup", in, in.UserPoolId, in.Username, func(u *fakeUser) error {
 		if !f.groups[aws.ToString(in.GroupName)] {
 			return &types.ResourceNotFoundException{Message: aws.String("Group not found.")}
 		}
 		delete(u.groups, aws.ToString(in.GroupName))
 		return nil
-	}); err != nil {
+	})
+	f.pass("AdminRemoveUserFromGroup")
+	if err != nil {
 		return nil, err
 	}
 	return &cip.AdminRemoveUserFromGroupOutput{}, nil

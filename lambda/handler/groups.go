@@ -11,6 +11,8 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 // group is one managed group as the API shows it.
@@ -21,6 +23,10 @@ type group struct {
 	Admin bool `json:"admin"`
 	// Precedence is Cognito's: the lower, the stronger when a user is in several groups.
 	Precedence *int32 `json:"precedence,omitempty"`
+	// Permissions and Scope are a role's (Admin true), for clients applying
+	// lambda/access's rules before sending; absent on other groups.
+	Permissions []access.Permission `json:"permissions,omitempty"`
+	Scope       []string            `json:"scope,omitempty"`
 }
 
 type groupsBody struct {
@@ -32,7 +38,7 @@ type groupsBody struct {
 // GetGroup per managed group: one call (a page holds 60) whatever the number
 // of managed groups, and a managed group missing from the pool (renamed by
 // hand, say) is simply not listed instead of failing the whole answer.
-func (h *Handler) listGroups(ctx context.Context, _ *call) (events.APIGatewayProxyResponse, error) {
+func (h *Handler) listGroups(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	found := map[string]types.GroupType{}
 	in := &cip.ListGroupsInput{UserPoolId: &h.settings.UserPoolID, Limit: aws.Int32(60)}
 	for {
@@ -51,18 +57,23 @@ func (h *Handler) listGroups(ctx context.Context, _ *call) (events.APIGatewayPro
 		in.NextToken = out.NextToken
 	}
 	body := groupsBody{Groups: []group{}}
-	for _, name := range h.settings.ManagedGroups {
+	// A scoped caller sees their scope groups only.
+	for _, name := range c.caller.grant.VisibleGroups(h.settings.ManagedGroups) {
 		g, ok := found[name]
 		if !ok {
 			continue
 		}
 		delete(found, name) // a name listed twice in the settings is answered once
-		body.Groups = append(body.Groups, group{
+		out := group{
 			Name:        name,
 			Description: aws.ToString(g.Description),
 			Admin:       h.settings.IsAdminGroup(name),
 			Precedence:  g.Precedence,
-		})
+		}
+		if r, ok := h.policy.Role(name); ok {
+			out.Permissions, out.Scope = r.Permissions, r.Scope
+		}
+		body.Groups = append(body.Groups, out)
 	}
 	return jsonResponse(http.StatusOK, body), nil
 }
@@ -72,6 +83,10 @@ func (h *Handler) listGroups(ctx context.Context, _ *call) (events.APIGatewayPro
 func (h *Handler) listMembers(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	if err := h.readGroup(c); err != nil {
 		return none, err
+	}
+	// A group out of a scoped caller's sight does not exist for them, like its members.
+	if !c.caller.grant.SeesGroup(c.group) {
+		return none, newError(http.StatusNotFound, "GroupNotFound", "group not found")
 	}
 	// The token is bound to the group as well as the pool: Cognito's tokens
 	// are per listing, and another listing's would fail there obscurely.
@@ -94,7 +109,8 @@ func (h *Handler) listMembers(ctx context.Context, c *call) (events.APIGatewayPr
 	if err != nil {
 		return none, err
 	}
-	return h.listAnswer(ctx, p, page, next, scope)
+	// Every member is in sight: the group is (checked above), and so is whoever is in it.
+	return h.listAnswer(ctx, c, p, page, next, scope, false)
 }
 
 // decodeMembers reads ?limit=, ?nextToken= and ?groups=, and nothing else.

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 func TestListGroups(t *testing.T) {
@@ -22,7 +24,8 @@ func TestListGroups(t *testing.T) {
 	decodeStrict(t, resp.Body, &body)
 	// Managed groups only (not readonly), in the settings' order; ghost is managed but not in the pool.
 	want := []group{
-		{Name: "admins", Description: "the admins group", Admin: true, Precedence: aws.Int32(0)},
+		// A role comes with its permissions, for clients that check before sending.
+		{Name: "admins", Description: "the admins group", Admin: true, Precedence: aws.Int32(0), Permissions: access.AllPermissions()},
 		{Name: "support", Description: "the support group", Admin: false, Precedence: aws.Int32(2)},
 	}
 	if !reflect.DeepEqual(body.Groups, want) {

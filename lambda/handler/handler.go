@@ -4,6 +4,7 @@
 package handler
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 	"github.com/useradmin/cognito-user-admin/lambda/audit"
 	"github.com/useradmin/cognito-user-admin/lambda/auditlog"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
@@ -52,6 +54,8 @@ type Handler struct {
 	settings settings.Settings
 	cognito  Cognito
 	log      *slog.Logger
+	// policy is the deployment's roles (lambda/access).
+	policy *access.Policy
 	// records is the audit table, when the deployment has one (WithRecords).
 	records Records
 	// now is the clock of the list routes' Cognito pages and of the audit records; tests set their own.
@@ -59,8 +63,15 @@ type Handler struct {
 }
 
 // New returns a Handler acting on the user pool s.UserPoolID through c, logging to log.
+// Settings whose roles cannot be enforced (settings.FromEnv refuses them)
+// leave the handler with no role at all: every caller is refused.
 func New(s settings.Settings, c Cognito, log *slog.Logger) *Handler {
-	return &Handler{settings: s, cognito: c, log: log, now: time.Now}
+	policy, err := s.Policy()
+	if err != nil {
+		log.Error("invalid roles: every caller will be refused", "error", err.Error())
+		policy, _ = access.NewPolicy(nil)
+	}
+	return &Handler{settings: s, cognito: c, log: log, policy: policy, now: time.Now}
 }
 
 // call is one request in flight: what routes read, and what they leave for the audit line.
@@ -80,6 +91,11 @@ type call struct {
 	signOutFailed bool
 	// extra are route-specific audit attributes: names and modes, never values or passwords.
 	extra []slog.Attr
+	// permission is the one the call uses (or lacks), for the audit line.
+	permission access.Permission
+	// action, when set, names the call in the audit line instead of the route's
+	// action: a group route on a role is a role_grant or role_revoke.
+	action string
 	// before and after are the target's state around a change that went through, for the audit record.
 	before, after *audit.State
 }
@@ -88,30 +104,36 @@ type call struct {
 // invocation, to answer and to roll back.
 const deadlineReserve = time.Second
 
-// route is one operation. action names it in the audit log; reads have none.
+// route is one operation. action names it in the audit log; reads have
+// none. permission is what the caller's roles must grant before anything is
+// read; the routes whose permission depends on the request (a password
+// mode, a role or a group) leave it empty and ask for it themselves, as GET
+// /me does not need any (every role may ask who it is).
 type route struct {
-	action string
-	serve  func(*Handler, context.Context, *call) (events.APIGatewayProxyResponse, error)
+	action     string
+	permission access.Permission
+	serve      func(*Handler, context.Context, *call) (events.APIGatewayProxyResponse, error)
 }
 
 var routes = map[string]route{
-	"POST /users":                          {"create", (*Handler).create},
-	"GET /users":                           {"", (*Handler).list},
-	"GET /users/{email}":                   {"", (*Handler).get},
-	"DELETE /users/{email}":                {"delete", (*Handler).delete},
-	"POST /users/{email}/invitation":       {"resend", (*Handler).resend},
-	"POST /users/{email}/disable":          {"disable", (*Handler).disable},
-	"POST /users/{email}/enable":           {"enable", (*Handler).enable},
-	"PUT /users/{email}/groups/{group}":    {"group_add", (*Handler).addToGroup},
-	"DELETE /users/{email}/groups/{group}": {"group_remove", (*Handler).removeFromGroup},
-	"POST /users/{email}/sign-out":         {"sign_out", (*Handler).signOut},
-	"GET /groups":                          {"", (*Handler).listGroups},
-	"GET /groups/{group}/users":            {"", (*Handler).listMembers},
-	"POST /users/{email}/password":         {"password", (*Handler).password},
-	"DELETE /users/{email}/mfa":            {"mfa_remove", (*Handler).removeMFA},
-	"PATCH /users/{email}":                 {"update", (*Handler).update},
-	"GET /audit":                           {"", (*Handler).auditQuery},
-	"GET /users/{email}/history":           {"", (*Handler).history},
+	"POST /users":                          {"create", access.UsersCreate, (*Handler).create},
+	"GET /users":                           {"", access.UsersRead, (*Handler).list},
+	"GET /users/{email}":                   {"", access.UsersRead, (*Handler).get},
+	"DELETE /users/{email}":                {"delete", access.UsersDelete, (*Handler).delete},
+	"POST /users/{email}/invitation":       {"resend", access.UsersInvite, (*Handler).resend},
+	"POST /users/{email}/disable":          {"disable", access.UsersDisable, (*Handler).disable},
+	"POST /users/{email}/enable":           {"enable", access.UsersDisable, (*Handler).enable},
+	"PUT /users/{email}/groups/{group}":    {"group_add", "", (*Handler).addToGroup},
+	"DELETE /users/{email}/groups/{group}": {"group_remove", "", (*Handler).removeFromGroup},
+	"POST /users/{email}/sign-out":         {"sign_out", access.UsersSignOut, (*Handler).signOut},
+	"GET /groups":                          {"", access.UsersRead, (*Handler).listGroups},
+	"GET /groups/{group}/users":            {"", access.UsersRead, (*Handler).listMembers},
+	"POST /users/{email}/password":         {"password", "", (*Handler).password},
+	"DELETE /users/{email}/mfa":            {"mfa_remove", access.UsersMFA, (*Handler).removeMFA},
+	"PATCH /users/{email}":                 {"update", access.UsersEdit, (*Handler).update},
+	"GET /me":                              {"", "", (*Handler).me},
+	"GET /audit":                           {"", access.AuditRead, (*Handler).auditQuery},
+	"GET /users/{email}/history":           {"", access.AuditRead, (*Handler).history},
 }
 
 // Routes returns the route keys ("METHOD /resource"), sorted, so tests can
@@ -144,8 +166,8 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		}
 		switch {
 		case ok && r.action != "":
-			h.audit(ctx, c, r.action, resp.StatusCode)
-		case ok && c.failure != nil && c.failure.reason != "":
+			h.audit(ctx, c, cmp.Or(c.action, r.action), resp.StatusCode)
+		case ok && c.failure != nil && (c.failure.reason != "" || c.failure.rule != ""):
 			// Reads are not audited, but a refused caller is, whatever the route: refusals are what the alarm counts.
 			h.audit(ctx, c, auditlog.ActionRead, resp.StatusCode)
 		}
@@ -157,6 +179,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	var err error
 	if c.caller, err = h.authorize(ctx, req); err != nil {
 		return h.errorResponse(ctx, c, asAPIError(err)), nil
+	}
+	if r.permission != "" {
+		if err := c.need(r.permission); err != nil {
+			return h.errorResponse(ctx, c, asAPIError(err)), nil
+		}
 	}
 	resp, err = r.serve(h, ctx, c)
 	if err != nil {
@@ -280,6 +307,7 @@ func (h *Handler) audit(ctx context.Context, c *call, action string, status int)
 	if c.signOutFailed {
 		attrs = append(attrs, slog.Bool(auditlog.SignedOut, false))
 	}
+	attrs = auditAccess(c, attrs)
 	attrs = append(attrs, c.extra...)
 	attrs = append(attrs,
 		slog.String(auditlog.Outcome, outcome),

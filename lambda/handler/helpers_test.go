@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
@@ -26,7 +27,9 @@ const (
 func testSettings() settings.Settings {
 	return settings.Settings{
 		UserPoolID:  testPool,
-		AdminGroups: []string{"admins"},
+		AdminGroups: []string{"admins", "helpdesk"},
+		// helpdesk is a role of the dev kind, left out of ManagedGroups so the group listings stay as they were.
+		Roles: []access.Role{{Name: "helpdesk", Permissions: []access.Permission{access.UsersRead, access.UsersInvite, access.UsersPasswordReset, access.UsersMFA, access.UsersSignOut}}},
 		// ghost is managed but missing from the pool, as after a renamed group.
 		ManagedGroups:  []string{"admins", "support", "ghost"},
 		AllowedOrigins: []string{testOrigin},
@@ -48,6 +51,8 @@ type harness struct {
 	fake  *fakeCognito
 	logs  *syncBuffer
 	admin *fakeUser
+	// records is the audit trail, where the harness keeps one (withRecords).
+	records *fakeRecords
 }
 
 func newHarness(t testing.TB) *harness {
@@ -65,6 +70,17 @@ func newHarness(t testing.TB) *harness {
 		logs:  logs,
 		admin: admin,
 	}
+}
+
+// helpdeskClaims are the claims of the helpdesk user seedHelpdesk adds.
+const helpdeskClaims = `{"sub":"sub-0005","email":"help@example.com","cognito:groups":"helpdesk","cognito:username":"sub-0005","token_use":"id","aud":"5example0client0id"}`
+
+// seedHelpdesk adds help@example.com (sub-0005), in the helpdesk role.
+func (hs *harness) seedHelpdesk() *fakeUser {
+	hs.fake.mu.Lock()
+	hs.fake.groups["helpdesk"] = true
+	hs.fake.mu.Unlock()
+	return hs.fake.seed("help@example.com", types.UserStatusTypeConfirmed, "helpdesk")
 }
 
 func (hs *harness) do(t testing.TB, e ev) events.APIGatewayProxyResponse {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"golang.org/x/sync/errgroup"
@@ -20,8 +21,8 @@ import (
 // concurrently, so the check costs about one Cognito round trip. Nothing is
 // cached: a cache would let a revoked admin through for its lifetime. A
 // Cognito failure refuses the request with that failure (429, 502, 504),
-// never lets it through. It returns the account's email, normalised.
-func (h *Handler) checkAccount(ctx context.Context, username string) (email string, _ error) {
+// never lets it through.
+func (h *Handler) checkAccount(ctx context.Context, username string) (liveAccount, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -44,25 +45,32 @@ func (h *Handler) checkAccount(ctx context.Context, username string) (email stri
 
 	// Either read may find the account gone; the other may then only report that it was cancelled.
 	if is[*types.UserNotFoundException](getErr) || is[*types.UserNotFoundException](listErr) {
-		return "", forbidden("caller_not_found", "the caller's account no longer exists")
+		return liveAccount{}, forbidden("caller_not_found", "the caller's account no longer exists")
 	}
 	if err := firstCause(getErr, listErr); err != nil {
-		return "", fromCognito(err, false)
+		return liveAccount{}, fromCognito(err, false)
 	}
 	if !account.Enabled {
-		return "", forbidden("caller_disabled", "the caller's account is disabled")
+		return liveAccount{}, forbidden("caller_disabled", "the caller's account is disabled")
 	}
 	if !slices.Contains(callerStatuses, account.UserStatus) {
-		return "", forbidden("caller_unconfirmed", fmt.Sprintf("the caller's account must set a new password first (status %s): sign in again to choose one", account.UserStatus))
+		return liveAccount{}, forbidden("caller_unconfirmed", fmt.Sprintf("the caller's account must set a new password first (status %s): sign in again to choose one", account.UserStatus))
 	}
-	for _, grp := range groups {
-		if h.settings.IsAdminGroup(grp) {
-			u := newUser(account.Username, account.UserAttributes, account.UserStatus, account.Enabled, nil, nil, nil)
-			email, _ := NormalizeEmail(u.Email)
-			return email, nil
+	// The roles these groups make, and the MFA rule, are authorize's to judge (lambda/access).
+	live := liveAccount{groups: groups, mfa: mfaEnabled(account)}
+	for _, a := range account.UserAttributes {
+		if aws.ToString(a.Name) == "email" {
+			live.email, _ = NormalizeEmail(aws.ToString(a.Value))
 		}
 	}
-	return "", forbidden("caller_not_admin", "the caller is no longer in an admin group")
+	return live, nil
+}
+
+// liveAccount is the caller's account as the pool holds it now.
+type liveAccount struct {
+	groups []string
+	mfa    bool   // TOTP is set up
+	email  string // normalised
 }
 
 // callerStatuses are the account states an admin may act in. A reset

@@ -257,7 +257,8 @@ func TestSignOut(t *testing.T) {
 	if resp.StatusCode != http.StatusNoContent || resp.Body != "" {
 		t.Fatalf("sign-out = %d %q", resp.StatusCode, resp.Body)
 	}
-	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminUserGlobalSignOut"}) {
+	// The user is read first: their roles and the caller's scope decide.
+	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser", "AdminUserGlobalSignOut"}) {
 		t.Errorf("calls = %v", got)
 	}
 	in := hs.fake.lastInput("AdminUserGlobalSignOut").(*cip.AdminUserGlobalSignOutInput)

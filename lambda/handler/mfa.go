@@ -2,11 +2,15 @@ package handler
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
+	"github.com/useradmin/cognito-user-admin/lambda/auditlog"
 )
 
 // removeMFA handles DELETE /users/{email}/mfa: it turns the user's TOTP off
@@ -24,9 +28,14 @@ func (h *Handler) removeMFA(ctx context.Context, c *call) (events.APIGatewayProx
 		return none, err
 	}
 	// Read before the change, which is answered from it (see answerChanged).
-	u, err := h.getUser(ctx, c.target)
+	u, _, err := h.act(ctx, c, access.UsersMFA)
 	if err != nil {
 		return none, err
+	}
+	// Allowed, as devices get lost; but it is how a takeover of an
+	// administrator would begin, so the audit line says so.
+	if c.caller.grant.IsRoleHolder(u.Groups) {
+		c.extra = append(c.extra, slog.String(auditlog.Notice, auditlog.NoticeRoleHolderMFARemoved))
 	}
 	_, err = h.cognito.AdminSetUserMFAPreference(ctx, &cip.AdminSetUserMFAPreferenceInput{
 		UserPoolId:               &h.settings.UserPoolID,

@@ -179,12 +179,24 @@ func (h *Handler) timeLeftFor(ctx context.Context, slowest time.Duration) bool {
 // listAnswer turns the users read into the answer: with each user's groups
 // when asked for (one AdminListGroupsForUser per user), else without the
 // groups field at all, so that no client reads "in no group" into it.
-func (h *Handler) listAnswer(ctx context.Context, p paging, page []types.UserType, next, scope string) (events.APIGatewayProxyResponse, error) {
+// filter drops the users out of the caller's sight (see inSight); for a
+// scoped caller that needs each user's groups even when the answer omits
+// them, and those read only for the filter stay out of the answer.
+func (h *Handler) listAnswer(ctx context.Context, c *call, p paging, page []types.UserType, next, scope string, filter bool) (events.APIGatewayProxyResponse, error) {
+	filter = filter && !c.caller.grant.Sight().All
 	var users []user
-	if p.groups {
+	if p.groups || filter {
 		var err error
 		if users, err = h.withGroups(ctx, page); err != nil {
 			return none, err
+		}
+		if filter {
+			users = c.inSight(users)
+		}
+		if !p.groups {
+			for i := range users {
+				users[i].Groups = nil // read for the filter only: omitted from the JSON
+			}
 		}
 	} else {
 		users = make([]user, 0, len(page))

@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -9,9 +8,10 @@ import (
 	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 // passwordStatuses are the states in which a user has a password of their
@@ -54,7 +54,13 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 			return none, newError(http.StatusBadRequest, "InvalidPassword", "temporaryPassword %v", err)
 		}
 	}
-	out, err := h.cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target})
+	mode := access.PasswordMode(r.mode)
+	if err := c.need(access.PasswordPermission(mode)); err != nil {
+		return none, err
+	}
+	u, out, err := h.target(ctx, c, func(g access.Grant, groups []string) error {
+		return g.Password(mode, r.temporaryPassword != nil, r.sendInvitation, groups)
+	})
 	if err != nil {
 		return none, err
 	}
@@ -71,12 +77,7 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 	case !out.Enabled:
 		return none, newError(http.StatusConflict, "UserDisabled", "the user is disabled: enable them first, then reset the password")
 	}
-	// Read before the change, which is answered from it (see answerChanged).
-	groups, err := h.groupsOf(ctx, cmp.Or(aws.ToString(out.Username), c.target))
-	if err != nil {
-		return none, err
-	}
-	u := fromGetUser(out, groups)
+	// u was read before the change, which is answered from it (see answerChanged).
 	if r.mode == "reset" {
 		if _, err := h.cognito.AdminResetUserPassword(ctx, &cip.AdminResetUserPasswordInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
 			return none, err

@@ -124,10 +124,10 @@ func TestPasswordRefusals(t *testing.T) {
 		code, message     string
 		calls             []string
 	}{
-		{"pending invitation", "pending@example.com", `{"mode":"reset"}`, nil, http.StatusConflict, "InvitationPending", "/invitation", []string{"AdminGetUser"}},
-		{"pending invitation, temporary", "pending@example.com", `{"mode":"temporary"}`, nil, http.StatusConflict, "InvitationPending", "FORCE_CHANGE_PASSWORD", []string{"AdminGetUser"}},
-		{"own account, reset", "admin@example.com", `{"mode":"reset"}`, nil, http.StatusForbidden, "CannotModifySelf", "own password", []string{"AdminGetUser"}},
-		{"own account, temporary", "ADMIN@example.com", `{"mode":"temporary"}`, nil, http.StatusForbidden, "CannotModifySelf", "own password", []string{"AdminGetUser"}},
+		{"pending invitation", "pending@example.com", `{"mode":"reset"}`, nil, http.StatusConflict, "InvitationPending", "/invitation", []string{"AdminGetUser", "AdminListGroupsForUser"}},
+		{"pending invitation, temporary", "pending@example.com", `{"mode":"temporary"}`, nil, http.StatusConflict, "InvitationPending", "FORCE_CHANGE_PASSWORD", []string{"AdminGetUser", "AdminListGroupsForUser"}},
+		{"own account, reset", "admin@example.com", `{"mode":"reset"}`, nil, http.StatusForbidden, "CannotModifySelf", "own password", []string{"AdminGetUser", "AdminListGroupsForUser"}},
+		{"own account, temporary", "ADMIN@example.com", `{"mode":"temporary"}`, nil, http.StatusForbidden, "CannotModifySelf", "own password", []string{"AdminGetUser", "AdminListGroupsForUser"}},
 		{"unknown user", "nobody@example.com", `{"mode":"reset"}`, nil, http.StatusNotFound, "UserNotFound", "", []string{"AdminGetUser"}},
 		{"generated but not emailed", "active@example.com", `{"mode":"temporary","sendInvitation":false}`, nil, http.StatusBadRequest, "InvalidRequest", "known to nobody", nil},
 		{"weak given password", "active@example.com", `{"mode":"temporary","temporaryPassword":"` + weak + `"}`, nil, http.StatusBadRequest, "InvalidPassword", "must contain", nil},
@@ -188,7 +188,7 @@ func TestPasswordUserStates(t *testing.T) {
 				continue
 			}
 			wantError(t, resp, http.StatusConflict, tc.code)
-			if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser"}) {
+			if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser"}) {
 				t.Errorf("%s %s: calls = %v", tc.status, mode, got)
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 	"github.com/useradmin/cognito-user-admin/lambda/audit"
 	"github.com/useradmin/cognito-user-admin/lambda/auditlog"
 )
@@ -41,7 +42,8 @@ func (h *Handler) record(c *call, action string, status int, at time.Time) audit
 		ID:        audit.NewID(at, c.req.RequestContext.RequestID),
 		Time:      at.UTC(),
 		RequestID: c.req.RequestContext.RequestID,
-		Actor:     audit.Actor{Sub: c.caller.sub, Email: c.caller.email},
+		// The roles live from the pool (as authorize read them) and the permission the route used or lacked.
+		Actor:     audit.Actor{Sub: c.caller.sub, Email: c.caller.email, Roles: c.caller.grant.Roles(), Permission: string(c.permission)},
 		Action:    action,
 		Target:    c.target,
 		Group:     c.group,
@@ -134,9 +136,11 @@ func (c *call) changed(before user, change func(*user)) user {
 	return after
 }
 
-// permit is where the role model plugs in: the permission a route needs.
-// Without roles, every admin (everyone authorize admits) holds every permission.
-func (h *Handler) permit(_ *call, _ string) error { return nil }
+// permit asks the caller's roles for a permission named by lambda/audit
+// (audit.PermissionRead is lambda/access's audit:read). A role with
+// audit:read is never scoped (access.Role.Validate refuses it): the trail
+// names users the scope would hide, so no scoped role may read it.
+func (h *Handler) permit(c *call, p string) error { return c.need(access.Permission(p)) }
 
 type auditBody struct {
 	Records   []audit.Record `json:"records"`
@@ -158,6 +162,15 @@ func (h *Handler) history(ctx context.Context, c *call) (events.APIGatewayProxyR
 	}
 	if err := h.permit(c, audit.PermissionRead); err != nil {
 		return none, err
+	}
+	// Like every route on one user, a user out of the caller's sight is not
+	// found. audit:read is held by unscoped roles only (access.Role.Validate),
+	// so its holders see everyone, deleted users' histories included; should
+	// a scoped caller ever get here, the user must exist and be in scope.
+	if !c.caller.grant.Sight().All {
+		if _, _, err := h.target(ctx, c, func(g access.Grant, groups []string) error { return g.Read(groups) }); err != nil {
+			return none, err
+		}
 	}
 	// The scope binds tokens to this user: another user's would read another partition.
 	return h.answerRecords(ctx, c, "history "+c.target, []string{"action", "since", "until"}, audit.Filter{User: c.target})
@@ -279,7 +292,7 @@ func setFilter(f *audit.Filter, key, v string) error {
 // sorted. A test holds this list to the route table's.
 func Actions() []string { return slices.Clone(actions) }
 
-var actions = []string{"create", "delete", "disable", "enable", "group_add", "group_remove", "mfa_remove", "password", auditlog.ActionRead, "resend", "sign_out", "update"}
+var actions = []string{"create", "delete", "disable", "enable", "group_add", "group_remove", "mfa_remove", "password", auditlog.ActionRead, "resend", auditlog.ActionRoleGrant, auditlog.ActionRoleRevoke, "sign_out", "update"}
 
 // singleQueryParams reads the query string, refusing a repeated parameter.
 func singleQueryParams(req events.APIGatewayProxyRequest) (map[string]string, error) {
@@ -293,24 +306,13 @@ func singleQueryParams(req events.APIGatewayProxyRequest) (map[string]string, er
 	return out, nil
 }
 
-// groupsBefore reads the target's groups ahead of a group change, for the
-// audit record's before and after: the membership routes read nothing else,
-// and without it the record could not say whether the change changed
-// anything (adding a member is idempotent). Only where records are kept.
-func (h *Handler) groupsBefore(ctx context.Context, c *call) error {
-	if h.records == nil {
-		return nil
-	}
-	groups, err := h.groupsOf(ctx, c.target)
-	if err != nil {
-		return err
-	}
-	if c.before == nil {
-		c.before = &audit.State{}
-	}
-	c.before.Groups = groups
+// groupsBefore keeps the target's groups, as target read them, for the
+// audit record's before and after of a group change: the membership routes
+// read nothing else that a record needs, and without it the record could
+// not say whether the change changed anything (adding a member is idempotent).
+func (c *call) groupsBefore(groups []string) {
+	c.before = &audit.State{Groups: slices.Clone(groups)}
 	slices.Sort(c.before.Groups)
-	return nil
 }
 
 // groupsAfter derives the after of a group change from its before.

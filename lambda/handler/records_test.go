@@ -73,6 +73,12 @@ func withRecords(hs *harness) *fakeRecords {
 
 func on(b bool) *bool { return &b }
 
+// permissions are the ones TestRecordsChanges's routes use, by action.
+var permissions = map[string]string{
+	"create": "users:create", "disable": "users:disable", "role_grant": "roles:grant", "group_remove": "groups:assign",
+	"delete": "users:delete", "update": "users:edit", "password": "users:password",
+}
+
 // Each change is recorded once, with who, what, whom, and the target's
 // state before and after as the call read it; no password, ever.
 func TestRecordsChanges(t *testing.T) {
@@ -89,17 +95,18 @@ func TestRecordsChanges(t *testing.T) {
 			nil, &audit.State{Status: "FORCE_CHANGE_PASSWORD", Enabled: on(true), Groups: []string{"support"}, MFAEnabled: on(false)}},
 		{"disable", userEvent("POST", "/users/{email}/disable", "active@example.com"),
 			"disable", "active@example.com", "", 200,
-			&audit.State{Status: "CONFIRMED", Enabled: on(true), Groups: []string{"readonly", "support"}},
-			&audit.State{Status: "CONFIRMED", Enabled: on(false), Groups: []string{"readonly", "support"}}},
+			&audit.State{Status: "CONFIRMED", Enabled: on(true), Groups: []string{"readonly", "support"}, MFAEnabled: on(false)},
+			&audit.State{Status: "CONFIRMED", Enabled: on(false), Groups: []string{"readonly", "support"}, MFAEnabled: on(false)}},
+		// admins is a role's group: its membership is a role_grant.
 		{"group add", groupEvent("PUT", "active@example.com", "admins"),
-			"group_add", "active@example.com", "admins", 204,
+			"role_grant", "active@example.com", "admins", 204,
 			&audit.State{Groups: []string{"readonly", "support"}}, &audit.State{Groups: []string{"admins", "readonly", "support"}}},
 		{"group remove", groupEvent("DELETE", "active@example.com", "support"),
 			"group_remove", "active@example.com", "support", 204,
 			&audit.State{Groups: []string{"readonly", "support"}}, &audit.State{Groups: []string{"readonly"}}},
 		{"delete", userEvent("DELETE", "/users/{email}", "active@example.com"),
 			"delete", "active@example.com", "", 204,
-			&audit.State{Status: "CONFIRMED", Enabled: on(true), MFAEnabled: on(false)}, nil},
+			&audit.State{Status: "CONFIRMED", Enabled: on(true), Groups: []string{"readonly", "support"}, MFAEnabled: on(false)}, nil},
 		{"update", ev{method: "PATCH", resource: "/users/{email}", params: map[string]string{"email": "active@example.com"}, headers: map[string]string{"Content-Type": "application/json"}, body: `{"givenName":"Maria","attributes":{"department":"ops"}}`},
 			"update", "active@example.com", "", 200,
 			&audit.State{Status: "CONFIRMED", Enabled: on(true), Groups: []string{"readonly", "support"}, MFAEnabled: on(false)},
@@ -119,7 +126,7 @@ func TestRecordsChanges(t *testing.T) {
 			if r.Action != tc.action || r.Target != tc.target || r.Group != tc.group || r.Outcome != "success" || r.Status != tc.status {
 				t.Errorf("record %+v, want %s of %s (group %q) succeeding with %d", r, tc.action, tc.target, tc.group, tc.status)
 			}
-			if !cmp.Equal(r.Actor, audit.Actor{Sub: "sub-0001", Email: "admin@example.com"}) || r.RequestID != "req-1" || !r.Time.Equal(testNow) ||
+			if !cmp.Equal(r.Actor, audit.Actor{Sub: "sub-0001", Email: "admin@example.com", Roles: []string{"admins"}, Permission: permissions[tc.action]}) || r.RequestID != "req-1" || !r.Time.Equal(testNow) ||
 				r.SourceIP != "192.0.2.1" || r.UserAgent != "curl/8.5.0" || r.ID != audit.NewID(testNow, "req-1") {
 				t.Errorf("record's who/when/where: %+v", r)
 			}
@@ -263,9 +270,10 @@ func TestAuditQueryBadInput(t *testing.T) {
 	wantError(t, hs.do(t, ev{method: "GET", resource: "/audit"}), http.StatusNotImplemented, "AuditNotConfigured")
 }
 
-// The handler's list of audit actions is the route table's, plus read.
+// The handler's list of audit actions is the route table's, plus read and
+// the role changes (group routes on a role's group).
 func TestActionsAreTheRoutes(t *testing.T) {
-	want := []string{auditlog.ActionRead}
+	want := []string{auditlog.ActionRead, auditlog.ActionRoleGrant, auditlog.ActionRoleRevoke}
 	for _, r := range routes {
 		if r.action != "" && !slices.Contains(want, r.action) {
 			want = append(want, r.action)

@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -104,20 +103,6 @@ func timestamp(t *time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// getUser reads one user and the groups it is in.
-func (h *Handler) getUser(ctx context.Context, username string) (user, error) {
-	out, err := h.cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &h.settings.UserPoolID, Username: &username})
-	if err != nil {
-		return user{}, err
-	}
-	// By the username Cognito resolved, not the alias the caller gave.
-	groups, err := h.groupsOf(ctx, cmp.Or(aws.ToString(out.Username), username))
-	if err != nil {
-		return user{}, err
-	}
-	return fromGetUser(out, groups), nil
 }
 
 // answerChanged answers a change that went through with the user as read

@@ -11,6 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
+	"github.com/useradmin/cognito-user-admin/lambda/auditlog"
 )
 
 // groupFetches bounds the concurrent AdminListGroupsForUser calls of a list
@@ -50,12 +53,7 @@ func (h *Handler) get(ctx context.Context, c *call) (events.APIGatewayProxyRespo
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	return h.answerUser(ctx, c)
-}
-
-// answerUser reads the target afresh, so the answer shows the state the call left it in.
-func (h *Handler) answerUser(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-	u, err := h.getUser(ctx, c.target)
+	u, _, err := h.target(ctx, c, func(g access.Grant, groups []string) error { return g.Read(groups) })
 	if err != nil {
 		return none, err
 	}
@@ -73,7 +71,13 @@ func (h *Handler) list(ctx context.Context, c *call) (events.APIGatewayProxyResp
 	if err != nil {
 		return none, err
 	}
-	page, next, err := h.readPages(ctx, q.paging, func(ctx context.Context, limit int32, token string) ([]types.UserType, string, error) {
+	// A scoped caller's page is filtered by each user's groups, one call per
+	// user whether or not the answer shows them: one Cognito page at most.
+	read := q.paging
+	if !c.caller.grant.Sight().All {
+		read.limit = min(read.limit, maxGroupsPage)
+	}
+	page, next, err := h.readPages(ctx, read, func(ctx context.Context, limit int32, token string) ([]types.UserType, string, error) {
 		in := &cip.ListUsersInput{UserPoolId: &h.settings.UserPoolID, Limit: &limit}
 		if token != "" {
 			in.PaginationToken = &token
@@ -90,7 +94,7 @@ func (h *Handler) list(ctx context.Context, c *call) (events.APIGatewayProxyResp
 	if err != nil {
 		return none, err
 	}
-	return h.listAnswer(ctx, q.paging, page, next, h.settings.UserPoolID)
+	return h.listAnswer(ctx, c, q.paging, page, next, h.settings.UserPoolID, true)
 }
 
 // resend emails a new temporary password. Cognito allows it only while the
@@ -102,15 +106,13 @@ func (h *Handler) resend(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	u, err := h.readBefore(ctx, c, func(u user) error {
-		if u.Status != string(types.UserStatusTypeForceChangePassword) {
-			return newError(http.StatusConflict, "UserAlreadyActive",
-				"the user has already set a password (status %s); only users who have not signed in yet can be invited again", u.Status)
-		}
-		return nil
-	})
+	u, _, err := h.act(ctx, c, access.UsersInvite)
 	if err != nil {
 		return none, err
+	}
+	if u.Status != string(types.UserStatusTypeForceChangePassword) {
+		return none, newError(http.StatusConflict, "UserAlreadyActive",
+			"the user has already set a password (status %s); only users who have not signed in yet can be invited again", u.Status)
 	}
 	before := stateOf(u)
 	out, err := h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
@@ -142,11 +144,14 @@ func (h *Handler) disable(ctx context.Context, c *call) (events.APIGatewayProxyR
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	u, err := h.readBefore(ctx, c, c.refuseIfSelf)
+	u, _, err := h.act(ctx, c, access.UsersDisable)
 	if err != nil {
 		return none, err
 	}
-	if _, err := h.cognito.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
+	if err := c.refuseIfSelf(u); err != nil {
+		return none, err
+	}
+	if err := h.disableGuarded(ctx, c, u); err != nil {
 		return none, err
 	}
 	// A disabled user can neither sign in nor refresh tokens, so the disable
@@ -166,7 +171,7 @@ func (h *Handler) enable(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	u, err := h.readBefore(ctx, c, nil)
+	u, _, err := h.act(ctx, c, access.UsersDisable)
 	if err != nil {
 		return none, err
 	}
@@ -187,6 +192,9 @@ func (h *Handler) signOut(ctx context.Context, c *call) (events.APIGatewayProxyR
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
+	if _, _, err := h.act(ctx, c, access.UsersSignOut); err != nil {
+		return none, err
+	}
 	if err := h.endSessions(ctx, c.target); err != nil {
 		return none, err
 	}
@@ -198,51 +206,85 @@ func (h *Handler) endSessions(ctx context.Context, username string) error {
 	return err
 }
 
-// readBefore reads the target and its groups ahead of a change. check, when
-// given, runs between the two reads, so a refusal costs one call.
-func (h *Handler) readBefore(ctx context.Context, c *call, check func(user) error) (user, error) {
-	out, err := h.cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target})
-	if err != nil {
-		return user{}, err
-	}
-	u := newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, out.UserCreateDate, out.UserLastModifiedDate, nil)
-	if check != nil {
-		if err := check(u); err != nil {
-			return user{}, err
-		}
-	}
-	// By the username Cognito resolved, not the alias the caller gave.
-	groups, err := h.groupsOf(ctx, cmp.Or(u.Username, c.target))
-	if err != nil {
-		return user{}, err
-	}
-	return newUser(out.Username, out.UserAttributes, out.UserStatus, out.Enabled, out.UserCreateDate, out.UserLastModifiedDate, groups), nil
-}
-
 func (h *Handler) delete(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	if err := h.refuseSelf(ctx, c); err != nil {
+	u, _, err := h.act(ctx, c, access.UsersDelete)
+	if err != nil {
 		return none, err
 	}
+	// The read is also the audit record's before.
+	c.before = stateOf(u)
+	if err := c.refuseIfSelf(u); err != nil {
+		return none, err
+	}
+	// A delete cannot be undone, so the last holder of a role that grants
+	// roles is protected by a disable, which can: disabled, verified, and
+	// only then deleted.
+	guarded := u.Enabled && len(h.policy.Guarded(u.Groups)) > 0
+	if guarded {
+		if err := h.disableGuarded(ctx, c, u); err != nil {
+			return none, err
+		}
+	}
 	if _, err := h.cognito.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
+		if guarded {
+			_ = h.compensate(ctx, c, h.enableFunc(c.target))
+		}
 		return none, err
 	}
 	c.after = nil // the user is gone
 	return noContent(), nil
 }
 
+// disableGuarded disables the user; when they hold a role with roles:grant,
+// through guard, so the role keeps an enabled holder.
+func (h *Handler) disableGuarded(ctx context.Context, c *call, u user) error {
+	disable := func(ctx context.Context) error {
+		_, err := h.cognito.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target})
+		return err
+	}
+	roles := h.policy.Guarded(u.Groups)
+	if !u.Enabled || len(roles) == 0 {
+		return disable(ctx)
+	}
+	return h.guard(ctx, c, roles, disable, h.enableFunc(c.target))
+}
+
+func (h *Handler) enableFunc(username string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := h.cognito.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: &h.settings.UserPoolID, Username: &username})
+		return err
+	}
+}
+
+// groupPermission asks, before anything is read, for the permission a
+// membership change of the path's group needs: roles:grant for a role,
+// groups:assign for another managed group. A role change is audited as one.
+func (h *Handler) groupPermission(c *call, roleAction string) error {
+	if err := h.readGroup(c); err != nil {
+		return err
+	}
+	if h.policy.IsRole(c.group) {
+		c.action = roleAction
+		return c.need(access.RolesGrant)
+	}
+	return c.need(access.GroupsAssign)
+}
+
 func (h *Handler) addToGroup(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	if err := h.readGroup(c); err != nil {
+	if err := h.groupPermission(c, auditlog.ActionRoleGrant); err != nil {
 		return none, err
 	}
-	if err := h.groupsBefore(ctx, c); err != nil {
+	u, _, err := h.target(ctx, c, func(g access.Grant, groups []string) error { return g.Assign(c.group, groups) })
+	if err != nil {
 		return none, err
 	}
+	c.groupsBefore(u.Groups)
 	if _, err := h.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target, GroupName: &c.group}); err != nil {
 		return none, fromCognito(err, true)
 	}
@@ -259,21 +301,46 @@ func (h *Handler) removeFromGroup(ctx context.Context, c *call) (events.APIGatew
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	if err := h.readGroup(c); err != nil {
+	if err := h.groupPermission(c, auditlog.ActionRoleRevoke); err != nil {
 		return none, err
 	}
-	// Only an admin group matters: leaving another group cannot lock anyone out.
-	if h.settings.IsAdminGroup(c.group) {
-		if err := h.refuseSelf(ctx, c); err != nil {
+	u, _, err := h.target(ctx, c, func(g access.Grant, groups []string) error { return g.Unassign(c.group, groups) })
+	if err != nil {
+		return none, err
+	}
+	c.groupsBefore(u.Groups)
+	// Only a role matters: leaving another group cannot lock anyone out.
+	if h.policy.IsRole(c.group) {
+		if err := c.refuseIfSelf(u); err != nil {
 			return none, err
 		}
 	}
-	if err := h.groupsBefore(ctx, c); err != nil {
-		return none, err
+	in := &cip.AdminRemoveUserFromGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target, GroupName: &c.group}
+	remove := func(ctx context.Context) error {
+		_, err := h.cognito.AdminRemoveUserFromGroup(ctx, in)
+		return err
 	}
-	if _, err := h.cognito.AdminRemoveUserFromGroup(ctx, &cip.AdminRemoveUserFromGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target, GroupName: &c.group}); err != nil {
+	if roles := h.policy.Guarded([]string{c.group}); u.Enabled && len(roles) > 0 && slices.Contains(u.Groups, c.group) {
+		err = h.guard(ctx, c, roles, remove, func(ctx context.Context) error {
+			_, err := h.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target, GroupName: &c.group})
+			return err
+		})
+	} else {
+		err = remove(ctx)
+	}
+	if err != nil {
+		if _, ok := asRefusal(err); ok {
+			return none, err
+		}
 		return none, fromCognito(err, true)
 	}
 	c.groupsAfter(func(gs []string) []string { return slices.DeleteFunc(gs, func(g string) bool { return g == c.group }) })
 	return noContent(), nil
+}
+
+// inSight keeps, of a page of users, those the caller's roles reach: a list
+// never shows a user that GET would answer as not found. A page may then
+// hold fewer users than its limit, even none, with a nextToken.
+func (c *call) inSight(users []user) []user {
+	return slices.DeleteFunc(users, func(u user) bool { return !c.caller.grant.Sees(u.Groups) })
 }

@@ -116,9 +116,9 @@ func TestNotFound(t *testing.T) {
 		{userEvent("DELETE", "/users/{email}", "nobody@example.com"), []string{"AdminGetUser"}},
 		{groupEvent("DELETE", "nobody@example.com", "admins"), []string{"AdminGetUser"}},
 		{userEvent("POST", "/users/{email}/enable", "nobody@example.com"), []string{"AdminGetUser"}},
-		{userEvent("POST", "/users/{email}/sign-out", "nobody@example.com"), []string{"AdminUserGlobalSignOut"}},
-		{groupEvent("PUT", "nobody@example.com", "support"), []string{"AdminAddUserToGroup"}},
-		{groupEvent("DELETE", "nobody@example.com", "support"), []string{"AdminRemoveUserFromGroup"}},
+		{userEvent("POST", "/users/{email}/sign-out", "nobody@example.com"), []string{"AdminGetUser"}},
+		{groupEvent("PUT", "nobody@example.com", "support"), []string{"AdminGetUser"}},
+		{groupEvent("DELETE", "nobody@example.com", "support"), []string{"AdminGetUser"}},
 	} {
 		hs := newHarness(t)
 		wantError(t, hs.do(t, tc.e), http.StatusNotFound, "UserNotFound")
@@ -154,8 +154,8 @@ func TestResendToActiveUser(t *testing.T) {
 		if !strings.Contains(e.Error.Message, string(status)) {
 			t.Errorf("message %q does not say the status", e.Error.Message)
 		}
-		if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser"}) {
-			t.Errorf("%s: calls = %v, want only the read", status, got)
+		if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser"}) {
+			t.Errorf("%s: calls = %v, want only the reads", status, got)
 		}
 	}
 }
@@ -194,7 +194,7 @@ func TestDelete(t *testing.T) {
 	if _, ok := hs.fake.users["active@example.com"]; ok {
 		t.Error("the user is still there")
 	}
-	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminDeleteUser"}) {
+	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser", "AdminDeleteUser"}) {
 		t.Errorf("calls = %v", got)
 	}
 }
@@ -219,8 +219,8 @@ func TestGroups(t *testing.T) {
 	if hs.fake.users["pending@example.com"].groups["support"] {
 		t.Error("not removed")
 	}
-	// A non-admin group is removed without resolving the user first.
-	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminAddUserToGroup", "AdminRemoveUserFromGroup"}) {
+	// Every group change reads the user first: their roles and the caller's scope decide.
+	if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser", "AdminAddUserToGroup", "AdminGetUser", "AdminListGroupsForUser", "AdminRemoveUserFromGroup"}) {
 		t.Errorf("calls = %v", got)
 	}
 	// Demoting another admin is allowed.
@@ -240,9 +240,9 @@ func TestGroupRefused(t *testing.T) {
 		{"add to an unmanaged group", groupEvent("PUT", "active@example.com", "root"), 403, "GroupNotManaged", nil},
 		{"remove from an unmanaged group", groupEvent("DELETE", "active@example.com", "readonly"), 403, "GroupNotManaged", nil},
 		{"group name case matters", groupEvent("PUT", "active@example.com", "Support"), 403, "GroupNotManaged", nil},
-		{"add to a missing group", groupEvent("PUT", "active@example.com", "ghost"), 404, "GroupNotFound", []string{"AdminAddUserToGroup"}},
-		{"remove from a missing group", groupEvent("DELETE", "active@example.com", "ghost"), 404, "GroupNotFound", []string{"AdminRemoveUserFromGroup"}},
-		{"encoded group name", groupEvent("PUT", "active@example.com", "sup%70ort"), 204, "", []string{"AdminAddUserToGroup"}},
+		{"add to a missing group", groupEvent("PUT", "active@example.com", "ghost"), 404, "GroupNotFound", []string{"AdminGetUser", "AdminListGroupsForUser", "AdminAddUserToGroup"}},
+		{"remove from a missing group", groupEvent("DELETE", "active@example.com", "ghost"), 404, "GroupNotFound", []string{"AdminGetUser", "AdminListGroupsForUser", "AdminRemoveUserFromGroup"}},
+		{"encoded group name", groupEvent("PUT", "active@example.com", "sup%70ort"), 204, "", []string{"AdminGetUser", "AdminListGroupsForUser", "AdminAddUserToGroup"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t)
@@ -275,8 +275,8 @@ func TestCannotModifySelf(t *testing.T) {
 			hs := newHarness(t)
 			tc.e.claims = tc.claims
 			wantError(t, hs.do(t, tc.e), http.StatusForbidden, "CannotModifySelf")
-			if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser"}) {
-				t.Errorf("calls = %v, want only the read", got)
+			if got := hs.fake.methods(); !reflect.DeepEqual(got, []string{"AdminGetUser", "AdminListGroupsForUser"}) {
+				t.Errorf("calls = %v, want only the reads", got)
 			}
 		})
 	}

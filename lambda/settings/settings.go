@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 // Environment variable names read by the Lambda.
@@ -41,6 +43,11 @@ type Settings struct {
 	APIClientIDs []string
 	// CustomAttributes are the pool's custom attributes that admins may set.
 	CustomAttributes []CustomAttribute
+	// Roles declares the admin groups with fewer than every permission or
+	// with a scope; see Policy.
+	Roles []access.Role
+	// AdminMFARequired refuses administrators whose account has no TOTP set up.
+	AdminMFARequired bool
 	// AuditTable is the DynamoDB table of audit records; empty means none.
 	AuditTable string
 	// AuditRetentionDays is how long records are kept (their TTL); 0 keeps them.
@@ -153,6 +160,12 @@ func (s Settings) Env() map[string]string {
 	if a := encodeAttributes(s.CustomAttributes); a != "" {
 		env[EnvCustomAttributes] = a
 	}
+	if r := encodeRoles(s.Roles); r != "" {
+		env[EnvRoles] = r
+	}
+	if s.AdminMFARequired {
+		env[EnvAdminMFARequired] = "true"
+	}
 	s.encodeAudit(env)
 	return env
 }
@@ -213,6 +226,15 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	if s.CustomAttributes, err = decodeAttributes(getenv(EnvCustomAttributes)); err != nil {
 		return s, err
 	}
+	if s.Roles, err = decodeRoles(getenv(EnvRoles)); err != nil {
+		return s, err
+	}
+	if _, err := s.Policy(); err != nil {
+		return s, fmt.Errorf("%s: %w", EnvRoles, err)
+	}
+	if s.AdminMFARequired, err = parseBool(EnvAdminMFARequired, getenv(EnvAdminMFARequired)); err != nil {
+		return s, err
+	}
 	if err := s.decodeAudit(getenv); err != nil {
 		return s, err
 	}
@@ -226,7 +248,7 @@ func HasGroupClaimSyntax(g string) bool {
 	return strings.ContainsAny(g, `[]",`) || strings.IndexFunc(g, unicode.IsSpace) >= 0
 }
 
-// IsAdminGroup reports whether g is one of the admin groups.
+// IsAdminGroup reports whether g is one of the admin groups: a role.
 func (s Settings) IsAdminGroup(g string) bool { return slices.Contains(s.AdminGroups, g) }
 
 // IsAPIClient reports whether tokens issued to the app client id may call the API.

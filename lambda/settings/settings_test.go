@@ -2,18 +2,23 @@ package settings
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
 func TestEnvRoundTrip(t *testing.T) {
 	in := Settings{
-		UserPoolID:     "eu-west-1_abc",
-		AdminGroups:    []string{"admins", "owners"},
-		ManagedGroups:  []string{"admins", "owners", "support"},
-		AllowedOrigins: []string{"https://app.example.org"},
-		Password:       PasswordPolicy{MinLength: 14, RequireUppercase: true, RequireSymbols: true},
-		APIClientIDs:   []string{"4adminclient", "5appclient"},
+		UserPoolID:       "eu-west-1_abc",
+		AdminGroups:      []string{"admins", "owners"},
+		ManagedGroups:    []string{"admins", "owners", "support"},
+		AllowedOrigins:   []string{"https://app.example.org"},
+		Password:         PasswordPolicy{MinLength: 14, RequireUppercase: true, RequireSymbols: true},
+		APIClientIDs:     []string{"4adminclient", "5appclient"},
+		Roles:            []access.Role{{Name: "owners", Permissions: []access.Permission{access.UsersRead, access.UsersPasswordReset}, Scope: []string{"support"}}},
+		AdminMFARequired: true,
 		// The audit table's name and the records' retention reach the function.
 		AuditTable:         "UserAdmin-dev-AuditTable",
 		AuditRetentionDays: 400,
@@ -43,6 +48,12 @@ func TestFromEnvErrors(t *testing.T) {
 		"admin group with a space": {EnvAdminGroups, "site admins", EnvAdminGroups},
 		"admin group with a tab":   {EnvAdminGroups, "admins,ops\tteam", `"ops\tteam"`},
 		"managed group bracket":    {EnvManagedGroups, "admins,support]", EnvManagedGroups},
+		"roles not JSON":           {EnvRoles, "admins", EnvRoles},
+		"role field unknown":       {EnvRoles, `[{"name":"admins","permissions":["users:read"],"scopes":["x"]}]`, "scopes"},
+		"role not an admin group":  {EnvRoles, `[{"name":"helpdesk","permissions":["users:read"]}]`, `"helpdesk" is not one of the admin groups`},
+		"role unknown permission":  {EnvRoles, `[{"name":"admins","permissions":["users:all"]}]`, `unknown permission "users:all"`},
+		"role scope not managed":   {EnvRoles, `[{"name":"admins","permissions":["users:read"],"scope":["tenant-z"]}]`, `"tenant-z" is not a managed group`},
+		"MFA switch":               {EnvAdminMFARequired, "yes", EnvAdminMFARequired},
 		"audit retention":          {EnvAuditRetentionDays, "forever", EnvAuditRetentionDays},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -112,5 +123,30 @@ func TestHasGroupClaimSyntax(t *testing.T) {
 		if got := HasGroupClaimSyntax(g); got != want {
 			t.Errorf("HasGroupClaimSyntax(%q) = %t, want %t", g, got, want)
 		}
+	}
+}
+
+// An admin group that Roles does not declare holds every permission,
+// unscoped: how every deployment before roles keeps working.
+func TestPolicy(t *testing.T) {
+	s := Settings{
+		AdminGroups:   []string{"admins", "helpdesk"},
+		ManagedGroups: []string{"admins", "helpdesk", "tenant-a"},
+		Roles:         []access.Role{{Name: "helpdesk", Permissions: []access.Permission{access.UsersRead}, Scope: []string{"tenant-a"}}},
+	}
+	p, err := s.Policy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := p.Grant([]string{"admins"}); len(g.Permissions()) != len(access.AllPermissions()) || g.Scope() != nil {
+		t.Errorf("admins = %v %v, want every permission, unscoped", g.Permissions(), g.Scope())
+	}
+	if g := p.Grant([]string{"helpdesk"}); !slices.Equal(g.Permissions(), []string{"users:read"}) || !slices.Equal(g.Scope(), []string{"tenant-a"}) {
+		t.Errorf("helpdesk = %v %v", g.Permissions(), g.Scope())
+	}
+	// A role scoped to a role group is refused: scopes are groups of users.
+	s.Roles[0].Scope = []string{"admins"}
+	if _, err := s.Policy(); err == nil || !strings.Contains(err.Error(), "is a role") {
+		t.Errorf("Policy = %v, want the scope naming a role refused", err)
 	}
 }
