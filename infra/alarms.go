@@ -72,13 +72,7 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 		o.Period, o.Statistic = alarmPeriod, jsii.String("Sum")
 		return o
 	}
-	specs := []struct {
-		id, name, description string
-		metric                awscloudwatch.IMetric
-		threshold             float64
-		op                    awscloudwatch.ComparisonOperator
-		periods, datapoints   float64
-	}{
+	specs := []alarmSpec{
 		{"LambdaErrors", "Lambda errors - read the function logs, roll back a bad deploy",
 			"The admin function failed invocations (crash, timeout, out of memory, init failure): API calls got 502 from API Gateway. " +
 				"Open the function's log group (errors and init failures are logged), and if this began with a deploy, deploy the previous commit.",
@@ -130,22 +124,8 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 			m.Refusals(auditlog.OutcomeForbidden, alarmPeriod), float64(a.Refusals), awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1},
 	}
 	out := &opsAlarms{topic: topic}
-	action := awscloudwatchactions.NewSnsAction(topic)
 	for _, s := range specs {
-		alarm := awscloudwatch.NewAlarm(scope, jsii.String(id+s.id), &awscloudwatch.AlarmProps{
-			AlarmName:          jsii.String(AlarmName(c, s.name)),
-			AlarmDescription:   jsii.String(s.description),
-			Metric:             s.metric,
-			Threshold:          jsii.Number(s.threshold),
-			ComparisonOperator: s.op,
-			EvaluationPeriods:  jsii.Number(s.periods),
-			DatapointsToAlarm:  jsii.Number(s.datapoints),
-			// No requests, no audit lines: nothing is wrong. (The audit filters publish only when a line matches.)
-			TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
-		alarm.AddAlarmAction(action)
-		alarm.AddOkAction(action)
-		out.alarms = append(out.alarms, alarm)
+		out.alarms = append(out.alarms, newTopicAlarm(scope, id, c, topic, s))
 	}
 	// CloudWatch may use the key and publish to the topic for this stack's
 	// alarms only, in this account: the service principal alone would let any
@@ -184,3 +164,42 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) Operat
 // through it, since the alarm topic's key admits CloudWatch for names of
 // this form only.
 func AlarmName(c Config, name string) string { return c.StackName() + " " + name }
+
+// alarmSpec is one alarm: what it watches and when it fires. Periods and
+// datapoints of 0 mean one evaluation period and CloudWatch's default.
+type alarmSpec struct {
+	id, name, description string
+	metric                awscloudwatch.IMetric
+	threshold             float64
+	op                    awscloudwatch.ComparisonOperator
+	periods, datapoints   float64
+}
+
+// newTopicAlarm makes an alarm of the stack (id is the prefix of its
+// construct ID) that notifies topic on ALARM and on OK. Every alarm that
+// notifies the topic is made here, so its name has the form the topic's key
+// admits (AlarmName).
+func newTopicAlarm(scope constructs.Construct, id string, c Config, topic awssns.ITopic, s alarmSpec) awscloudwatch.Alarm {
+	periods := s.periods
+	if periods == 0 {
+		periods = 1
+	}
+	props := &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String(AlarmName(c, s.name)),
+		AlarmDescription:   jsii.String(s.description),
+		Metric:             s.metric,
+		Threshold:          jsii.Number(s.threshold),
+		ComparisonOperator: s.op,
+		EvaluationPeriods:  jsii.Number(periods),
+		// No requests, no audit lines: nothing is wrong. (The audit filters publish only when a line matches.)
+		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+	}
+	if s.datapoints > 0 {
+		props.DatapointsToAlarm = jsii.Number(s.datapoints)
+	}
+	alarm := awscloudwatch.NewAlarm(scope, jsii.String(id+s.id), props)
+	action := awscloudwatchactions.NewSnsAction(topic)
+	alarm.AddAlarmAction(action)
+	alarm.AddOkAction(action)
+	return alarm
+}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -62,44 +61,29 @@ func NewAuditAlarms(scope constructs.Construct, id string, props *AuditAlarmsPro
 		return nil
 	}
 	period := awscdk.Duration_Minutes(jsii.Number(5))
-	action := awscloudwatchactions.NewSnsAction(props.Topic)
 	var out []awscloudwatch.Alarm
-	for _, s := range []struct {
-		id, name, description string
-		metric                awscloudwatch.IMetric
-		threshold             float64
-	}{
+	for _, s := range []alarmSpec{
 		{"AuditRecordsUnwritten", alarmRecordsUnwritten,
 			fmt.Sprintf("The Lambda made a change but could not write its audit record to the table; the change stands. "+
 				"Find the records in the function's log (message %q, field %q) and put them in the audit table; then see why DynamoDB refused (throttling, permissions, the key).",
 				auditlog.MessageRecordUnwritten, auditlog.Record),
-			awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(c.metricsNamespace()), MetricName: jsii.String(metricRecordsUnwritten), Statistic: jsii.String("Sum"), Period: period}), 1},
+			awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(c.metricsNamespace()), MetricName: jsii.String(metricRecordsUnwritten), Statistic: jsii.String("Sum"), Period: period}), 1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 0},
 		{"EventsDeadLettered", alarmEventsDeadLettered,
 			"The user events publisher gave up on a batch of audit records and put its description in the dead-letter queue: subscribers missed those events. " +
 				"The records are in the audit table; the queue's messages name the stream shard and sequence numbers. Fix the cause (the publisher's log, its role, the bus), then republish (docs/audit.md).",
-			props.DeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Maximum")}), 1},
+			props.DeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Maximum")}), 1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 0},
 		{"EventsPublisherErrors", alarmEventsPublisherErrors,
 			"The Lambda that publishes user events from the audit table's stream ended invocations in an error (crash, timeout): events are delayed and retried, " +
 				"and go to the dead-letter queue if it keeps failing. See the publisher's log.",
-			props.Publisher.MetricErrors(&awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Sum")}), 1},
+			props.Publisher.MetricErrors(&awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Sum")}), 1, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 0},
 		{"EventsIteratorAge", alarmEventsLate,
 			fmt.Sprintf("The user events publisher is more than %d minutes behind the audit table's stream: subscribers get events late. "+
 				"See the publisher's log and its throttles; records older than the event source mapping's maximum age go to the dead-letter queue.", eventsIteratorAgeMinutes),
 			props.Publisher.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Maximum")}),
-			eventsIteratorAgeMinutes * 60 * 1000}, // milliseconds
+			eventsIteratorAgeMinutes * 60 * 1000, // milliseconds
+			awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 0},
 	} {
-		alarm := awscloudwatch.NewAlarm(scope, jsii.String(id+s.id), &awscloudwatch.AlarmProps{
-			AlarmName:          jsii.String(AlarmName(c, s.name)),
-			AlarmDescription:   jsii.String(s.description),
-			Metric:             s.metric,
-			Threshold:          jsii.Number(s.threshold),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(1),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
-		alarm.AddAlarmAction(action)
-		alarm.AddOkAction(action)
-		out = append(out, alarm)
+		out = append(out, newTopicAlarm(scope, id, c, props.Topic, s))
 	}
 	return out
 }
