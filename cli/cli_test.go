@@ -312,6 +312,9 @@ func TestAuditChangeSummary(t *testing.T) {
 		{&audit.State{Enabled: &on, Groups: []string{"a"}}, &audit.State{Enabled: &off, Groups: []string{"a"}}, "enabled: true→false"},
 		{&audit.State{}, &audit.State{Groups: []string{"admins"}, Attributes: map[string]string{"dept": "ops"}}, "attributes.dept: -→ops; groups: -→[admins]"},
 		{nil, nil, ""},
+		// A resend's after has no MFA state (not read): that is no change.
+		{&audit.State{Status: "FORCE_CHANGE_PASSWORD", Enabled: &on, MFAEnabled: &off}, &audit.State{Status: "FORCE_CHANGE_PASSWORD", Enabled: &on}, ""},
+		{&audit.State{Status: "CONFIRMED", MFAEnabled: &on}, &audit.State{Status: "CONFIRMED", MFAEnabled: &off}, "mfaEnabled: true→false"},
 	} {
 		if got := change(tc.before, tc.after); got != tc.want {
 			t.Errorf("change(%+v, %+v) = %q, want %q", tc.before, tc.after, got, tc.want)
