@@ -168,6 +168,18 @@ func TestProfileFromEnvironment(t *testing.T) {
 	}
 }
 
+// configure's closing hint is a hint like every other: --profile only for a
+// profile other than default.
+func TestConfigureHintNamesTheProfile(t *testing.T) {
+	for profile, want := range map[string]string{"default": "Next: useradmin login\n", "prd": "Next: useradmin login --profile prd\n"} {
+		env := map[string]string{"USERADMIN_CONFIG_DIR": t.TempDir()}
+		code, _, stderr := run(t, env, "", "configure", "--profile", profile, "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", "c")
+		if code != 0 || !strings.HasSuffix(stderr, want) {
+			t.Errorf("configure --profile %s: exit %d, stderr %q, want it to end %q", profile, code, stderr, want)
+		}
+	}
+}
+
 func TestUsageErrorsExit2(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
