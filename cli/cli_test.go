@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/useradmin/cognito-user-admin/api"
+	"github.com/useradmin/cognito-user-admin/cli/bulk"
 )
 
 // walk calls f for every command of the tree.
@@ -331,5 +332,42 @@ func TestAuditChangeSummary(t *testing.T) {
 		if got := change(tc.before, tc.after); got != tc.want {
 			t.Errorf("change(%+v, %+v) = %q, want %q", tc.before, tc.after, got, tc.want)
 		}
+	}
+}
+
+// The wiring of the journal's pool: a file imported into stg is not "done
+// earlier" when imported into prd. The dry run (no session needed) shows it.
+func TestImportJournalOfAnotherPool(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"USERADMIN_CONFIG_DIR": filepath.Join(dir, "conf")}
+	for _, p := range []string{"stg", "prd"} {
+		if code, _, stderr := run(t, env, "", "configure", "--profile", p, "--api-url", "https://"+p+".example.com/",
+			"--region", "r", "--user-pool-id", "r_"+p, "--client-id", "c"); code != 0 {
+			t.Fatalf("configure %s: exit %d: %s", p, code, stderr)
+		}
+	}
+	input := filepath.Join(dir, "users.csv")
+	data := []byte("email\na@example.com\n")
+	if err := os.WriteFile(input, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A journal of a run into stg that created row 2.
+	j, err := bulk.OpenJournalFor(input+".journal", bulk.HashInput(data), "r_stg", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	journal, _ := os.ReadFile(input + ".journal")
+	journal = append(journal, []byte(`{"row":2,"ev":"done","result":{"row":2,"email":"a@example.com","outcome":"created","status":201}}`+"\n")...)
+	if err := os.WriteFile(input+".journal", journal, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, env, "", "users", "import", input, "--dry-run", "--profile", "prd")
+	if code != ExitUsage || !strings.Contains(stderr, "another user pool") || strings.Contains(stdout, "earlier run") {
+		t.Errorf("prd: exit %d\nstdout %s\nstderr %s\nwant exit %d: the journal belongs to stg", code, stdout, stderr, ExitUsage)
+	}
+	code, stdout, stderr = run(t, env, "", "users", "import", input, "--dry-run", "--profile", "stg")
+	if code != 0 || !strings.Contains(stdout, "created by an earlier run") {
+		t.Errorf("stg: exit %d\nstdout %s\nstderr %s\nwant row 2 done earlier", code, stdout, stderr)
 	}
 }
