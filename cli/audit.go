@@ -237,12 +237,23 @@ func change(before, after *audit.State) string {
 	keys := slices.Sorted(maps.Keys(union))
 	var out []string
 	for _, k := range keys {
+		_, inB := b[k]
+		_, inA := a[k]
+		if notRead[k] && inB != inA {
+			// Absent means the call did not read it (a resend reads no MFA), not that it changed.
+			continue
+		}
 		if b[k] != a[k] {
 			out = append(out, fmt.Sprintf("%s: %s→%s", k, orDash(b[k]), orDash(a[k])))
 		}
 	}
 	return strings.Join(out, "; ")
 }
+
+// notRead are the fields that every user has, so one absent from before or
+// after was not read by the call. (An absent group list or attribute may
+// instead mean none.)
+var notRead = map[string]bool{"status": true, "enabled": true, "mfaEnabled": true}
 
 func orDash(s string) string {
 	if s == "" {

@@ -168,7 +168,13 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 			bulk.CheckAccess(rows, g)
 		}
 	}
-	j, err := bulk.OpenJournal(statePath, hash, fl.dryRun)
+	// The journal belongs to the pool it imports into too: rows created in
+	// stg (or in a make dev since restarted) are not done in prd.
+	target := ""
+	if p, perr := a.loadProfile(); perr == nil && p.UserPoolID != "" {
+		target = p.UserPoolID // unique across regions and accounts' pools: it names the pool, whatever URL reaches it
+	}
+	j, err := bulk.OpenJournalFor(statePath, hash, target, fl.dryRun)
 	if err != nil {
 		return usageErr("%v", err)
 	}

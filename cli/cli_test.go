@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/useradmin/cognito-user-admin/api"
+	"github.com/useradmin/cognito-user-admin/cli/bulk"
 )
 
 // walk calls f for every command of the tree.
@@ -168,6 +169,18 @@ func TestProfileFromEnvironment(t *testing.T) {
 	}
 }
 
+// configure's closing hint is a hint like every other: --profile only for a
+// profile other than default.
+func TestConfigureHintNamesTheProfile(t *testing.T) {
+	for profile, want := range map[string]string{"default": "Next: useradmin login\n", "prd": "Next: useradmin login --profile prd\n"} {
+		env := map[string]string{"USERADMIN_CONFIG_DIR": t.TempDir()}
+		code, _, stderr := run(t, env, "", "configure", "--profile", profile, "--api-url", "https://a.example.com/", "--region", "r", "--user-pool-id", "r_1", "--client-id", "c")
+		if code != 0 || !strings.HasSuffix(stderr, want) {
+			t.Errorf("configure --profile %s: exit %d, stderr %q, want it to end %q", profile, code, stderr, want)
+		}
+	}
+}
+
 func TestUsageErrorsExit2(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
@@ -312,9 +325,49 @@ func TestAuditChangeSummary(t *testing.T) {
 		{&audit.State{Enabled: &on, Groups: []string{"a"}}, &audit.State{Enabled: &off, Groups: []string{"a"}}, "enabled: true→false"},
 		{&audit.State{}, &audit.State{Groups: []string{"admins"}, Attributes: map[string]string{"dept": "ops"}}, "attributes.dept: -→ops; groups: -→[admins]"},
 		{nil, nil, ""},
+		// A resend's after has no MFA state (not read): that is no change.
+		{&audit.State{Status: "FORCE_CHANGE_PASSWORD", Enabled: &on, MFAEnabled: &off}, &audit.State{Status: "FORCE_CHANGE_PASSWORD", Enabled: &on}, ""},
+		{&audit.State{Status: "CONFIRMED", MFAEnabled: &on}, &audit.State{Status: "CONFIRMED", MFAEnabled: &off}, "mfaEnabled: true→false"},
 	} {
 		if got := change(tc.before, tc.after); got != tc.want {
 			t.Errorf("change(%+v, %+v) = %q, want %q", tc.before, tc.after, got, tc.want)
 		}
+	}
+}
+
+// The wiring of the journal's pool: a file imported into stg is not "done
+// earlier" when imported into prd. The dry run (no session needed) shows it.
+func TestImportJournalOfAnotherPool(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"USERADMIN_CONFIG_DIR": filepath.Join(dir, "conf")}
+	for _, p := range []string{"stg", "prd"} {
+		if code, _, stderr := run(t, env, "", "configure", "--profile", p, "--api-url", "https://"+p+".example.com/",
+			"--region", "r", "--user-pool-id", "r_"+p, "--client-id", "c"); code != 0 {
+			t.Fatalf("configure %s: exit %d: %s", p, code, stderr)
+		}
+	}
+	input := filepath.Join(dir, "users.csv")
+	data := []byte("email\na@example.com\n")
+	if err := os.WriteFile(input, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A journal of a run into stg that created row 2.
+	j, err := bulk.OpenJournalFor(input+".journal", bulk.HashInput(data), "r_stg", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	journal, _ := os.ReadFile(input + ".journal")
+	journal = append(journal, []byte(`{"row":2,"ev":"done","result":{"row":2,"email":"a@example.com","outcome":"created","status":201}}`+"\n")...)
+	if err := os.WriteFile(input+".journal", journal, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, env, "", "users", "import", input, "--dry-run", "--profile", "prd")
+	if code != ExitUsage || !strings.Contains(stderr, "another user pool") || strings.Contains(stdout, "earlier run") {
+		t.Errorf("prd: exit %d\nstdout %s\nstderr %s\nwant exit %d: the journal belongs to stg", code, stdout, stderr, ExitUsage)
+	}
+	code, stdout, stderr = run(t, env, "", "users", "import", input, "--dry-run", "--profile", "stg")
+	if code != 0 || !strings.Contains(stdout, "created by an earlier run") {
+		t.Errorf("stg: exit %d\nstdout %s\nstderr %s\nwant row 2 done earlier", code, stdout, stderr)
 	}
 }

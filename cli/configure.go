@@ -92,7 +92,7 @@ platform team to hand to an administrator who has no AWS credentials.`,
 			if err := a.saveProfile(p); err != nil {
 				return failErr("saving the profile: %v", err)
 			}
-			a.note("Profile %s saved in %s. Next: useradmin login --profile %s", a.profile, a.configPath(), a.profile)
+			a.note("Profile %s saved in %s. Next: %s", a.profile, a.configPath(), a.hint("login"))
 			return nil
 		},
 	}

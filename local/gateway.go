@@ -292,6 +292,8 @@ func (g *Gateway) match(method, escapedPath string) (*route, map[string]string, 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	start := time.Now()
 	requestID := newRequestID()
+	// API Gateway names the request in every answer, success or not; useradmin's --debug and import report read it.
+	w.Header().Set("x-amzn-RequestId", requestID)
 	status := g.serve(w, req, requestID)
 	g.log.LogAttrs(req.Context(), slog.LevelInfo, "request",
 		slog.String("requestId", requestID),

@@ -268,3 +268,19 @@ func TestResolve(t *testing.T) {
 		}
 	}
 }
+
+// Every answer carries the request id in x-amzn-RequestId, as API
+// Gateway's do: the handler's (the id its event got) and the gateway's own.
+func TestGatewayRequestIDHeader(t *testing.T) {
+	srv, key, seen := testGateway(t)
+	status, h, _ := do(t, http.MethodGet, srv.URL+"/items/1", token(t, key, nil), "", "")
+	if status != 200 || len(*seen) != 1 || h.Get("X-Amzn-Requestid") == "" || h.Get("X-Amzn-Requestid") != (*seen)[0].RequestContext.RequestID {
+		t.Errorf("handler's answer: %d, x-amzn-RequestId %q, want the event's request id", status, h.Get("X-Amzn-Requestid"))
+	}
+	for _, path := range []string{"/items/1", "/nowhere"} {
+		status, h, body := do(t, http.MethodGet, srv.URL+path, "", "", "")
+		if id := h.Get("X-Amzn-Requestid"); id == "" || (strings.Contains(body, "requestId") && !strings.Contains(body, id)) {
+			t.Errorf("gateway's %d answer to %s: x-amzn-RequestId %q, body %s", status, path, id, body)
+		}
+	}
+}

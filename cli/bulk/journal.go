@@ -76,6 +76,8 @@ type record struct {
 	Journal string `json:"journal,omitempty"`
 	Version int    `json:"version,omitempty"`
 	Input   string `json:"input,omitempty"`
+	// Target names the pool the rows were sent to (absent in older journals).
+	Target string `json:"target,omitempty"`
 
 	Row       int       `json:"row,omitempty"`
 	Event     string    `json:"ev,omitempty"`
@@ -118,6 +120,10 @@ type Journal struct {
 // ErrOtherInput is returned for a journal written for another input.
 var ErrOtherInput = errors.New("the journal belongs to another input")
 
+// ErrOtherTarget is returned for a journal of imports into another pool:
+// its "created" rows were created there, not in this one.
+var ErrOtherTarget = errors.New("the journal belongs to an import into another user pool")
+
 // OpenJournal reads the journal at path, creating it when absent unless
 // readOnly (a dry run writes nothing). A torn last line, left by a crash
 // mid-write, is cut off: its event never happened as far as a re-run knows,
@@ -126,7 +132,19 @@ func OpenJournal(path, inputHash string, readOnly bool) (*Journal, error) {
 	return openJournal(osFS{}, path, inputHash, readOnly)
 }
 
+// OpenJournalFor is OpenJournal for imports into target (the user pool's
+// id): a journal written for another target is refused, so the same
+// file imported into stg and then prd is never skipped in prd as done.
+// An empty target (not known) or a journal without one is not checked.
+func OpenJournalFor(path, inputHash, target string, readOnly bool) (*Journal, error) {
+	return openJournalFor(osFS{}, path, inputHash, target, readOnly)
+}
+
 func openJournal(fsys journalFS, path, inputHash string, readOnly bool) (*Journal, error) {
+	return openJournalFor(fsys, path, inputHash, "", readOnly)
+}
+
+func openJournalFor(fsys journalFS, path, inputHash, target string, readOnly bool) (*Journal, error) {
 	j := &Journal{fs: fsys, path: path, rows: map[int]*rowState{}}
 	data, err := fsys.ReadFile(path)
 	switch {
@@ -137,12 +155,12 @@ func openJournal(fsys journalFS, path, inputHash string, readOnly bool) (*Journa
 		if j.f, err = fsys.Create(path); err != nil {
 			return nil, err
 		}
-		return j, j.header(inputHash)
+		return j, j.header(inputHash, target)
 	case err != nil:
 		return nil, err
 	}
 	complete := data[:bytes.LastIndexByte(data, '\n')+1]
-	if len(complete) == 0 && bytes.HasPrefix(headerLine(inputHash), data) {
+	if len(complete) == 0 && bytes.HasPrefix(headerLine(inputHash, target), data) {
 		// A crash between creating the journal and syncing its header:
 		// nothing was sent (the header is synced before any send), so this
 		// run starts it over.
@@ -152,7 +170,7 @@ func openJournal(fsys journalFS, path, inputHash string, readOnly bool) (*Journa
 		if j.f, err = fsys.Append(path, 0); err != nil {
 			return nil, err
 		}
-		return j, j.header(inputHash)
+		return j, j.header(inputHash, target)
 	}
 	lines := bytes.Split(bytes.TrimSuffix(complete, []byte("\n")), []byte("\n"))
 	if len(complete) == 0 {
@@ -167,6 +185,9 @@ func openJournal(fsys journalFS, path, inputHash string, readOnly bool) (*Journa
 	}
 	if head.Input != inputHash {
 		return nil, fmt.Errorf("%w: %s was written for an input with another content; remove it to start over, or pass --state FILE", ErrOtherInput, path)
+	}
+	if target != "" && head.Target != "" && head.Target != target {
+		return nil, fmt.Errorf("%w: %s records an import into %s; for this profile's pool pass --state FILE (a new file), or remove it to start over", ErrOtherTarget, path, head.Target)
 	}
 	for i, l := range lines[1:] {
 		var r record
@@ -185,13 +206,13 @@ func openJournal(fsys journalFS, path, inputHash string, readOnly bool) (*Journa
 }
 
 // headerLine is the first line of a journal of the input.
-func headerLine(inputHash string) []byte {
-	b, _ := json.Marshal(record{Journal: journalMagic, Version: 1, Input: inputHash})
+func headerLine(inputHash, target string) []byte {
+	b, _ := json.Marshal(record{Journal: journalMagic, Version: 1, Input: inputHash, Target: target})
 	return append(b, '\n')
 }
 
-func (j *Journal) header(inputHash string) error {
-	if _, err := j.f.Write(headerLine(inputHash)); err != nil {
+func (j *Journal) header(inputHash, target string) error {
+	if _, err := j.f.Write(headerLine(inputHash, target)); err != nil {
 		j.f.Close()
 		return err
 	}

@@ -115,3 +115,42 @@ func TestJournalPath(t *testing.T) {
 		t.Errorf("stdin: %s", p)
 	}
 }
+
+// A journal records the pool it imports into: the same file imported into
+// another pool (stg, then prd; a restarted make dev) is refused, not skipped
+// as done there. Journals without a target (older ones), or a run that does
+// not know its target, are not checked.
+func TestJournalRefusesAnotherPool(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j")
+	j, err := OpenJournalFor(path, "sha256:aa", "eu-west-1_stg", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.done(Result{Line: 2, Email: "a@example.com", Outcome: Created, Status: 201}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	for _, readOnly := range []bool{true, false} {
+		if _, err := OpenJournalFor(path, "sha256:aa", "eu-west-1_prd", readOnly); !errors.Is(err, ErrOtherTarget) || !strings.Contains(err.Error(), "eu-west-1_stg") {
+			t.Errorf("another pool (read-only %v): %v, want ErrOtherTarget naming eu-west-1_stg", readOnly, err)
+		}
+	}
+	for _, target := range []string{"eu-west-1_stg", ""} {
+		j, err := OpenJournalFor(path, "sha256:aa", target, true)
+		if err != nil {
+			t.Fatalf("target %q: %v", target, err)
+		}
+		if v := j.get(2); v.result == nil || v.result.Outcome != Created {
+			t.Errorf("target %q: row 2 %+v, want created", target, v)
+		}
+	}
+	old := filepath.Join(t.TempDir(), "old")
+	j, err = OpenJournal(old, "sha256:aa", false) // no target: as journals of earlier versions
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if _, err := OpenJournalFor(old, "sha256:aa", "eu-west-1_prd", false); err != nil {
+		t.Errorf("a journal without a target: %v", err)
+	}
+}

@@ -182,6 +182,8 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	if r.permission != "" {
 		if err := c.need(r.permission); err != nil {
+			// The refusal's record names the user it was aimed at, so the user's history shows the attempt.
+			_ = c.readTarget()
 			return h.errorResponse(ctx, c, asAPIError(err)), nil
 		}
 	}

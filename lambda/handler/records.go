@@ -68,6 +68,10 @@ func (h *Handler) record(c *call, action string, status int, at time.Time) audit
 	if c.signOutFailed {
 		details[auditlog.SignedOut] = false
 	}
+	if c.failure != nil && c.failure.rule != "" {
+		// The outcome alone (NotPermitted, UserNotFound) does not say which rule of lambda/access refused.
+		details[auditlog.Rule] = c.failure.rule
+	}
 	for _, a := range c.extra {
 		details[a.Key] = a.Value.Any()
 	}

@@ -340,3 +340,34 @@ func TestRecordWriteStopsAtTheInvocationDeadline(t *testing.T) {
 		t.Errorf("the write's deadline is %v, want at most %v away", d.got, recordTimeout)
 	}
 }
+
+// A refusal by a rule of lambda/access names the rule in the record, as in
+// the audit line: the outcome alone cannot tell a takeover from a missing
+// permission, or a hidden user from a missing one. And it names its target,
+// even when refused before the route read it, so the user's history shows it.
+func TestRecordNamesTheRefusingRule(t *testing.T) {
+	for _, tc := range []struct {
+		name, caller string
+		e            ev
+		status       int
+		code, rule   string
+		target       string
+	}{
+		{"takeover", "help@example.com", jsonEv("POST", "/users/{email}/password", map[string]string{"email": "admin@example.com"}, `{"mode":"reset"}`),
+			http.StatusForbidden, "NotPermitted", "takeover", "admin@example.com"},
+		{"permission", "help@example.com", userEvent("POST", "/users/{email}/disable", "in.a@example.com"),
+			http.StatusForbidden, "NotPermitted", "permission", "in.a@example.com"},
+		{"hidden", "ta.admin@example.com", userEvent("POST", "/users/{email}/disable", "out@example.com"),
+			http.StatusNotFound, "UserNotFound", "hidden", "out@example.com"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := rolesHarness(t)
+			tc.e.claims = hs.claimsOf(t, tc.caller)
+			wantError(t, hs.do(t, tc.e), tc.status, tc.code)
+			r := hs.records.only(t)
+			if r.Outcome != tc.code || r.Details[auditlog.Rule] != tc.rule || r.Target != tc.target {
+				t.Errorf("record %+v: want outcome %s with details.rule %q, target %s", r, tc.code, tc.rule, tc.target)
+			}
+		})
+	}
+}
