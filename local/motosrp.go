@@ -9,6 +9,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
+	"sync"
 )
 
 // srpNote is reported at start with the properties the emulator does not enforce.
@@ -23,8 +25,17 @@ const targetPrefix = "AWSCognitoIdentityProviderService."
 // and expects it back unchanged as PASSWORD_CLAIM_SECRET_BLOCK. The proxy
 // encodes it on the way out and decodes it on the way back, so `useradmin`
 // and any Cognito SRP library sign in against local mode unchanged.
+//
+// It also serves Cognito calls one at a time. moto's server is threaded,
+// but its Cognito backend is not thread-safe: with email as the username,
+// every lookup iterates the pool's users (moto/cognitoidp/models.py,
+// _get_user) while a concurrent AdminCreateUser inserts into the same dict,
+// and Python answers "dictionary changed size during iteration" as a 500.
+// Cognito itself never fails a request that way, so local mode must not:
+// the tests' parallel creates, and the live check's two concurrent reads,
+// turned it into a flake on a loaded machine.
 func newCognitoProxy(moto *url.URL) http.Handler {
-	return &httputil.ReverseProxy{
+	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(moto)
 			r.Out.Host = r.In.Host
@@ -39,6 +50,14 @@ func newCognitoProxy(moto *url.URL) http.Handler {
 			return nil
 		},
 	}
+	var cognito sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), targetPrefix) {
+			cognito.Lock()
+			defer cognito.Unlock()
+		}
+		proxy.ServeHTTP(w, r)
+	})
 }
 
 // encodeSecretBlock base64-encodes a PASSWORD_VERIFIER challenge's SECRET_BLOCK.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -71,5 +72,68 @@ func TestCognitoProxySecretBlock(t *testing.T) {
 	}
 	if got := post("ListUsers", `{"UserPoolId":"p"}`); got != `{"UserPoolId":"p"}` {
 		t.Errorf("another call changed: %s", got)
+	}
+}
+
+// TestCognitoProxyOneCallAtATime: moto's Cognito backend is not
+// thread-safe, so the proxy lets one Cognito call reach it at a time; other
+// services' calls (DynamoDB, SQS: long polls among them) are not held.
+func TestCognitoProxyOneCallAtATime(t *testing.T) {
+	entered := make(chan string, 3)
+	release := make(chan struct{})
+	moto := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target := r.Header.Get("X-Amz-Target")
+		entered <- target
+		if target == targetPrefix+"AdminGetUser" {
+			<-release // the first Cognito call is still being served
+		}
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	defer moto.Close()
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	u, _ := url.Parse(moto.URL)
+	proxy := httptest.NewServer(newCognitoProxy(u))
+	defer proxy.Close()
+	defer free() // first: the servers' Close waits for the held call
+	send := func(target string) <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, proxy.URL, strings.NewReader(`{}`))
+			req.Header.Set("X-Amz-Target", target)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			done <- err
+		}()
+		return done
+	}
+	first := send(targetPrefix + "AdminGetUser")
+	if got := <-entered; got != targetPrefix+"AdminGetUser" {
+		t.Fatalf("first call at moto: %s", got)
+	}
+	second := send(targetPrefix + "AdminCreateUser")
+	other := send("DynamoDB_20120810.PutItem")
+	if got := <-entered; got != "DynamoDB_20120810.PutItem" {
+		t.Fatalf("while a Cognito call is served, %s reached moto: want only the DynamoDB call", got)
+	}
+	if err := <-other; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-entered:
+		t.Fatalf("%s reached moto while another Cognito call was served", got)
+	default:
+	}
+	free()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if got := <-entered; got != targetPrefix+"AdminCreateUser" {
+		t.Fatalf("after the first: %s", got)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -97,10 +97,11 @@ func TestRecordsChanges(t *testing.T) {
 			"disable", "active@example.com", "", 200,
 			&audit.State{Status: "CONFIRMED", Enabled: on(true), Groups: []string{"readonly", "support"}, MFAEnabled: on(false)},
 			&audit.State{Status: "CONFIRMED", Enabled: on(false), Groups: []string{"readonly", "support"}, MFAEnabled: on(false)}},
-		// admins is a role's group: its membership is a role_grant.
+		// admins is a role's group: its membership is a role_grant, and
+		// the new holder's credential goes back to their mailbox (a reset).
 		{"group add", groupEvent("PUT", "active@example.com", "admins"),
 			"role_grant", "active@example.com", "admins", 204,
-			&audit.State{Groups: []string{"readonly", "support"}}, &audit.State{Groups: []string{"admins", "readonly", "support"}}},
+			&audit.State{Status: "CONFIRMED", Groups: []string{"readonly", "support"}}, &audit.State{Status: "RESET_REQUIRED", Groups: []string{"admins", "readonly", "support"}}},
 		{"group remove", groupEvent("DELETE", "active@example.com", "support"),
 			"group_remove", "active@example.com", "support", 204,
 			&audit.State{Groups: []string{"readonly", "support"}}, &audit.State{Groups: []string{"readonly"}}},

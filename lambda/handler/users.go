@@ -280,13 +280,27 @@ func (h *Handler) addToGroup(ctx context.Context, c *call) (events.APIGatewayPro
 	if err := h.groupPermission(c, auditlog.ActionRoleGrant); err != nil {
 		return none, err
 	}
-	u, _, err := h.target(ctx, c, func(g access.Grant, groups []string) error { return g.Assign(c.group, groups) })
+	u, out, err := h.target(ctx, c, func(g access.Grant, groups []string) error { return g.Assign(c.group, groups) })
 	if err != nil {
 		return none, err
+	}
+	// A new holder of a role gets a credential only their mailbox holds (rolegrant.go).
+	grant := h.policy.IsRole(c.group) && !slices.Contains(u.Groups, c.group)
+	if grant {
+		if err := grantable(out); err != nil {
+			return none, err
+		}
 	}
 	c.groupsBefore(u.Groups)
 	if _, err := h.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target, GroupName: &c.group}); err != nil {
 		return none, fromCognito(err, true)
+	}
+	status := out.UserStatus
+	if grant {
+		if status, err = h.rotateForRole(ctx, c, out); err != nil {
+			h.ungrant(ctx, c, c.target)
+			return none, err
+		}
 	}
 	c.groupsAfter(func(gs []string) []string {
 		if !slices.Contains(gs, c.group) {
@@ -294,6 +308,10 @@ func (h *Handler) addToGroup(ctx context.Context, c *call) (events.APIGatewayPro
 		}
 		return gs
 	})
+	if grant && c.before != nil && c.after != nil {
+		// The record shows the credential's rotation too.
+		c.before.Status, c.after.Status = string(out.UserStatus), string(status)
+	}
 	return noContent(), nil
 }
 
