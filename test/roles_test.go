@@ -10,6 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
 
 // Roles end to end, in local mode with real tokens: the dev roles
@@ -203,5 +207,66 @@ func TestScopedImportExport(t *testing.T) {
 		if !slices.Contains(emails, want) {
 			t.Errorf("the export lacks %s: %v", want, emails)
 		}
+	}
+}
+
+// TestRegrantDoesNotHandOverTheCredential: the takeover around the
+// role-holder rule fails end to end. Another admin demotes a fellow admin
+// (others remain), chooses their temporary password (allowed: they hold no
+// role now), signs in with it and sets a password of their own, then grants
+// the role back: the grant replaces the credential with a reset Cognito
+// emails, so the attacker's password no longer signs in.
+func TestRegrantDoesNotHandOverTheCredential(t *testing.T) {
+	needEnv(t)
+	ctx := context.Background()
+	const (
+		victim   = "regrant.victim@example.com"
+		admin    = "regrant.admin@example.com"
+		chosen   = "Chosen-Passw0rd!"
+		attacker = "Attacker-Passw0rd!"
+	)
+	seedIn(t, victim, "admins")
+	seedIn(t, admin, "admins")
+	tok := token(t, admin)
+	if r := call(t, http.MethodDelete, userPath(victim, "groups", "admins"), tok, "", ""); r.status != http.StatusNoContent {
+		t.Fatalf("demoting: %d %s", r.status, r.raw)
+	}
+	steal := `{"mode":"temporary","temporaryPassword":"` + chosen + `","sendInvitation":false}`
+	if r := call(t, http.MethodPost, userPath(victim, "password"), tok, "application/json", steal); r.status != http.StatusOK {
+		t.Fatalf("choosing the password of a user with no role: %d %s", r.status, r.raw)
+	}
+	// The attacker finishes the victim's "first sign-in" with a password of their own.
+	out, err := env.SignIn(ctx, victim, chosen)
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeNewPasswordRequired {
+		t.Fatalf("signing in with the chosen password: %+v %v", out, err)
+	}
+	if _, err := env.Cognito.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
+		ClientId: &env.Pool.ClientID, ChallengeName: types.ChallengeNameTypeNewPasswordRequired, Session: out.Session,
+		ChallengeResponses: map[string]string{"USERNAME": victim, "NEW_PASSWORD": attacker},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.IDToken(ctx, victim, attacker); err != nil {
+		t.Fatalf("the attacker's password should work before the grant: %v", err)
+	}
+	if r := call(t, http.MethodPut, userPath(victim, "groups", "admins"), tok, "", ""); r.status != http.StatusNoContent {
+		t.Fatalf("granting the role back: %d %s", r.status, r.raw)
+	}
+	u, err := env.Cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &env.Pool.ID, Username: aws.String(victim)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.UserStatus != types.UserStatusTypeResetRequired {
+		t.Fatalf("after the grant the status is %s, want RESET_REQUIRED (a code only the mailbox has)", u.UserStatus)
+	}
+	// Cognito refuses a RESET_REQUIRED user's sign-in (PasswordResetRequiredException);
+	// moto still issues tokens, so the API's own check is what this shows: the
+	// attacker's token for the re-granted administrator is refused.
+	stolen, err := env.AdminIDToken(ctx, victim, attacker)
+	if err != nil {
+		return // refused at sign-in, as Cognito does
+	}
+	if r := call(t, http.MethodGet, "/me", stolen, "", ""); r.status != http.StatusForbidden {
+		t.Errorf("the attacker's token for the re-granted administrator: %d %s, want 403", r.status, r.raw)
 	}
 }
