@@ -202,8 +202,9 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 		if ok, err := a.confirm(fl.yes, q); err != nil {
 			return err
 		} else if !ok {
-			fmt.Fprintln(a.io.Stderr, "Nothing sent.")
-			return &exitError{code: ExitAPI, err: errors.New("not confirmed: nothing was sent")}
+			// A "no" is an answer, not a failure: exit 0, as for groups add and delete.
+			fmt.Fprintln(a.io.Stderr, "Not confirmed: nothing sent.")
+			return nil
 		}
 	}
 

@@ -337,6 +337,11 @@ func TestHabitsImportAdminRows(t *testing.T) {
 	if poolUser(t, "habits.imp1@example.com") != nil {
 		t.Fatal("the import sent rows before the admin grants were confirmed")
 	}
+	// On a terminal, "n" sends nothing and is not a failure (exit 0, as groups add's "n").
+	code, shown := b.onTerminal("n", "users", "import", input)
+	if code != 0 || !strings.Contains(shown, "nothing sent") || poolUser(t, "habits.imp1@example.com") != nil {
+		t.Fatalf("answering n to the import's question: exit %d\n%s", code, shown)
+	}
 	r = b.run("", "users", "import", input, "--yes").want(t, cli.ExitAPI, "import --yes (one row invalid)")
 	wantIn(t, "import summary", r.stdout, "1 created users were granted administrator rights", "line 3 habits.imp2@example.com (admins)")
 	if !slices.Equal(poolGroups(t, "habits.imp2@example.com"), []string{"admins"}) {
