@@ -208,7 +208,7 @@ func TestImportA409AfterALostCreateIsReconciled(t *testing.T) {
 
 func TestImportDoesNotRetryOther4xx(t *testing.T) {
 	f := newFake()
-	f.answers["a@example.com"] = Answer{Status: 403, Code: "GroupNotManaged", Message: `group "x" is not one admins may manage`}
+	f.answers["a@example.com"] = Answer{Status: 403, Code: "GroupNotManaged", Message: `group "x" is not one you may manage`}
 	f.answers["b@example.com"] = Answer{Status: 400, Code: "InvalidPassword", Message: "temporaryPassword does not satisfy the policy"}
 	s, _ := run(t, f, "email\na@example.com\nb@example.com\n", Options{})
 	for _, e := range []string{"a@example.com", "b@example.com"} {
@@ -343,7 +343,7 @@ func TestManagedGroupsFromTheAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rows[0].Code != "" || rows[1].Code != "GroupNotManaged" || rows[1].Message != `group "admins" is not one admins may manage` {
+	if rows[0].Code != "" || rows[1].Code != "GroupNotManaged" || rows[1].Message != `group "admins" is not one you may manage` {
 		t.Errorf("rows = %+v", rows)
 	}
 	// An API without GET /groups leaves the rule to the API.

@@ -103,5 +103,5 @@ func (h *Handler) rollback(ctx context.Context, c *call, username string) {
 }
 
 func groupNotManaged(g string) *apiError {
-	return newError(http.StatusForbidden, "GroupNotManaged", "group %q is not one admins may manage", g)
+	return newError(http.StatusForbidden, "GroupNotManaged", "group %q is not one you may manage", g)
 }
