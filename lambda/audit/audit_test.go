@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/useradmin/cognito-user-admin/api"
 )
 
 // fakeDB records the requests and answers queries from a script.
@@ -257,16 +258,7 @@ func compile(t *testing.T, typ string) *jsonschema.Schema {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(typ+".json", doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(typ + ".json")
+	sch, err := api.CompileSchema(typ+".json", raw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/useradmin/cognito-user-admin/api"
 	"github.com/useradmin/cognito-user-admin/lambda/audit"
 )
 
@@ -141,20 +140,7 @@ func TestPublish(t *testing.T) {
 
 func validate(t *testing.T, typ string, event map[string]any) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "api", "events", typ+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(typ+".json", doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(typ + ".json")
+	sch, err := api.EventSchema(typ)
 	if err != nil {
 		t.Fatal(err)
 	}
