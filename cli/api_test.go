@@ -136,17 +136,7 @@ func TestListLimitGivenIsSent(t *testing.T) {
 		fmt.Fprint(w, `{"users":[]}`)
 	}))
 	defer api.Close()
-	dir := t.TempDir()
-	a := newApp(IO{})
-	a.confDir, a.profile = dir, "default"
-	if err := a.saveProfile(Profile{APIURL: api.URL, Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	exp := time.Now().Add(time.Hour)
-	if err := a.saveSession(&Session{IDToken: fakeIDToken(1, exp), AccessToken: "a", RefreshToken: "r", ExpiresAt: exp, ClientID: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	env := signedInProfile(t, api.URL)
 	for _, args := range [][]string{{"users", "list", "--limit", "0"}, {"groups", "members", "admins", "--limit", "0"}, {"users", "list"}} {
 		if code, _, stderr := run(t, env, "", args...); code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
@@ -181,17 +171,7 @@ func TestListAsksForGroups(t *testing.T) {
 			`"createdAt":"2026-01-02T03:04:05Z","updatedAt":"2026-01-02T03:04:05Z",%s"attributes":{}}]}`, groups)
 	}))
 	defer api.Close()
-	dir := t.TempDir()
-	a := newApp(IO{})
-	a.confDir, a.profile = dir, "default"
-	if err := a.saveProfile(Profile{APIURL: api.URL, Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	exp := time.Now().Add(time.Hour)
-	if err := a.saveSession(&Session{IDToken: fakeIDToken(1, exp), AccessToken: "a", RefreshToken: "r", ExpiresAt: exp, ClientID: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	env := signedInProfile(t, api.URL)
 	for _, tc := range []struct {
 		args        []string
 		query       string

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // helpdeskMe is GET /me for dev's helpdesk role.
@@ -36,17 +35,7 @@ func roleAPI(t *testing.T, me string) (env map[string]string, sent func() []stri
 		fmt.Fprint(w, `{"user":{"username":"u","email":"a@example.com","status":"CONFIRMED","enabled":true,"createdAt":"2025-01-01T00:00:00Z","updatedAt":"2025-01-01T00:00:00Z","groups":[],"attributes":{}}}`)
 	}))
 	t.Cleanup(api.Close)
-	dir := t.TempDir()
-	a := newApp(IO{})
-	a.confDir, a.profile = dir, "default"
-	if err := a.saveProfile(Profile{APIURL: api.URL, Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	exp := time.Now().Add(time.Hour)
-	if err := a.saveSession(&Session{IDToken: fakeIDToken(1, exp), AccessToken: "a", RefreshToken: "r", ExpiresAt: exp, ClientID: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	return map[string]string{"USERADMIN_CONFIG_DIR": dir}, func() []string {
+	return signedInProfile(t, api.URL), func() []string {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]string(nil), paths...)

@@ -25,10 +25,17 @@ import (
 // returns the environment that runs the command with it.
 func signedInProfile(t *testing.T, apiURL string) map[string]string {
 	t.Helper()
+	return signedInWith(t, Profile{APIURL: apiURL, Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c"})
+}
+
+// signedInWith saves profile p as the default, with a session valid for an
+// hour, and returns the environment that points useradmin at it.
+func signedInWith(t *testing.T, p Profile) map[string]string {
+	t.Helper()
 	dir := t.TempDir()
 	a := newApp(IO{})
 	a.confDir, a.profile = dir, "default"
-	if err := a.saveProfile(Profile{APIURL: apiURL, Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c"}); err != nil {
+	if err := a.saveProfile(p); err != nil {
 		t.Fatal(err)
 	}
 	exp := time.Now().Add(time.Hour)
@@ -384,17 +391,7 @@ func TestMFASetupNeedsATerminalOrAFile(t *testing.T) {
 		fmt.Fprint(w, `{"__type":"NotAuthorizedException","message":"no"}`)
 	}))
 	defer cognito.Close()
-	dir := t.TempDir()
-	a := newApp(IO{})
-	a.confDir, a.profile = dir, "default"
-	if err := a.saveProfile(Profile{APIURL: "https://api.example.com", Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c", CognitoEndpoint: cognito.URL}); err != nil {
-		t.Fatal(err)
-	}
-	exp := time.Now().Add(time.Hour)
-	if err := a.saveSession(&Session{IDToken: fakeIDToken(1, exp), AccessToken: "a", RefreshToken: "r", ExpiresAt: exp, ClientID: "c"}); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"USERADMIN_CONFIG_DIR": dir}
+	env := signedInWith(t, Profile{APIURL: "https://api.example.com", Region: "us-east-1", UserPoolID: "us-east-1_x", ClientID: "c", CognitoEndpoint: cognito.URL})
 	code, _, stderr := run(t, env, "123456\n", "mfa", "setup", "--code-stdin")
 	if code != ExitUsage || !strings.Contains(stderr, "--totp-secret-file") || len(targets) != 0 {
 		t.Fatalf("exit %d, Cognito calls %v: %s", code, targets, stderr)
