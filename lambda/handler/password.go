@@ -101,14 +101,7 @@ func (h *Handler) password(ctx context.Context, c *call) (events.APIGatewayProxy
 	}
 	h.endSessionsAfterPassword(ctx, c)
 	if r.sendInvitation {
-		_, err := h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-			UserPoolId:             &h.settings.UserPoolID,
-			Username:               &c.target,
-			MessageAction:          types.MessageActionTypeResend,
-			TemporaryPassword:      pw,
-			DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
-		})
-		if err != nil {
+		if _, err := h.emailInvitation(ctx, c.target, pw); err != nil {
 			// The password is already replaced; say so, and how to get the email out.
 			e := fromCognito(err, false)
 			e.message += "; the temporary password was set but not emailed: send it with POST /users/{email}/invitation"

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -69,13 +68,7 @@ func (h *Handler) rotateForRole(ctx context.Context, c *call, out *cip.AdminGetU
 		}); err != nil {
 			return "", err
 		}
-		if _, err := h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-			UserPoolId:             &h.settings.UserPoolID,
-			Username:               &username,
-			MessageAction:          types.MessageActionTypeResend,
-			TemporaryPassword:      &pw,
-			DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
-		}); err != nil {
+		if _, err := h.emailInvitation(ctx, username, &pw); err != nil {
 			return "", err
 		}
 		c.invited = true
@@ -91,14 +84,9 @@ func (h *Handler) rotateForRole(ctx context.Context, c *call, out *cip.AdminGetU
 // ungrant takes back a role whose credential could not be rotated: the
 // caller may know the password it was granted with.
 func (h *Handler) ungrant(ctx context.Context, c *call, username string) {
-	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
-	defer cancel()
-	if !c.deadline.IsZero() && time.Until(c.deadline) < rollbackTimeout {
-		uctx, cancel = context.WithDeadline(context.WithoutCancel(ctx), c.deadline)
-		defer cancel()
-	}
-	if _, err := h.cognito.AdminRemoveUserFromGroup(uctx, &cip.AdminRemoveUserFromGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &username, GroupName: &c.group}); err != nil {
-		h.log.ErrorContext(ctx, "a role was granted but its holder's credential could not be replaced, and the grant could not be taken back: remove the user from the role's group",
-			"target", c.target, "group", c.group, "request_id", c.req.RequestContext.RequestID, "error", err.Error())
-	}
+	_ = h.compensate(ctx, c, "a role was granted but its holder's credential could not be replaced: remove the user from the role's group",
+		func(ctx context.Context) error {
+			_, err := h.cognito.AdminRemoveUserFromGroup(ctx, &cip.AdminRemoveUserFromGroupInput{UserPoolId: &h.settings.UserPoolID, Username: &username, GroupName: &c.group})
+			return err
+		})
 }

@@ -78,7 +78,7 @@ func (h *Handler) guard(ctx context.Context, c *call, roles []string, act, undo 
 			continue
 		}
 		// A failed verification is undone too: it cannot show someone remains.
-		if uerr := h.compensate(ctx, c, undo); uerr != nil {
+		if uerr := h.compensate(ctx, c, lastHolderAtRisk, undo); uerr != nil {
 			return uerr
 		}
 		if err != nil {
@@ -89,9 +89,13 @@ func (h *Handler) guard(ctx context.Context, c *call, roles []string, act, undo 
 	return nil
 }
 
+// lastHolderAtRisk is what a failed undo of a guarded change leaves behind.
+const lastHolderAtRisk = "a role may be left without an enabled holder"
+
 // compensate runs undo with a context of its own, as rollback does: an
 // undone change must not stay half-made because the request's time ran out.
-func (h *Handler) compensate(ctx context.Context, c *call, undo func(context.Context) error) error {
+// A failed undo is logged at ERROR with failed, what it leaves behind.
+func (h *Handler) compensate(ctx context.Context, c *call, failed string, undo func(context.Context) error) error {
 	end := time.Now().Add(rollbackTimeout)
 	if !c.deadline.IsZero() && c.deadline.Before(end) {
 		end = c.deadline
@@ -99,7 +103,7 @@ func (h *Handler) compensate(ctx context.Context, c *call, undo func(context.Con
 	uctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), end)
 	defer cancel()
 	if err := undo(uctx); err != nil {
-		h.log.ErrorContext(ctx, "compensation failed: a role may be left without an enabled holder",
+		h.log.ErrorContext(ctx, "compensation failed: "+failed,
 			"target", c.target, "request_id", c.req.RequestContext.RequestID, "error", err.Error())
 		return err
 	}

@@ -115,12 +115,7 @@ func (h *Handler) resend(ctx context.Context, c *call) (events.APIGatewayProxyRe
 			"the user has already set a password (status %s); only users who have not signed in yet can be invited again", u.Status)
 	}
 	before := stateOf(u)
-	out, err := h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:             &h.settings.UserPoolID,
-		Username:               &c.target,
-		MessageAction:          types.MessageActionTypeResend,
-		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
-	})
+	out, err := h.emailInvitation(ctx, c.target, nil)
 	if err != nil {
 		return none, err
 	}
@@ -230,7 +225,7 @@ func (h *Handler) delete(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	}
 	if _, err := h.cognito.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: &h.settings.UserPoolID, Username: &c.target}); err != nil {
 		if guarded {
-			_ = h.compensate(ctx, c, h.enableFunc(c.target))
+			_ = h.compensate(ctx, c, lastHolderAtRisk, h.enableFunc(c.target))
 		}
 		return none, err
 	}
@@ -361,4 +356,17 @@ func (h *Handler) removeFromGroup(ctx context.Context, c *call) (events.APIGatew
 // hold fewer users than its limit, even none, with a nextToken.
 func (c *call) inSight(users []user) []user {
 	return slices.DeleteFunc(users, func(u user) bool { return !c.caller.grant.Sees(u.Groups) })
+}
+
+// emailInvitation sends the invitation email again (AdminCreateUser with
+// RESEND, by email: Cognito's default medium is SMS), with temporaryPassword
+// when one was just set, else a password Cognito generates.
+func (h *Handler) emailInvitation(ctx context.Context, username string, temporaryPassword *string) (*cip.AdminCreateUserOutput, error) {
+	return h.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId:             &h.settings.UserPoolID,
+		Username:               &username,
+		MessageAction:          types.MessageActionTypeResend,
+		TemporaryPassword:      temporaryPassword,
+		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
+	})
 }
