@@ -87,7 +87,8 @@ endif
 deploy-ci: go-deps cdk-cli check-env ## deploy UserAdmin-ci-ENV, ENV's GitHub Actions roles (AWS_REGION=, GITHUB_REPO=owner/name or GitHubRepo in infra/environments.go); CI never deploys these
 	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening $(CI_CONTEXT) UserAdmin-ci-$(ENV)
 
-test: go-deps cdk-cli check-moto check-cfn-lint ## run every test: handler, infra templates, synth, the API against the emulator
+test: go-deps cdk-cli check-moto check-cfn-lint ## run every test: handler, infra templates, synth, the API against the emulator, the console
+	node console/test.mjs
 	go test ./...
 	@targets=$$($(FUZZ_TARGETS)); for t in $$targets; do echo "fuzz $$t for $(FUZZ_EXECS) inputs"; go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZ_EXECS) $(FUZZ_PKG); done
 
@@ -117,9 +118,10 @@ bench: go-deps check-node check-moto ## cold start, binary size, handler overhea
 snapshot: go-deps ## rewrite test/snapshots after an intended infrastructure change (refuses a pool replacement not approved in infra/replacements.go)
 	UPDATE_SNAPSHOTS=1 go test ./test/ -run '^TestSnapshots$$' -count=1
 
-lint: go-deps ## gofmt, go vet, staticcheck and actionlint
+lint: go-deps cdk-cli ## gofmt, go vet, staticcheck, actionlint and the console's TypeScript check
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
 	go tool actionlint
+	node_modules/.bin/tsc -p console/tsconfig.json

@@ -1,0 +1,100 @@
+// Package console holds what every host of the web console shares: the
+// runtime config the app reads at start, the security headers it is served
+// with, and its build. The stack (infra) and local mode both use it, so the
+// console runs under one policy wherever it is served.
+package console
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// ConfigPath is where the app reads its RuntimeConfig, relative to its origin.
+const ConfigPath = "/config.json"
+
+// PasswordPolicy is the pool's password policy, so the app names the rule a
+// new password breaks before Cognito refuses it.
+type PasswordPolicy struct {
+	MinLength        int  `json:"minLength"`
+	RequireLowercase bool `json:"requireLowercase"`
+	RequireUppercase bool `json:"requireUppercase"`
+	RequireDigits    bool `json:"requireDigits"`
+	RequireSymbols   bool `json:"requireSymbols"`
+}
+
+// RuntimeConfig is config.json: what differs per environment, written by
+// the stack (or local mode) beside one build of the app.
+type RuntimeConfig struct {
+	Environment string `json:"environment"`
+	Region      string `json:"region"`
+	// APIURL is the stage's URL, ending in a slash.
+	APIURL     string `json:"apiUrl"`
+	UserPoolID string `json:"userPoolId"`
+	// ClientID is the admin app client's (SRP, no secret).
+	ClientID string `json:"clientId"`
+	// CognitoEndpoint overrides Cognito's regional endpoint (local mode's emulator).
+	CognitoEndpoint string         `json:"cognitoEndpoint,omitempty"`
+	PasswordPolicy  PasswordPolicy `json:"passwordPolicy"`
+}
+
+// CognitoOrigin is Cognito's regional endpoint, the only other origin the
+// app talks to (SRP sign-in, refresh, MFA setup, sign-out).
+func CognitoOrigin(region, urlSuffix string) string {
+	return "https://cognito-idp." + region + "." + urlSuffix
+}
+
+// ContentSecurityPolicy allows the app's own files and connections to its
+// own origin (config.json), the API and Cognito only: no inline script or
+// style, no framing, no forms posting elsewhere. data: images are the MFA
+// QR code, drawn in the browser so the secret never leaves it.
+func ContentSecurityPolicy(apiOrigin, cognitoOrigin string) string {
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src 'self'",
+		"img-src 'self' data:",
+		"connect-src 'self' " + apiOrigin + " " + cognitoOrigin,
+		"base-uri 'none'",
+		"form-action 'none'",
+		"frame-ancestors 'none'",
+		"object-src 'none'",
+	}, "; ")
+}
+
+// HSTSMaxAgeSeconds is two years, as hstspreload.org asks.
+const HSTSMaxAgeSeconds = 63072000
+
+// SecurityHeaders are the response headers of every file of the console.
+func SecurityHeaders(csp string) map[string]string {
+	return map[string]string{
+		"Content-Security-Policy":   csp,
+		"Strict-Transport-Security": fmt.Sprintf("max-age=%d; includeSubDomains", HSTSMaxAgeSeconds),
+		"X-Frame-Options":           "DENY",
+		"Referrer-Policy":           "no-referrer",
+		"X-Content-Type-Options":    "nosniff",
+	}
+}
+
+// Files are the build's outputs, each served as is.
+var Files = []string{"index.html", "app.js", "app.css"}
+
+// Build bundles the app into outdir (console/build.mjs, with the esbuild
+// pinned in package-lock.json); moduleDir is the repository root.
+func Build(ctx context.Context, moduleDir, outdir string) error {
+	if _, err := os.Stat(filepath.Join(moduleDir, "node_modules", "esbuild")); err != nil {
+		return fmt.Errorf("building the console needs the pinned node packages: run npm ci in %s (make does)", moduleDir)
+	}
+	cmd := exec.CommandContext(ctx, "node", filepath.Join("console", "build.mjs"), outdir)
+	cmd.Dir = moduleDir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("building the console: %v\n%s", err, out.String())
+	}
+	return nil
+}
