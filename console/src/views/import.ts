@@ -119,7 +119,7 @@ export const renderImport: View = (ctx, root) => {
       preview,
       h("h2", { id: "import-preview", tabindex: "-1" }, `Preview of ${name}`),
       resumed && h("p", { class: "notice" }, `This file was imported into this pool before: ${ledger.finished()} of ${p.valid} valid rows are done and will not be sent again; rows whose answer was lost are asked about first.`),
-      h("p", {}, `${p.rows.length} rows: ${toSend} to send, ${p.valid - toSend} done earlier, ${p.invalid} refused (never sent).` + (grants ? ` ${grants} rows grant administrator rights.` : "")),
+      h("p", {}, `${p.rows.length} rows: ${toSend} to send, ${p.valid - toSend} done earlier, ${p.invalid} refused (never sent).` + (grants ? ` ${grants === 1 ? "1 row grants" : `${grants} rows grant`} administrator rights.` : "")),
       h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Line"), h("th", {}, "Email"), h("th", {}, "What will happen"), h("th", {}, "Result"))), h("tbody", {}, rows)),
       h("div", { class: "actions" }, start),
     );
@@ -136,7 +136,7 @@ export const renderImport: View = (ctx, root) => {
     const fresh = Ledger.open(ctx.storage, env, pool, ledger.data.hash, ledger.data.name, ledger.data.valid, Date.now());
     let sent = 0;
     const r = new ImportRun(ctx.api, fresh, rows, {
-      rate: Number(rate.value) || 5,
+      rate: Math.min(50, Math.max(0.5, Number(rate.value) || 5)),
       onRow: (res) => {
         cells.get(res.line)!.textContent = describe(res);
         bar.value = ++sent;
