@@ -120,7 +120,7 @@ export const renderImport: View = (ctx, root) => {
       h("h2", { id: "import-preview", tabindex: "-1" }, `Preview of ${name}`),
       resumed && h("p", { class: "notice" }, `This file was imported into this pool before: ${ledger.finished()} of ${p.valid} valid rows are done and will not be sent again; rows whose answer was lost are asked about first.`),
       h("p", {}, `${p.rows.length} rows: ${toSend} to send, ${p.valid - toSend} done earlier, ${p.invalid} refused (never sent).` + (grants ? ` ${grants === 1 ? "1 row grants" : `${grants} rows grant`} administrator rights.` : "")),
-      h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Line"), h("th", {}, "Email"), h("th", {}, "What will happen"), h("th", {}, "Result"))), h("tbody", {}, rows)),
+      h("table", { "aria-labelledby": "import-preview" }, h("thead", {}, h("tr", {}, h("th", {}, "Line"), h("th", {}, "Email"), h("th", {}, "What will happen"), h("th", {}, "Result"))), h("tbody", {}, rows)),
       h("div", { class: "actions" }, start),
     );
     (preview.querySelector("#import-preview") as HTMLElement).focus();
@@ -132,6 +132,7 @@ export const renderImport: View = (ctx, root) => {
     replace(earlier); // no discarding a ledger while it is being written
     file.disabled = true;
     rate.disabled = true;
+    replace(running, h("p", { role: "status" }, "Starting (after the requests still in flight from an earlier run, if any)…"));
     await active;
     const fresh = Ledger.open(ctx.storage, env, pool, ledger.data.hash, ledger.data.name, ledger.data.valid, Date.now());
     let sent = 0;
