@@ -1,0 +1,3 @@
+import type { View } from "../context";
+
+export const renderImport: View = () => {};
