@@ -58,6 +58,8 @@ export class App {
   private signIn(message?: string): void {
     this.ctx = null;
     window.removeEventListener("hashchange", this.onHash);
+    // The last account's confirmations are not the next one's business.
+    replace(this.toasts);
     replace(this.header, h("span", { class: "brand" }, this.brand()));
     document.title = `Sign in · ${this.brand()}`;
     renderSignIn(this.main, this.auth, this.config.passwordPolicy, message, () => void this.enter());

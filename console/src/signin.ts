@@ -107,7 +107,12 @@ export function renderSignIn(root: HTMLElement, auth: Auth, policy: PasswordPoli
       root,
       heading("Set a new password"),
       h("p", {}, "This is your first sign-in (or your password was reset): choose a new password."),
-      form("Set password", [field("New password", pw, describePolicy(policy)), field("Confirm new password", confirm)], async (errors) => {
+      form("Set password", [
+        // For password managers: which account the new password belongs to (hidden, so not a control).
+        h("input", { type: "text", name: "username", autocomplete: "username", value: auth.signingInAs(), hidden: true, readonly: true, tabindex: "-1" }),
+        field("New password", pw, describePolicy(policy)),
+        field("Confirm new password", confirm),
+      ], async (errors) => {
         // Checked here first so the form names the rule; Cognito checks again.
         const problem = newPasswordProblem(pw.value, confirm.value, policy);
         if (problem) {

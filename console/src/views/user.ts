@@ -281,7 +281,7 @@ function groupsSection(ctx: Context, user: User, groups: Group[], act: Act): HTM
   const addable = groups.filter((g) => !current.includes(g.name) && mayChange(g));
   let add: HTMLElement | null = null;
   if (addable.length) {
-    const select = h("select", { name: "add-group" }, addable.map((g) => h("option", { value: g.name }, isRole(g) ? `${g.name} (role)` : g.name)));
+    const select = h("select", { name: "add-group" }, h("option", { value: "" }, "Choose a group"), addable.map((g) => h("option", { value: g.name }, isRole(g) ? `${g.name} (role)` : g.name)));
     const b: HTMLButtonElement = h("button", { type: "submit" }, "Add to group");
     add = h("form", { class: "row" }, field("Group to add", select), h("div", { class: "actions" }, b));
     add.addEventListener("submit", (ev) => {
