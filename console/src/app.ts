@@ -9,7 +9,7 @@ import type { Context, View } from "./context";
 import { h, replace } from "./dom";
 import { allows, holds, navFor, type Action } from "./permissions";
 import { parseRoute, titleOf, type RouteName } from "./router";
-import { mfaSetupPanel, renderSignIn } from "./signin";
+import { mfaSetupPanel, renderSignIn, setBrand } from "./signin";
 import { busy, errorBox, heading } from "./ui";
 import { renderCreate } from "./views/create";
 import { renderExport } from "./views/export";
@@ -48,6 +48,7 @@ export class App {
   ) {
     this.auth = new Auth(cognitoPool(config, sessionStorage), cognitoCall(cognitoEndpoint(config)), config.clientId, sessionStorage, config.userPoolId);
     this.api = new Api(config.apiUrl, this.auth.token);
+    setBrand(this.brand());
   }
 
   async start(): Promise<void> {
@@ -61,7 +62,6 @@ export class App {
     // The last account's confirmations are not the next one's business.
     replace(this.toasts);
     replace(this.header, h("span", { class: "brand" }, this.brand()));
-    document.title = `Sign in · ${this.brand()}`;
     renderSignIn(this.main, this.auth, this.config.passwordPolicy, message, () => void this.enter());
   }
 

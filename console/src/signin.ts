@@ -16,8 +16,17 @@ export function qrImage(uri: string): HTMLImageElement {
   return h("img", { class: "qr", src: qr.createDataURL(4, 2), alt: "QR code of the authenticator app's secret", width: 200, height: 200 });
 }
 
+/** What the page titles end with (set by the app: "User administration (env)"). */
+let brand = "User administration";
+export function setBrand(b: string): void {
+  brand = b;
+}
+
+/** Names the page after its heading and moves focus there, as every page change does. */
 function focusHeading(root: HTMLElement): void {
-  root.querySelector<HTMLElement>("h1")?.focus();
+  const h1 = root.querySelector<HTMLElement>("h1");
+  if (h1) document.title = `${h1.textContent} · ${brand}`;
+  h1?.focus();
 }
 
 /** A form whose submit runs action with its button disabled and a status line; errors go in an alert. */
