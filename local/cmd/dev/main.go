@@ -61,7 +61,7 @@ func serve() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	consoleLn, err := listenConsole(os.Getenv("CONSOLE_PORT"))
+	consoleLn, err := listenConsole(os.Getenv("CONSOLE_PORT"), consolePorts)
 	if err != nil {
 		return err
 	}
@@ -164,12 +164,18 @@ Ctrl-C stops the API and the emulator.
 `, envName, d.APIURL, d.CognitoEndpoint, d.ConsoleURL, d.Admin.Email, d.User.Email, d.APIURL, throttling(th))
 }
 
-// consolePorts are tried in turn when CONSOLE_PORT is not set.
-const firstConsolePort, lastConsolePort = 8081, 8099
+// consolePorts are tried in turn when CONSOLE_PORT is not set: 8081 and
+// the next ones, so a second make dev (another ENV) finds one free.
+var consolePorts = func() (ports []int) {
+	for p := 8081; p < 8100; p++ {
+		ports = append(ports, p)
+	}
+	return ports
+}()
 
-// listenConsole listens where the console will be served: CONSOLE_PORT, or
-// the first free port from 8081, so a second make dev (another ENV) works.
-func listenConsole(port string) (net.Listener, error) {
+// listenConsole listens where the console will be served: on port
+// (CONSOLE_PORT), else on the first free one of candidates.
+func listenConsole(port string, candidates []int) (net.Listener, error) {
 	if port != "" {
 		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
 		if err != nil {
@@ -178,13 +184,13 @@ func listenConsole(port string) (net.Listener, error) {
 		return ln, nil
 	}
 	var err error
-	for p := firstConsolePort; p <= lastConsolePort; p++ {
+	for _, p := range candidates {
 		var ln net.Listener
 		if ln, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p))); err == nil {
 			return ln, nil
 		}
 	}
-	return nil, fmt.Errorf("no free port for the console in %d-%d (set CONSOLE_PORT=): %w", firstConsolePort, lastConsolePort, err)
+	return nil, fmt.Errorf("no free port for the console among %v (set CONSOLE_PORT=): %w", candidates, err)
 }
 
 // throttling describes the stage's throttling, which the local gateway applies.
