@@ -97,23 +97,23 @@ func mapOrigin(o, from, to string) string {
 	return o
 }
 
-// joinDistributionDomain resolves each Fn::Join in v that joins
-// "https://" and a distribution's DomainName with literals: that origin
-// becomes consoleOrigin. Other values are returned as they are.
+// joinDistributionDomain resolves, bottom-up, each Fn::Join in v whose
+// parts are literals or a distribution's DomainName, where the domain
+// only ever follows "https://": that origin becomes consoleOrigin. Other
+// values are returned as they are.
 func joinDistributionDomain(v any, dists []string, consoleOrigin string) any {
 	switch v := v.(type) {
 	case map[string]any:
+		for k, x := range v {
+			v[k] = joinDistributionDomain(x, dists, consoleOrigin)
+		}
 		if join, ok := v["Fn::Join"].([]any); ok && len(v) == 1 {
-			if s, ok := resolveJoin(join, dists); ok && strings.Contains(s, distributionDomain) {
+			if s, ok := resolveJoin(join, dists); ok {
 				s = strings.ReplaceAll(s, "https://"+distributionDomain, consoleOrigin)
 				if !strings.Contains(s, distributionDomain) {
 					return s
 				}
 			}
-			return v
-		}
-		for k, x := range v {
-			v[k] = joinDistributionDomain(x, dists, consoleOrigin)
 		}
 		return v
 	case []any:

@@ -61,6 +61,10 @@ func TestLocalizeCORS(t *testing.T) {
 	for name, consoleOrigin := range map[string]func(prefix, suffix string) string{
 		"distribution domain": distributionOrigin,
 		"custom domain":       func(prefix, suffix string) string { return jsonString(prefix + "https://console.example.com" + suffix) },
+		// The origin joined on its own, then joined with the rest.
+		"nested joins": func(prefix, suffix string) string {
+			return `{"Fn::Join": ["", [` + jsonString(prefix) + `, {"Fn::Join": ["", ["https://", {"Fn::GetAtt": ["ConsoleDistribution", "DomainName"]}]]}, ` + jsonString(suffix) + `]]}`
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tpl := corsTemplate(t, consoleOrigin)
