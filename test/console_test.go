@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/useradmin/cognito-user-admin/console"
+	"github.com/useradmin/cognito-user-admin/local"
 )
 
 // TestConsoleInBrowser loads the console from local mode in Chromium: the
@@ -132,4 +133,30 @@ func TestBrowserHarness(t *testing.T) {
 		t.Errorf("axe on a page with an unlabeled input: serious or critical %q, want label", ids)
 	}
 	p.screenshot("form")
+}
+
+// TestEmulatorAnswersCORS: the browser's Cognito calls cross origins, and
+// moto answers their preflights itself, even when the environment asks it
+// not to (moto reads any MOTO_DISABLE_GLOBAL_CORS, "false" too, as true).
+func TestEmulatorAnswersCORS(t *testing.T) {
+	needEnv(t)
+	t.Setenv("MOTO_DISABLE_GLOBAL_CORS", "false")
+	emu, err := local.StartEmulator(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Stop()
+	const origin = "http://127.0.0.1:8081"
+	req, _ := http.NewRequest(http.MethodOptions, emu.Endpoint+"/", nil)
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type,x-amz-target,x-amz-user-agent")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); resp.StatusCode != http.StatusOK || got != origin || !strings.Contains(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "x-amz-target") {
+		t.Errorf("preflight to the emulator: %d, Access-Control-Allow-Origin %q, Allow-Headers %q; want 200, %s and x-amz-target", resp.StatusCode, got, resp.Header.Get("Access-Control-Allow-Headers"), origin)
+	}
 }
