@@ -35,6 +35,9 @@ func LocalizeCORS(t *Template, consoleOrigin string) ([]string, error) {
 		r.Properties, _ = joinDistributionDomain(r.Properties, dists, consoleOrigin).(map[string]any)
 		t.Resources[id] = r
 	}
+	if err := t.originsResolved(); err != nil {
+		return nil, err
+	}
 	fnID, fn, err := t.APIFunction()
 	if err != nil {
 		return nil, err
@@ -202,6 +205,33 @@ func (t *Template) eachPreflight(edit func(first string, others []string) (strin
 		}
 	}
 	return n
+}
+
+// originsResolved reports a preflight's or a gateway response's
+// Access-Control-Allow-Origin that is still an intrinsic: the gateway
+// would otherwise answer browsers with garbage.
+func (t *Template) originsResolved() error {
+	for _, id := range t.OfType("AWS::ApiGateway::Method") {
+		integ, _ := t.Resources[id].Properties["Integration"].(map[string]any)
+		resps, _ := integ["IntegrationResponses"].([]any)
+		for _, r := range resps {
+			params, _ := r.(map[string]any)["ResponseParameters"].(map[string]any)
+			if v, ok := params[allowOriginParam]; ok {
+				if _, ok := v.(string); !ok {
+					return fmt.Errorf("%s: Access-Control-Allow-Origin %v: local mode resolves only \"https://\" joined with a CloudFront distribution's DomainName", id, v)
+				}
+			}
+		}
+	}
+	for _, id := range t.OfType("AWS::ApiGateway::GatewayResponse") {
+		params, _ := t.Resources[id].Properties["ResponseParameters"].(map[string]any)
+		for k, v := range params {
+			if _, ok := v.(string); !ok {
+				return fmt.Errorf("%s: %s %v: local mode resolves only \"https://\" joined with a CloudFront distribution's DomainName", id, k, v)
+			}
+		}
+	}
+	return nil
 }
 
 // eachGatewayOrigin replaces each gateway response's Access-Control-Allow-Origin by edit's.

@@ -150,11 +150,21 @@ func checkGatewayCORS(t *testing.T, tpl *Template) {
 	}
 }
 
-// TestLocalizeCORSRefusesOtherIntrinsics: an allowed origin local mode
-// cannot resolve is an error naming it, not a silently wrong CORS.
+// TestLocalizeCORSRefusesOtherIntrinsics: an origin local mode cannot
+// resolve is an error naming where it is, not a silently wrong CORS.
 func TestLocalizeCORSRefusesOtherIntrinsics(t *testing.T) {
 	tpl := corsTemplate(t, func(prefix, suffix string) string {
 		return `{"Fn::Join": ["", [` + jsonString(prefix) + `, {"Fn::GetAtt": ["Api", "RootResourceId"]}, ` + jsonString(suffix) + `]]}`
+	})
+	if _, err := LocalizeCORS(tpl, localConsole); err == nil || !strings.Contains(err.Error(), "Access-Control-Allow-Origin") {
+		t.Errorf("err %v, want one naming Access-Control-Allow-Origin", err)
+	}
+	// The Lambda's origins alone.
+	tpl = corsTemplate(t, func(prefix, suffix string) string {
+		if prefix == "" {
+			return `{"Fn::Join": ["", [{"Fn::GetAtt": ["Api", "RootResourceId"]}, ` + jsonString(suffix) + `]]}`
+		}
+		return jsonString(prefix + "https://console.example.com" + suffix)
 	})
 	if _, err := LocalizeCORS(tpl, localConsole); err == nil || !strings.Contains(err.Error(), "ALLOWED_ORIGINS") {
 		t.Errorf("err %v, want one naming ALLOWED_ORIGINS", err)
