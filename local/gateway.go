@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -62,6 +63,10 @@ type route struct {
 type mockIntegration struct {
 	status  int
 	headers map[string]string
+	// origins are those its response template answers with themselves
+	// instead of the Access-Control-Allow-Origin in headers (the CDK's
+	// preflight for more than one origin).
+	origins []string
 }
 
 // maxBody is API Gateway's payload limit.
@@ -191,6 +196,10 @@ func mock(integ map[string]any) *mockIntegration {
 	}
 	first := resps[0].(map[string]any)
 	fmt.Sscan(fmt.Sprint(first["StatusCode"]), &m.status)
+	if tpl, ok := first["ResponseTemplates"].(map[string]any); ok {
+		body, _ := tpl["application/json"].(string)
+		m.origins = overrideOrigins(body)
+	}
 	if params, ok := first["ResponseParameters"].(map[string]any); ok {
 		for k, v := range params {
 			if name, ok := strings.CutPrefix(k, "method.response.header."); ok {
@@ -316,6 +325,9 @@ func (g *Gateway) serve(w http.ResponseWriter, req *http.Request, requestID stri
 	if r.mock != nil {
 		for k, v := range r.mock.headers {
 			w.Header().Set(k, v)
+		}
+		if o := req.Header.Get("Origin"); o != "" && slices.Contains(r.mock.origins, o) {
+			w.Header().Set(allowOriginHeader, o)
 		}
 		w.WriteHeader(r.mock.status)
 		return r.mock.status
