@@ -97,6 +97,11 @@ func TestImportPreviewMatchesTheDryRun(t *testing.T) {
 			if !strings.Contains(plan.stdout, fmt.Sprintf("dry run: %d rows, %d to send, 0 done earlier, %d invalid", len(p.Rows), p.Valid, p.Invalid)) {
 				t.Errorf("counts %d valid, %d invalid; the dry run: %s", p.Valid, p.Invalid, plan.stdout)
 			}
+			// useradmin users preview-import asks the API: its invalid lines are the dry run's, to the byte.
+			asked := useradmin(t, conf, nil, "--output", "table", "users", "preview-import", input).want(t, 1, "preview-import with invalid rows")
+			if a, d := invalidLines(asked.stdout), invalidLines(plan.stdout); !slices.Equal(a, d) || len(a) != len(tc.codes) {
+				t.Errorf("preview-import says\n%s\nthe dry run\n%s", strings.Join(a, "\n"), strings.Join(d, "\n"))
+			}
 			for _, email := range []string{"preview.a@example.com", "preview.b@example.com"} {
 				if poolUser(t, email) != nil {
 					t.Fatalf("a preview created %s", email)
@@ -124,6 +129,18 @@ func TestImportPreviewMatchesTheDryRun(t *testing.T) {
 			t.Errorf("%s was created in %v, not in the tenant admin's tenant-a", email, gs)
 		}
 	}
+}
+
+// invalidLines are the lines of a plan that refuse a row, sorted.
+func invalidLines(out string) []string {
+	var lines []string
+	for l := range strings.Lines(out) {
+		if strings.Contains(l, ": invalid ") {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
+	slices.Sort(lines)
+	return lines
 }
 
 // Through the gateway: a preview of a few hundred rows (a body over WAF's

@@ -219,7 +219,7 @@ type ImportPreviewRow struct {
 	// Line The row's line in the file (the header is line 1).
 	Line int `json:"line"`
 
-	// Message Invalid rows only; the reason
+	// Message Invalid rows only: the reason, as the CLI's dry run says it.
 	Message *string `json:"message,omitempty"`
 }
 
