@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -28,7 +29,7 @@ const (
 var maxPreviewAnswer = 5 << 20
 
 // previewLimits says the limits, in every 413 of the route.
-const previewLimits = ": a preview takes a CSV of at most 1 MiB (1048576 bytes) and 10000 rows; split the file"
+var previewLimits = fmt.Sprintf(": a preview takes a CSV of at most %d MiB (%d bytes) and %d rows; split the file", maxPreviewCSV>>20, maxPreviewCSV, maxPreviewRows)
 
 // previewBody is POST /imports/preview's answer.
 type previewBody struct {
