@@ -83,21 +83,6 @@ export interface CreateUser {
   groups?: string[];
 }
 
-/** One row of POST /imports/preview: create is the POST /users body to send (valid rows only), code and message say why a row is refused. */
-export interface ImportPreviewRow {
-  line: number;
-  email: string;
-  create?: CreateUser;
-  code?: string;
-  message?: string;
-}
-
-export interface ImportPreview {
-  rows: ImportPreviewRow[];
-  valid: number;
-  invalid: number;
-}
-
 export interface UpdateUser {
   givenName?: string;
   familyName?: string;
@@ -114,6 +99,22 @@ export interface ListQuery {
   email?: string;
   status?: string;
   groups?: boolean;
+}
+
+/** One row of POST /imports/preview: `create` when valid, `code` and `message` when not. */
+export interface ImportPreviewRow {
+  line: number;
+  email: string;
+  /** The POST /users body to send for the row, as is; never a temporary password. */
+  create?: Omit<CreateUser, "temporaryPassword">;
+  code?: string;
+  message?: string;
+}
+
+export interface ImportPreview {
+  rows: ImportPreviewRow[];
+  valid: number;
+  invalid: number;
 }
 
 export interface HistoryQuery {
@@ -195,12 +196,12 @@ export class Api {
   groupMembers(group: string, q: { limit?: number; nextToken?: string } = {}): Promise<UserList> {
     return this.call("GET", `groups/${encodeURIComponent(group)}/users` + query(q));
   }
-  /** Checks a bulk-import CSV with `useradmin users import`'s rules; nothing is created. */
-  previewImport(content: string): Promise<ImportPreview> {
-    return this.call("POST", "imports/preview", { content });
-  }
   history(email: string, q: HistoryQuery = {}): Promise<AuditPage> {
     return this.call("GET", userPath(email) + "/history" + query(q));
+  }
+  /** Checks a CSV with the CLI import's rules and the caller's roles; creates nothing. */
+  previewImport(content: string): Promise<ImportPreview> {
+    return this.call("POST", "imports/preview", { content });
   }
 
   private userAction(email: string, action: string): Promise<User> {
