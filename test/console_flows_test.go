@@ -12,15 +12,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 
 	"github.com/useradmin/cognito-user-admin/lambda/access"
@@ -424,4 +429,239 @@ func TestConsoleRolesShowOnlyTheirControls(t *testing.T) {
 			p.noProblems()
 		})
 	}
+}
+
+// createTrap holds the tab's creates through DevTools' Fetch domain, in the
+// browser itself: the create of hold reaches the API (the user is created)
+// and its answer is then held back from the page; every create of a row
+// after it in the file is held before it leaves. So when the test reloads
+// the page, exactly the rows up to hold exist, hold's answer is lost, and
+// the rows the other workers had started were sent by nobody, whatever
+// the machine's speed. Once disarmed, every create goes through. sent
+// counts, per email, the creates that left the browser.
+type createTrap struct {
+	mu         sync.Mutex
+	armed      bool
+	hold       string
+	after      map[string]bool
+	sent       map[string]int
+	answerHeld chan struct{}
+	errs       []error
+}
+
+// trapCreates starts intercepting p's POST /users (and its preflight).
+func trapCreates(p *page, hold string, after []string) *createTrap {
+	p.t.Helper()
+	tr := &createTrap{armed: true, hold: hold, after: map[string]bool{}, sent: map[string]int{}, answerHeld: make(chan struct{})}
+	for _, e := range after {
+		tr.after[e] = true
+	}
+	paused := chromedp.Events(p.ctx, fetch.RequestPaused)
+	p.run(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: gateway.URL + "/users"}}})
+		return err
+	}))
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return // the tab is gone
+			}
+			tr.paused(p, ev)
+		}
+	}()
+	return tr
+}
+
+func (tr *createTrap) paused(p *page, ev fetch.EventRequestPaused) {
+	cont := func(interceptResponse bool) {
+		err := chromedp.Do(p.ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			params := fetch.ContinueRequestParams{RequestID: ev.RequestID}
+			if interceptResponse {
+				params.InterceptResponse = aws.Bool(true)
+			}
+			_, err := cdp.Call(ctx, t, fetch.ContinueRequest, params)
+			return err
+		}))
+		if err != nil && p.ctx.Err() == nil {
+			tr.fail(fmt.Errorf("continuing %s %s: %w", ev.Request.Method, ev.Request.URL, err))
+		}
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if ev.ResponseStatusCode != 0 || ev.ResponseErrorReason != "" {
+		// Only hold's create asks for its answer to be intercepted: keep it.
+		if ev.ResponseStatusCode != http.StatusCreated {
+			tr.errs = append(tr.errs, fmt.Errorf("the held create was answered %d %s", ev.ResponseStatusCode, ev.ResponseErrorReason))
+		}
+		close(tr.answerHeld)
+		return
+	}
+	if ev.Request.Method != http.MethodPost {
+		go cont(false)
+		return
+	}
+	var body []byte
+	for _, e := range ev.Request.PostDataEntries {
+		body = append(body, e.Bytes...)
+	}
+	var create struct{ Email string }
+	if err := json.Unmarshal(body, &create); err != nil {
+		tr.errs = append(tr.errs, fmt.Errorf("a create's body %q: %v", body, err))
+	}
+	switch {
+	case tr.armed && tr.after[create.Email]:
+		return // held: it never leaves, and the reload drops it
+	case tr.armed && create.Email == tr.hold:
+		tr.sent[create.Email]++
+		go cont(true)
+	default:
+		tr.sent[create.Email]++
+		go cont(false)
+	}
+}
+
+func (tr *createTrap) fail(err error) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.errs = append(tr.errs, err)
+}
+
+func (tr *createTrap) disarm() {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.armed = false
+}
+
+// TestConsoleImportInterruptedAndResumed: a CSV of 50 rows, two of them bad,
+// imported through the console; the page is reloaded while one create's
+// answer is lost (the user exists) and the creates after it were never
+// sent; choosing the same file again resumes: the lost one is asked about,
+// not sent again, and the rest are created. Every valid email is in the
+// pool exactly once, created (and so invited) once, never re-invited; the
+// bad rows are refused in the preview and never created.
+func TestConsoleImportInterruptedAndResumed(t *testing.T) {
+	needEnv(t)
+	domain := "import-" + strconv.FormatInt(time.Now().UnixNano(), 36) + ".example.com"
+	const rows, holdAt = 50, 20                                    // holdAt: the valid row (1-based) whose answer is lost
+	badLines := map[int]string{10: "no-such-group", 35: "perhaps"} // data line → what is wrong
+	var csv strings.Builder
+	csv.WriteString("email,groups,sendInvitation\n")
+	var valid, bad []string
+	for i := 1; i <= rows; i++ {
+		email := fmt.Sprintf("row%02d@%s", i, domain)
+		switch badLines[i] {
+		case "no-such-group":
+			fmt.Fprintf(&csv, "%s,no-such-group,\n", email)
+			bad = append(bad, email)
+		case "perhaps":
+			fmt.Fprintf(&csv, "%s,,perhaps\n", email)
+			bad = append(bad, email)
+		default:
+			group := ""
+			if i%5 == 0 {
+				group = "tenant-a"
+			}
+			fmt.Fprintf(&csv, "%s,%s,\n", email, group) // sendInvitation empty: invited
+			valid = append(valid, email)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "users.csv")
+	if err := os.WriteFile(file, []byte(csv.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hold := valid[holdAt-1]
+
+	p := signIn(t, adminEmail, password)
+	tr := trapCreates(p, hold, valid[holdAt:])
+	p.click("link", "Import")
+	p.named("heading", "Import users")
+	choose := func() {
+		t.Helper()
+		p.run(chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), []string{file}))
+		p.named("heading", "Preview of users.csv")
+	}
+	choose()
+	// The preview: the API's verdict per row; the bad rows refused, never to be sent.
+	preview := eval[[][]string](p, `[...document.querySelectorAll("main table tbody tr")].map(tr => [...tr.cells].map(c => c.textContent))`)
+	if len(preview) != rows {
+		t.Fatalf("the preview has %d rows, want %d", len(preview), rows)
+	}
+	for _, r := range preview {
+		refused := strings.HasPrefix(r[2], "Refused:")
+		if want := slices.Contains(bad, r[1]); refused != want {
+			t.Errorf("preview of %s: %q, want refused %v", r[1], r[2], want)
+		}
+	}
+	p.visit("preview")
+
+	p.setText("spinbutton", "Requests per second", "50")
+	p.click("button", "Start import")
+	select {
+	case <-tr.answerHeld:
+	case <-p.ctx.Done():
+		t.Fatal("the held create never came")
+	}
+	// Every row before the held one is answered and recorded, so the reload
+	// interrupts exactly: the held row, and the rows the other workers took.
+	p.waitFor(fmt.Sprintf(`(() => { const before = new Set(%s);
+  return [...document.querySelectorAll("main table tbody tr")].filter(tr => before.has(tr.cells[1].textContent)).every(tr => tr.cells[3].textContent.startsWith("created")); })()`, jsonString(valid[:holdAt-1])))
+	p.named("progressbar", "Import progress")
+	p.screenshot("interrupted")
+
+	p.run(chromedp.Reload())
+	tr.disarm()
+	p.named("heading", "Import users")
+	p.named("heading", "Earlier imports into this pool")
+	p.visit("after-reload")
+	if got := len(poolEmails(t, domain)); got != holdAt {
+		t.Fatalf("after the reload the pool has %d of the import's users, want %d (the rows up to the held one)", got, holdAt)
+	}
+
+	choose()
+	p.waitFor(`document.querySelector("main .notice")?.textContent.includes("imported into this pool before")`)
+	p.setText("spinbutton", "Requests per second", "50")
+	p.click("button", "Start import")
+	p.named("link", "Download report")
+	p.visit("resumed")
+	results := eval[map[string]string](p, `Object.fromEntries([...document.querySelectorAll("main table tbody tr")].map(tr => [tr.cells[1].textContent, tr.cells[3].textContent]))`)
+	for _, e := range valid {
+		if !strings.HasPrefix(results[e], "created") {
+			t.Errorf("%s: result %q, want created", e, results[e])
+		}
+	}
+	if !strings.Contains(results[hold], "answer was lost") {
+		t.Errorf("the held row's result %q does not say its answer was lost and it was found", results[hold])
+	}
+	for _, e := range bad {
+		if !strings.HasPrefix(results[e], "invalid") {
+			t.Errorf("%s: result %q, want invalid", e, results[e])
+		}
+	}
+
+	if got := poolEmails(t, domain); !slices.Equal(got, valid) {
+		t.Errorf("the pool holds %d of the import's users, want the %d valid rows exactly:\n got %q\nwant %q", len(got), len(valid), got, valid)
+	}
+	creates, resends := auditCreates(t, domain)
+	for _, e := range valid {
+		if creates[e] != 1 {
+			t.Errorf("%s was created (and invited) %d times, want once", e, creates[e])
+		}
+	}
+	if len(creates) != len(valid) || resends != 0 {
+		t.Errorf("creates %v, resends %d; want one create per valid row and no resend", creates, resends)
+	}
+	tr.mu.Lock()
+	if tr.sent[hold] != 1 {
+		t.Errorf("the browser sent the held row's create %d times, want once (the resume asks the API instead)", tr.sent[hold])
+	}
+	for _, e := range bad {
+		if tr.sent[e] != 0 {
+			t.Errorf("the bad row %s was sent", e)
+		}
+	}
+	for _, err := range tr.errs {
+		t.Error(err)
+	}
+	tr.mu.Unlock()
+	p.noProblems()
 }
