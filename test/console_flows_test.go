@@ -10,6 +10,7 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -493,7 +494,12 @@ func (tr *createTrap) paused(p *page, ev fetch.EventRequestPaused) {
 		if ev.ResponseStatusCode != http.StatusCreated {
 			tr.errs = append(tr.errs, fmt.Errorf("the held create was answered %d %s", ev.ResponseStatusCode, ev.ResponseErrorReason))
 		}
-		close(tr.answerHeld)
+		select {
+		case <-tr.answerHeld:
+			tr.errs = append(tr.errs, errors.New("a second create's answer was intercepted"))
+		default:
+			close(tr.answerHeld)
+		}
 		return
 	}
 	if ev.Request.Method != http.MethodPost {
