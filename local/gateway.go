@@ -69,7 +69,11 @@ const maxBody = 10 << 20
 
 // NewGateway reads the API from t. auth verifies tokens; invoke is the handler.
 func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) (*Gateway, error) {
-	g := &Gateway{responses: gatewayResponses(t), auth: auth, invoke: invoke, log: log, now: time.Now, timeout: functionTimeout(t)}
+	responses, err := gatewayResponses(t)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{responses: responses, auth: auth, invoke: invoke, log: log, now: time.Now, timeout: functionTimeout(t)}
 	def, perMethod, err := stageThrottles(t)
 	if err != nil {
 		return nil, err
@@ -113,7 +117,9 @@ func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) 
 		r := route{method: p["HttpMethod"].(string), path: path, segments: split(path), params: map[string]bool{}, models: map[string]*jsonschema.Schema{}}
 		r.authorized = p["AuthorizationType"] == "COGNITO_USER_POOLS"
 		if integ, ok := p["Integration"].(map[string]any); ok && integ["Type"] == "MOCK" {
-			r.mock = mock(integ)
+			if r.mock, err = mock(t, integ); err != nil {
+				return nil, fmt.Errorf("%s: %w", id, err)
+			}
 		}
 		if v, ok := p["RequestValidatorId"].(map[string]any); ok {
 			vp := validators[fmt.Sprint(v["Ref"])]
@@ -183,22 +189,27 @@ func resourceID(v any, pathOf func(string) (string, error)) (string, error) {
 	return "", fmt.Errorf("template: unexpected resource reference %v", v)
 }
 
-func mock(integ map[string]any) *mockIntegration {
+func mock(t *Template, integ map[string]any) (*mockIntegration, error) {
 	m := &mockIntegration{status: http.StatusNoContent, headers: map[string]string{}}
 	resps, _ := integ["IntegrationResponses"].([]any)
 	if len(resps) == 0 {
-		return m
+		return m, nil
 	}
 	first := resps[0].(map[string]any)
 	fmt.Sscan(fmt.Sprint(first["StatusCode"]), &m.status)
 	if params, ok := first["ResponseParameters"].(map[string]any); ok {
 		for k, v := range params {
 			if name, ok := strings.CutPrefix(k, "method.response.header."); ok {
-				m.headers[name] = strings.Trim(fmt.Sprint(v), "'")
+				// The console's origin is the distribution's domain (Fn::GetAtt).
+				s, err := t.resolveString(v)
+				if err != nil {
+					return nil, fmt.Errorf("preflight header %s: %w", name, err)
+				}
+				m.headers[name] = strings.Trim(s, "'")
 			}
 		}
 	}
-	return m
+	return m, nil
 }
 
 func compileModel(id string, schema any) (*jsonschema.Schema, error) {

@@ -77,7 +77,8 @@ func Provision(ctx context.Context, c *cip.Client, t *Template) (*Pool, []string
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating the user pool: %w", err)
 	}
-	p := &Pool{ID: *out.UserPool.Id, Groups: map[string]string{}, refs: refs{poolID: *out.UserPool.Id}}
+	p := &Pool{ID: *out.UserPool.Id, Groups: map[string]string{}, refs: t.attributes()}
+	p.refs[poolID] = *out.UserPool.Id
 	if len(enabledMFAs) > 0 {
 		mfa := &cip.SetUserPoolMfaConfigInput{UserPoolId: &p.ID, MfaConfiguration: types.UserPoolMfaType(fmt.Sprint(props["MfaConfiguration"]))}
 		for _, m := range enabledMFAs {
