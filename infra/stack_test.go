@@ -279,8 +279,9 @@ func TestFunction(t *testing.T) {
 			case "prd":
 				vars["ADMIN_MFA_REQUIRED"] = "true"
 			}
-			// The API's function and the user events publisher (TestUserEvents).
-			tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(2))
+			// The API's function, the user events publisher (TestUserEvents)
+			// and CDK's handler copying the console's files (TestConsoleFiles).
+			tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3))
 			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 				"Runtime":       "provided.al2023",
 				"Architectures": []any{"arm64"},
