@@ -26,7 +26,7 @@ FUZZ_TARGETS = go test -list '^Fuzz' $(FUZZ_PKG) | grep '^Fuzz'
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-.PHONY: help dev synth diff deploy test lint go-deps cdk-cli check-env check-go check-node check-moto check-cfn-lint snapshot fuzz deploy-ci bench
+.PHONY: help dev synth diff deploy test lint go-deps cdk-cli check-env check-go check-node check-moto check-cfn-lint check-chromium snapshot fuzz deploy-ci bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,18 @@ check-moto:
 check-cfn-lint:
 	@command -v cfn-lint >/dev/null || { echo 'cfn-lint is not installed: pip install "cfn-lint"' >&2; exit 1; }
 
+# The console's browser tests drive Debian's chromium (or $$CHROMIUM); as
+# root with apt-get, it is installed, else make stops saying how to get it.
+CHROMIUM_HELP := Chromium is needed for the console's browser tests: install Debian's package (sudo apt-get install -y chromium) or set CHROMIUM to a Chromium or Chrome binary
+check-chromium:
+	@if [ -n "$${CHROMIUM:-}" ]; then \
+	  command -v "$$CHROMIUM" >/dev/null || { echo "CHROMIUM=$$CHROMIUM is not an executable. $(CHROMIUM_HELP)" >&2; exit 1; }; \
+	elif [ -x /usr/bin/chromium ] || command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the console's browser tests"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "$(CHROMIUM_HELP)" >&2; exit 1; fi
+
 check-env:
 	@case " $(ENVS) " in *" $(ENV) "*) ;; *) echo "ENV=$(ENV) is not one of: $(ENVS)" >&2; exit 1;; esac
 
@@ -56,7 +68,7 @@ $(CDK): package-lock.json | check-node
 
 cdk-cli: $(CDK)
 
-dev: check-moto check-env synth ## serve the API on 127.0.0.1 (PORT=8080) against a Cognito emulator, pool from ENV (dev)
+dev: check-moto check-env synth ## serve the API on 127.0.0.1 (PORT=8080) against a Cognito emulator, pool from ENV (dev), and the web console (CONSOLE_PORT=8081)
 	go build -o .local/bin/dev ./local/cmd/dev
 	exec .local/bin/dev
 
@@ -87,7 +99,7 @@ endif
 deploy-ci: go-deps cdk-cli check-env ## deploy UserAdmin-ci-ENV, ENV's GitHub Actions roles (AWS_REGION=, GITHUB_REPO=owner/name or GitHubRepo in infra/environments.go); CI never deploys these
 	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening $(CI_CONTEXT) UserAdmin-ci-$(ENV)
 
-test: go-deps cdk-cli check-moto check-cfn-lint ## run every test: handler, infra templates, synth, the API against the emulator, the console
+test: go-deps cdk-cli check-moto check-cfn-lint check-chromium ## run every test: handler, infra templates, synth, the API against the emulator, the console (in headless Chromium)
 	node console/test.mjs
 	go test ./...
 	@targets=$$($(FUZZ_TARGETS)); for t in $$targets; do echo "fuzz $$t for $(FUZZ_EXECS) inputs"; go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZ_EXECS) $(FUZZ_PKG); done

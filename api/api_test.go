@@ -23,6 +23,7 @@ func TestLoad(t *testing.T) {
 		"GET /users/{email}",
 		"GET /users/{email}/history",
 		"PATCH /users/{email}",
+		"POST /imports/preview",
 		"POST /users",
 		"POST /users/{email}/disable",
 		"POST /users/{email}/enable",
@@ -154,5 +155,27 @@ func TestParseErrors(t *testing.T) {
 		if _, err := Parse([]byte(doc)); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// The preview's model takes {"content": "<CSV>"} only, and sets no length:
+// the Lambda's 413 names the limit, API Gateway's 400 would not.
+func TestImportPreviewModel(t *testing.T) {
+	spec, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range spec.Routes {
+		if r.Key() == "POST /imports/preview" && r.BodyModel != "ImportPreviewRequest" {
+			t.Fatalf("POST /imports/preview body model = %q", r.BodyModel)
+		}
+	}
+	m := spec.Models["ImportPreviewRequest"]
+	if m["additionalProperties"] != false || !reflect.DeepEqual(m["required"], []any{"content"}) {
+		t.Errorf("model = %v", m)
+	}
+	content := m["properties"].(map[string]any)["content"].(map[string]any)
+	if content["type"] != "string" || content["maxLength"] != nil {
+		t.Errorf("content = %v, want a string without maxLength", content)
 	}
 }

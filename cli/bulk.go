@@ -16,6 +16,7 @@ import (
 
 	"github.com/useradmin/cognito-user-admin/api/client"
 	"github.com/useradmin/cognito-user-admin/cli/bulk"
+	"github.com/useradmin/cognito-user-admin/lambda/importfile"
 )
 
 // ExitInterrupted is the exit code of an import stopped by Ctrl-C (128+SIGINT, as shells report it).
@@ -146,7 +147,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 	if err != nil {
 		return usageErr("%s: %v", input, err)
 	}
-	suggestGroups(rows, known)
+	importfile.SuggestGroups(rows, groupNames(known))
 	// POST /users checks a given temporary password against the pool's
 	// policy (the profile's copy of it): refuse such rows here, unsent.
 	if p, perr := a.loadProfile(); perr == nil {
@@ -165,7 +166,7 @@ func (a *app) runImport(cmd *cobra.Command, input string, fl importFlags) error 
 	// helpdesk's rows at all); without GET /me the API judges each row.
 	if b, ok := api.(bulkAPI); ok {
 		if g, ok := b.importGrant(ctx); ok {
-			bulk.CheckAccess(rows, g)
+			importfile.CheckAccess(rows, g)
 		}
 	}
 	// The journal belongs to the pool it imports into too: rows created in
@@ -374,30 +375,11 @@ func (a *app) progress() bulk.Progress {
 	return bulk.NewProgress(a.io.Stderr, isTerminal(a.io.Stderr), progressInterval, bulk.RealClock)
 }
 
-// suggestGroups adds to each row refused for an unmanaged group the nearest
-// managed name and the list, as groups add says them.
-func suggestGroups(rows []bulk.Row, known []client.Group) {
-	if len(known) == 0 {
-		return
-	}
+// groupNames are the names of groups.
+func groupNames(groups []client.Group) []string {
 	var names []string
-	for _, g := range known {
+	for _, g := range groups {
 		names = append(names, g.Name)
 	}
-	for i := range rows {
-		r := &rows[i]
-		if r.Code != "GroupNotManaged" {
-			continue
-		}
-		for _, g := range r.Create.Groups {
-			if slices.Contains(names, g) {
-				continue
-			}
-			if near := nearest(g, names); near != "" {
-				r.Message += fmt.Sprintf(" (did you mean %q?)", near)
-			}
-			r.Message += "; managed groups: " + strings.Join(names, ", ")
-			break
-		}
-	}
+	return names
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/useradmin/cognito-user-admin/api/client"
+	"github.com/useradmin/cognito-user-admin/lambda/importfile"
 )
 
 // This file holds the pieces every command shares so that a new command
@@ -125,43 +126,9 @@ func roleSummary(groups []client.Group, name string) string {
 	return name + ": every permission over every user"
 }
 
-// nearest is the candidate closest to s (case-insensitive edit distance),
-// or "" when none is close enough to be a likely typo.
-func nearest(s string, candidates []string) string {
-	best, bestD := "", -1
-	ls := strings.ToLower(s)
-	for _, c := range candidates {
-		d := editDistance(ls, strings.ToLower(c))
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if bestD < 0 || bestD > max(2, len(s)/3) {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance of a and b (in bytes: names are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// nearest is the candidate closest to s, or "" when none is a likely typo:
+// the rule an import's suggestions follow too (importfile.Nearest).
+var nearest = importfile.Nearest
 
 // apiAdvice maps the HTTP calls the API's messages advise to the command
 // that makes them: an administrator runs useradmin, not curl.

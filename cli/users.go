@@ -126,6 +126,7 @@ func (a *app) usersCommand() *cobra.Command {
 		a.usersDeleteCommand(),
 		a.usersHistoryCommand(),
 		a.usersImportCommand(),
+		a.usersPreviewImportCommand(),
 		a.usersExportCommand(),
 	)
 	return users

@@ -6,6 +6,7 @@ package console
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
@@ -97,4 +98,38 @@ func Build(ctx context.Context, moduleDir, outdir string) error {
 		return fmt.Errorf("building the console: %v\n%s", err, out.String())
 	}
 	return nil
+}
+
+// BudgetBytes is the limit on the production bundle, gzipped: 150 KB.
+const BudgetBytes = 150_000
+
+// Size is the built console's size: every file as served, raw and gzipped
+// (CloudFront compresses text with gzip or Brotli; gzip is the larger).
+type Size struct {
+	Raw, Gzipped int64
+	// ByFile is each file's gzipped size.
+	ByFile map[string]int64
+}
+
+// MeasureSize reads the files Build wrote to dir.
+func MeasureSize(dir string) (Size, error) {
+	s := Size{ByFile: map[string]int64{}}
+	for _, f := range Files {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			return s, err
+		}
+		var gz bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
+		if _, err := w.Write(b); err != nil {
+			return s, err
+		}
+		if err := w.Close(); err != nil {
+			return s, err
+		}
+		s.Raw += int64(len(b))
+		s.Gzipped += int64(gz.Len())
+		s.ByFile[f] = int64(gz.Len())
+	}
+	return s, nil
 }

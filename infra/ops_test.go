@@ -424,8 +424,8 @@ func TestWebACL(t *testing.T) {
 				t.Errorf("web ACL scope %v, default %v", p["Scope"], p["DefaultAction"])
 			}
 			rules := p["Rules"].([]any)
-			if len(rules) != 3 {
-				t.Fatalf("%d rules, want 3", len(rules))
+			if len(rules) != 4 {
+				t.Fatalf("%d rules, want 4 (the fourth: TestWebACLBodySize)", len(rules))
 			}
 			rate := rules[0].(map[string]any)
 			if !equalJSON(rate["Statement"], map[string]any{"RateBasedStatement": map[string]any{

@@ -32,6 +32,50 @@ var wafCountOnly = []string{
 	// renders it as HTML or opens it as a path.
 	"CrossSiteScripting_BODY",
 	"GenericLFI_BODY",
+	// Bodies over 8 KB: a CSV an import preview checks is larger. The
+	// rule bodySizeRule blocks them on every other route instead.
+	"SizeRestrictions_BODY",
+}
+
+// maxBodyOutsidePreview is SizeRestrictions_BODY's limit, the most WAF
+// inspects of a body by default (8 KB).
+const maxBodyOutsidePreview = 8192
+
+// previewPath is the one route whose body may be larger: POST
+// /imports/preview, whose Lambda caps the CSV itself (1 MiB). The path WAF
+// sees starts with the stage, so it is matched by its end; nothing else
+// ends so (a path that did would be no route, answered 404 by API Gateway).
+const previewPath = "/imports/preview"
+
+// bodySizeRule blocks bodies over 8 KB except on POST /imports/preview:
+// SizeRestrictions_BODY, scoped down by the path and method.
+func bodySizeRule(priority float64, visibility *awswafv2.CfnWebACL_VisibilityConfigProperty) *awswafv2.CfnWebACL_RuleProperty {
+	none := &[]any{&awswafv2.CfnWebACL_TextTransformationProperty{Priority: jsii.Number(0), Type: jsii.String("NONE")}}
+	match := func(field *awswafv2.CfnWebACL_FieldToMatchProperty, value, position string) *awswafv2.CfnWebACL_StatementProperty {
+		return &awswafv2.CfnWebACL_StatementProperty{ByteMatchStatement: &awswafv2.CfnWebACL_ByteMatchStatementProperty{
+			FieldToMatch: field, SearchString: jsii.String(value), PositionalConstraint: jsii.String(position), TextTransformations: none,
+		}}
+	}
+	preview := &awswafv2.CfnWebACL_StatementProperty{AndStatement: &awswafv2.CfnWebACL_AndStatementProperty{Statements: &[]any{
+		match(&awswafv2.CfnWebACL_FieldToMatchProperty{UriPath: map[string]any{}}, previewPath, "ENDS_WITH"),
+		match(&awswafv2.CfnWebACL_FieldToMatchProperty{Method: map[string]any{}}, "POST", "EXACTLY"),
+	}}}
+	return &awswafv2.CfnWebACL_RuleProperty{
+		Name:     jsii.String("BodySizeExceptImportPreview"),
+		Priority: jsii.Number(priority),
+		Action:   &awswafv2.CfnWebACL_RuleActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{}},
+		Statement: &awswafv2.CfnWebACL_StatementProperty{AndStatement: &awswafv2.CfnWebACL_AndStatementProperty{Statements: &[]any{
+			&awswafv2.CfnWebACL_StatementProperty{SizeConstraintStatement: &awswafv2.CfnWebACL_SizeConstraintStatementProperty{
+				// MATCH: a body longer than WAF inspects is over the limit, as in the managed rule.
+				FieldToMatch:        &awswafv2.CfnWebACL_FieldToMatchProperty{Body: &awswafv2.CfnWebACL_BodyProperty{OversizeHandling: jsii.String("MATCH")}},
+				ComparisonOperator:  jsii.String("GT"),
+				Size:                jsii.Number(maxBodyOutsidePreview),
+				TextTransformations: none,
+			}},
+			&awswafv2.CfnWebACL_StatementProperty{NotStatement: &awswafv2.CfnWebACL_NotStatementProperty{Statement: preview}},
+		}}},
+		VisibilityConfig: visibility,
+	}
 }
 
 // NewWebACL creates a regional AWS WAF web ACL on the API stage (there is
@@ -89,6 +133,7 @@ func NewWebACL(scope constructs.Construct, id string, props *WebACLProps) awswaf
 			},
 			managed(1, "AWSManagedRulesKnownBadInputsRuleSet"),
 			managed(2, "AWSManagedRulesCommonRuleSet", wafCountOnly...),
+			bodySizeRule(3, visibility("body-size")),
 		},
 	})
 

@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -51,7 +53,7 @@ func StartEmulator(ctx context.Context) (*Emulator, error) {
 	}
 	rec.Close()
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	cmd.Env = append(os.Environ(), "MOTO_RECORDER_FILEPATH="+rec.Name())
+	cmd.Env = append(emulatorEnv(os.Environ()), "MOTO_RECORDER_FILEPATH="+rec.Name())
 	// Its own process group, so Stop ends moto and any child it forks.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if os.Getenv("MOTO_LOG") == "" {
@@ -74,6 +76,15 @@ func StartEmulator(ctx context.Context) (*Emulator, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// emulatorEnv is env without MOTO_DISABLE_GLOBAL_CORS: moto reads any
+// value of it, "false" included, as true, and the console in the browser
+// calls Cognito across origins, which needs moto's CORS answers.
+func emulatorEnv(env []string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		return strings.HasPrefix(kv, "MOTO_DISABLE_GLOBAL_CORS=")
+	})
 }
 
 // startProxy puts the SRP-correcting proxy in front of moto and makes it the Endpoint.

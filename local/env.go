@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -37,21 +40,53 @@ type Env struct {
 	cancel context.CancelFunc
 	// newGateway builds another gateway over the same API, authorizer and handler.
 	newGateway func() (*Gateway, error)
+	// consoleListener is where the console is (or will be) served: its
+	// address is the console's origin, known before the API's CORS is read.
+	consoleListener net.Listener
+	// console serves it once ServeConsole is called; consoleBuild is the
+	// temporary folder it built the console into.
+	console      *http.Server
+	consoleBuild string
+}
+
+// Options of Start.
+type Options struct {
+	// Console is the listener the console will be served on (ServeConsole);
+	// nil: a free port on 127.0.0.1. Its address is the console's origin,
+	// which the API's CORS answers in place of the deployed console's.
+	Console net.Listener
 }
 
 // Start starts the emulator, provisions it from the template at path, and
 // builds the gateway; logs (the handler's and the gateway's) go to log as JSON.
-func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, err error) {
+func Start(ctx context.Context, templatePath string, log io.Writer) (*Env, error) {
+	return StartWith(ctx, templatePath, log, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(ctx context.Context, templatePath string, log io.Writer, o Options) (env *Env, err error) {
 	t, err := ReadTemplate(templatePath)
 	if err != nil {
 		return nil, err
 	}
+	ln := o.Console
+	if ln == nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("listening for the console: %w", err)
+		}
+	}
+	corsNotes, err := LocalizeCORS(t, "http://"+ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	emu, err := StartEmulator(ctx)
 	if err != nil {
+		ln.Close()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	env = &Env{Emulator: emu, cancel: cancel}
+	env = &Env{Emulator: emu, cancel: cancel, consoleListener: ln}
 	defer func() {
 		if err != nil {
 			env.Close()
@@ -66,6 +101,7 @@ func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, e
 		return env, err
 	}
 	env.Notes = append(env.Notes, auditNotes...)
+	env.Notes = append(env.Notes, corsNotes...)
 	if env.Settings, err = functionSettings(t, env.Pool); err != nil {
 		return env, err
 	}
@@ -90,10 +126,18 @@ func Start(ctx context.Context, templatePath string, log io.Writer) (env *Env, e
 // its own, so a test can exhaust them without slowing the shared Gateway.
 func (e *Env) NewStage() (*Gateway, error) { return e.newGateway() }
 
-// Close stops the emulator.
+// Close stops the console's server, if any, and the emulator.
 func (e *Env) Close() {
 	if e.cancel != nil {
 		e.cancel()
+	}
+	if e.console != nil {
+		_ = e.console.Close() // closes the listener too
+	} else if e.consoleListener != nil {
+		_ = e.consoleListener.Close()
+	}
+	if e.consoleBuild != "" {
+		_ = os.RemoveAll(e.consoleBuild)
 	}
 	e.Emulator.Stop()
 }

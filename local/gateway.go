@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -62,6 +63,10 @@ type route struct {
 type mockIntegration struct {
 	status  int
 	headers map[string]string
+	// origins are those its response template answers with themselves
+	// instead of the Access-Control-Allow-Origin in headers (the CDK's
+	// preflight for more than one origin).
+	origins []string
 }
 
 // maxBody is API Gateway's payload limit.
@@ -69,11 +74,7 @@ const maxBody = 10 << 20
 
 // NewGateway reads the API from t. auth verifies tokens; invoke is the handler.
 func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) (*Gateway, error) {
-	responses, err := gatewayResponses(t)
-	if err != nil {
-		return nil, err
-	}
-	g := &Gateway{responses: responses, auth: auth, invoke: invoke, log: log, now: time.Now, timeout: functionTimeout(t)}
+	g := &Gateway{responses: gatewayResponses(t), auth: auth, invoke: invoke, log: log, now: time.Now, timeout: functionTimeout(t)}
 	def, perMethod, err := stageThrottles(t)
 	if err != nil {
 		return nil, err
@@ -117,9 +118,7 @@ func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) 
 		r := route{method: p["HttpMethod"].(string), path: path, segments: split(path), params: map[string]bool{}, models: map[string]*jsonschema.Schema{}}
 		r.authorized = p["AuthorizationType"] == "COGNITO_USER_POOLS"
 		if integ, ok := p["Integration"].(map[string]any); ok && integ["Type"] == "MOCK" {
-			if r.mock, err = mock(t, integ); err != nil {
-				return nil, fmt.Errorf("%s: %w", id, err)
-			}
+			r.mock = mock(integ)
 		}
 		if v, ok := p["RequestValidatorId"].(map[string]any); ok {
 			vp := validators[fmt.Sprint(v["Ref"])]
@@ -189,27 +188,26 @@ func resourceID(v any, pathOf func(string) (string, error)) (string, error) {
 	return "", fmt.Errorf("template: unexpected resource reference %v", v)
 }
 
-func mock(t *Template, integ map[string]any) (*mockIntegration, error) {
+func mock(integ map[string]any) *mockIntegration {
 	m := &mockIntegration{status: http.StatusNoContent, headers: map[string]string{}}
 	resps, _ := integ["IntegrationResponses"].([]any)
 	if len(resps) == 0 {
-		return m, nil
+		return m
 	}
 	first := resps[0].(map[string]any)
 	fmt.Sscan(fmt.Sprint(first["StatusCode"]), &m.status)
+	if tpl, ok := first["ResponseTemplates"].(map[string]any); ok {
+		body, _ := tpl["application/json"].(string)
+		m.origins = overrideOrigins(body)
+	}
 	if params, ok := first["ResponseParameters"].(map[string]any); ok {
 		for k, v := range params {
 			if name, ok := strings.CutPrefix(k, "method.response.header."); ok {
-				// The console's origin is the distribution's domain (Fn::GetAtt).
-				s, err := t.resolveString(v)
-				if err != nil {
-					return nil, fmt.Errorf("preflight header %s: %w", name, err)
-				}
-				m.headers[name] = strings.Trim(s, "'")
+				m.headers[name] = strings.Trim(fmt.Sprint(v), "'")
 			}
 		}
 	}
-	return m, nil
+	return m
 }
 
 func compileModel(id string, schema any) (*jsonschema.Schema, error) {
@@ -327,6 +325,9 @@ func (g *Gateway) serve(w http.ResponseWriter, req *http.Request, requestID stri
 	if r.mock != nil {
 		for k, v := range r.mock.headers {
 			w.Header().Set(k, v)
+		}
+		if o := req.Header.Get("Origin"); o != "" && slices.Contains(r.mock.origins, o) {
+			w.Header().Set(allowOriginHeader, o)
 		}
 		w.WriteHeader(r.mock.status)
 		return r.mock.status

@@ -2,7 +2,6 @@ package local
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,7 +35,7 @@ type gatewayResponse struct {
 }
 
 // gatewayResponses reads the template's AWS::ApiGateway::GatewayResponse resources by type.
-func gatewayResponses(t *Template) (map[string]gatewayResponse, error) {
+func gatewayResponses(t *Template) map[string]gatewayResponse {
 	out := map[string]gatewayResponse{}
 	for _, id := range t.OfType("AWS::ApiGateway::GatewayResponse") {
 		p := t.Resources[id].Properties
@@ -50,18 +49,13 @@ func gatewayResponses(t *Template) (map[string]gatewayResponse, error) {
 		if params, ok := p["ResponseParameters"].(map[string]any); ok {
 			for k, v := range params {
 				if name, ok := strings.CutPrefix(k, "gatewayresponse.header."); ok {
-					// The console's origin is the distribution's domain (Fn::GetAtt).
-					s, err := t.resolveString(v)
-					if err != nil {
-						return nil, fmt.Errorf("template: gateway response %s, header %s: %w", id, name, err)
-					}
-					r.headers[name] = strings.Trim(s, "'")
+					r.headers[name] = strings.Trim(v.(string), "'")
 				}
 			}
 		}
 		out[p["ResponseType"].(string)] = r
 	}
-	return out, nil
+	return out
 }
 
 // write renders e as API Gateway would: the template's response for its

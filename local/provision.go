@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
@@ -27,6 +28,8 @@ type Pool struct {
 	ClientID, AdminClientID string
 	// Groups are the group names, by logical ID.
 	Groups map[string]string
+	// PasswordPolicy is the template's, or Cognito's default when it sets none.
+	PasswordPolicy types.PasswordPolicyType
 	// Refs resolve the template's logical IDs to what was created.
 	refs refs
 }
@@ -55,6 +58,11 @@ var notEnforced = map[string]map[string]string{
 	},
 }
 
+// cognitoDefaultPasswordPolicy is what Cognito applies to a pool created without one.
+var cognitoDefaultPasswordPolicy = types.PasswordPolicyType{
+	MinimumLength: aws.Int32(8), RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true,
+}
+
 // Provision creates, in the emulator behind c, the user pool, its clients,
 // groups and any first admin of the template, calling the Cognito API with
 // the template's own properties. It returns what it created and one line per
@@ -77,8 +85,10 @@ func Provision(ctx context.Context, c *cip.Client, t *Template) (*Pool, []string
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating the user pool: %w", err)
 	}
-	p := &Pool{ID: *out.UserPool.Id, Groups: map[string]string{}, refs: t.attributes()}
-	p.refs[poolID] = *out.UserPool.Id
+	p := &Pool{ID: *out.UserPool.Id, Groups: map[string]string{}, refs: refs{poolID: *out.UserPool.Id}, PasswordPolicy: cognitoDefaultPasswordPolicy}
+	if in.Policies != nil && in.Policies.PasswordPolicy != nil {
+		p.PasswordPolicy = *in.Policies.PasswordPolicy
+	}
 	if len(enabledMFAs) > 0 {
 		mfa := &cip.SetUserPoolMfaConfigInput{UserPoolId: &p.ID, MfaConfiguration: types.UserPoolMfaType(fmt.Sprint(props["MfaConfiguration"]))}
 		for _, m := range enabledMFAs {

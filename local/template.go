@@ -91,41 +91,10 @@ func (t *Template) APIFunction() (string, Resource, error) {
 	return ids[0], t.Resources[ids[0]], nil
 }
 
-// ConsoleDomain is what a CloudFront distribution's DomainName (the web
-// console's, in the API's CORS origins) resolves to locally: local mode
-// has no CloudFront.
-const ConsoleDomain = "console.local"
-
-// attributes are the Fn::GetAtt values local mode knows from the template
-// alone: each CloudFront distribution's DomainName.
-func (t *Template) attributes() refs {
-	r := refs{}
-	for _, id := range t.OfType("AWS::CloudFront::Distribution") {
-		r[id+".DomainName"] = ConsoleDomain
-	}
-	return r
-}
-
-// resolveString resolves v (see refs.resolve) with the template's own
-// attributes, and wants a string.
-func (t *Template) resolveString(v any) (string, error) {
-	out, err := t.attributes().resolve(v)
-	if err != nil {
-		return "", err
-	}
-	s, ok := out.(string)
-	if !ok {
-		return "", fmt.Errorf("%v is not a string", out)
-	}
-	return s, nil
-}
-
 // refs maps logical IDs to the physical values local mode created for them.
 type refs map[string]string
 
-// resolve replaces {"Ref": id} with its value, {"Fn::GetAtt": [id, attr]}
-// with the value under "id.attr", and {"Fn::Join": [sep, parts]} with the
-// parts joined; any other intrinsic is an error.
+// resolve replaces {"Ref": id} with its value; any other intrinsic is an error.
 func (r refs) resolve(v any) (any, error) {
 	switch v := v.(type) {
 	case map[string]any:
@@ -135,17 +104,6 @@ func (r refs) resolve(v any) (any, error) {
 				return nil, fmt.Errorf("unresolved reference to %s", id)
 			}
 			return val, nil
-		}
-		if ga, ok := v["Fn::GetAtt"].([]any); ok && len(v) == 1 && len(ga) == 2 {
-			key := fmt.Sprintf("%v.%v", ga[0], ga[1])
-			val, ok := r[key]
-			if !ok {
-				return nil, fmt.Errorf("unresolved attribute %s", key)
-			}
-			return val, nil
-		}
-		if j, ok := v["Fn::Join"].([]any); ok && len(v) == 1 && len(j) == 2 {
-			return r.join(j)
 		}
 		out := make(map[string]any, len(v))
 		for k, x := range v {
@@ -169,24 +127,4 @@ func (r refs) resolve(v any) (any, error) {
 		return out, nil
 	}
 	return v, nil
-}
-
-// join resolves Fn::Join's [separator, [parts…]], every part a string.
-func (r refs) join(j []any) (any, error) {
-	sep, ok := j[0].(string)
-	parts, ok2 := j[1].([]any)
-	if !ok || !ok2 {
-		return nil, fmt.Errorf("malformed Fn::Join %v", j)
-	}
-	out := make([]string, len(parts))
-	for i, p := range parts {
-		v, err := r.resolve(p)
-		if err != nil {
-			return nil, err
-		}
-		if out[i], ok = v.(string); !ok {
-			return nil, fmt.Errorf("Fn::Join part %v is not a string", v)
-		}
-	}
-	return strings.Join(out, sep), nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
+	"github.com/useradmin/cognito-user-admin/console"
 	"github.com/useradmin/cognito-user-admin/infra"
 	"github.com/useradmin/cognito-user-admin/local"
 )
@@ -39,10 +40,15 @@ func TestDevCommand(t *testing.T) {
 	if err := os.Symlink(synthDir, filepath.Join(work, "cdk.out")); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	// CONSOLE_DIR: a built console, as the work folder has no node_modules to build one.
+	consoleDir := t.TempDir()
+	if err := console.Build(context.Background(), root, consoleDir); err != nil {
+		t.Fatal(err)
+	}
+	port, consolePort := freePort(t), freePort(t)
 	cmd := exec.Command(bin)
 	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "ENV=dev")
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "ENV=dev", "CONSOLE_PORT="+strconv.Itoa(consolePort), "CONSOLE_DIR="+consoleDir)
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -53,7 +59,7 @@ func TestDevCommand(t *testing.T) {
 	defer func() { _ = cmd.Process.Kill() }()
 
 	devFile := filepath.Join(work, ".local", "dev.json")
-	var dev struct{ APIURL, CognitoEndpoint, UserPoolID, UserPoolClientID, AdminClientID, AuditTable, EventBusName string }
+	var dev struct{ APIURL, CognitoEndpoint, UserPoolID, UserPoolClientID, AdminClientID, AuditTable, EventBusName, ConsoleURL string }
 	// Bounds that only a failure reaches: generous, as moto_server starts
 	// slowly on a loaded machine.
 	deadline := time.After(3 * time.Minute)
@@ -110,12 +116,16 @@ func TestDevCommand(t *testing.T) {
 		}
 	}
 
-	// The closing lines name the administrators' command, not only curl.
+	checkDevConsole(t, dev.ConsoleURL, consolePort, dev.APIURL, dev.CognitoEndpoint, dev.UserPoolID, dev.AdminClientID)
+
+	// The closing lines name the web console and the administrators' command, not only curl.
 	ready := make(chan struct{})
 	timer := time.AfterFunc(time.Minute, func() { close(ready) }) // a bound only a failure reaches
 	defer timer.Stop()
-	if !stderr.waitFor("useradmin configure --local && useradmin login", ready) {
-		t.Errorf("make dev's closing lines do not name useradmin configure --local && useradmin login:\n%s", stderr.String())
+	for _, line := range []string{"Web console: " + dev.ConsoleURL, "useradmin configure --local && useradmin login"} {
+		if !stderr.waitFor(line, ready) {
+			t.Errorf("make dev's closing lines do not name %q:\n%s", line, stderr.String())
+		}
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -129,11 +139,55 @@ func TestDevCommand(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("make dev did not stop within a minute of SIGINT")
 	}
-	for _, u := range []string{dev.APIURL, dev.CognitoEndpoint} {
+	for _, u := range []string{dev.APIURL, dev.CognitoEndpoint, strings.TrimSuffix(dev.ConsoleURL, "/")} {
 		if c, err := net.DialTimeout("tcp", u[len("http://"):], time.Second); err == nil {
 			c.Close()
 			t.Errorf("%s still answers after make dev stopped", u)
 		}
+	}
+}
+
+// checkDevConsole: make dev serves the console on CONSOLE_PORT, under the
+// stack's headers naming its API and emulator, with config.json pointing
+// at them and the admin client, and the API answers the console's preflight.
+func checkDevConsole(t *testing.T, consoleURL string, consolePort int, apiURL, cognitoEndpoint, poolID, adminClientID string) {
+	t.Helper()
+	origin := "http://127.0.0.1:" + strconv.Itoa(consolePort)
+	if consoleURL != origin+"/" {
+		t.Fatalf(".local/dev.json: consoleUrl %q, want %s/ (CONSOLE_PORT)", consoleURL, origin)
+	}
+	resp, err := http.Get(consoleURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := console.ContentSecurityPolicy(apiURL, cognitoEndpoint); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Security-Policy") != csp {
+		t.Errorf("GET %s: %d, CSP %q; want 200 and %q", consoleURL, resp.StatusCode, resp.Header.Get("Content-Security-Policy"), csp)
+	}
+	resp, err = http.Get(consoleURL + "config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg console.RuntimeConfig
+	err = json.NewDecoder(resp.Body).Decode(&cfg)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.APIURL != apiURL+"/" || cfg.CognitoEndpoint != cognitoEndpoint || cfg.UserPoolID != poolID || cfg.ClientID != adminClientID || cfg.Environment != "dev" {
+		t.Errorf("config.json %+v: want apiUrl %s/, cognitoEndpoint %s, pool %s, the admin client %s, environment dev", cfg, apiURL, cognitoEndpoint, poolID, adminClientID)
+	}
+	req, _ := http.NewRequest(http.MethodOptions, apiURL+"/users", nil)
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	req.Header.Set("Access-Control-Request-Headers", "authorization")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != origin {
+		t.Errorf("the API's preflight from the console: Access-Control-Allow-Origin %q, want %s", got, origin)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/useradmin/cognito-user-admin/infra"
 	"github.com/useradmin/cognito-user-admin/local"
 )
 
@@ -39,6 +40,8 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	// The browser, when a test started one (browser_test.go).
+	defer func() { closeBrowser() }()
 	dir, err := os.MkdirTemp("", "useradmin-synth")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -77,6 +80,34 @@ func run(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// The shared console, served by the first test that asks (consoleURL).
+var (
+	consoleOnce sync.Once
+	consoleAt   string
+	consoleErr  error
+)
+
+// consoleURL serves the web console of the shared environment against the
+// shared gateway, as make dev does (built once per run), and returns its URL.
+func consoleURL(t *testing.T) string {
+	t.Helper()
+	needEnv(t)
+	consoleOnce.Do(func() {
+		root, err := infra.ModuleDir()
+		if err != nil {
+			consoleErr = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		consoleAt, consoleErr = env.ServeConsole(ctx, local.ConsoleOptions{APIURL: gateway.URL, Environment: "dev", ModuleDir: root})
+	})
+	if consoleErr != nil {
+		t.Fatalf("serving the console: %v", consoleErr)
+	}
+	return consoleAt
 }
 
 func seed(ctx context.Context) error {

@@ -174,6 +174,55 @@ type GroupList struct {
 	Groups []Group `json:"groups"`
 }
 
+// ImportCreate Valid rows only. The POST /users body to send for the row; never a temporaryPassword.
+type ImportCreate struct {
+	Email string `json:"email"`
+
+	// Groups Sorted and unique; absent when the row names none.
+	Groups *[]string `json:"groups,omitempty"`
+
+	// SendInvitation Present when the row gives it; absent keeps the API's default (true).
+	SendInvitation *bool `json:"sendInvitation,omitempty"`
+}
+
+// ImportPreview defines model for ImportPreview.
+type ImportPreview struct {
+	// Invalid Rows with `code` and `message`.
+	Invalid int                `json:"invalid"`
+	Rows    []ImportPreviewRow `json:"rows"`
+
+	// Valid Rows with `create`.
+	Valid int `json:"valid"`
+}
+
+// ImportPreviewRequest defines model for ImportPreviewRequest.
+type ImportPreviewRequest struct {
+	// Content The CSV text, as the file holds it (a leading byte-order mark is allowed): a header line,
+	// then one user a line. At most 1 MiB and 10000 rows; the Lambda checks both, so the
+	// schema sets no bound (API Gateway's would answer a 400 that does not say the limit).
+	Content string `json:"content"`
+}
+
+// ImportPreviewRow defines model for ImportPreviewRow.
+type ImportPreviewRow struct {
+	// Code Invalid rows only: the code POST /users would answer (InvalidRequest, InvalidEmail,
+	// GroupNotManaged, NotPermitted, ScopeGroupRequired), or Duplicate for an email an earlier
+	// row holds.
+	Code *string `json:"code,omitempty"`
+
+	// Create Valid rows only. The POST /users body to send for the row; never a temporaryPassword.
+	Create *ImportCreate `json:"create,omitempty"`
+
+	// Email Normalised (trimmed, lower-cased) when the row is valid; else as given, trimmed.
+	Email string `json:"email"`
+
+	// Line The row's line in the file (the header is line 1).
+	Line int `json:"line"`
+
+	// Message Invalid rows only: the reason, as the CLI's dry run says it.
+	Message *string `json:"message,omitempty"`
+}
+
 // Me defines model for Me.
 type Me struct {
 	Email string `json:"email"`
@@ -396,6 +445,9 @@ type GetUserHistoryParams struct {
 	NextToken *string `form:"nextToken,omitempty" json:"nextToken,omitempty"`
 }
 
+// PreviewImportJSONRequestBody defines body for PreviewImport for application/json ContentType.
+type PreviewImportJSONRequestBody = ImportPreviewRequest
+
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = CreateUserRequest
 
@@ -490,6 +542,11 @@ type ClientInterface interface {
 	// ListGroupMembers request
 	ListGroupMembers(ctx context.Context, group string, params *ListGroupMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PreviewImportWithBody request with any body
+	PreviewImportWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PreviewImport(ctx context.Context, body PreviewImportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetMe request
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -570,6 +627,30 @@ func (c *Client) ListGroups(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 func (c *Client) ListGroupMembers(ctx context.Context, group string, params *ListGroupMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListGroupMembersRequest(c.Server, group, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PreviewImportWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewImportRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PreviewImport(ctx context.Context, body PreviewImportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewImportRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1064,6 +1145,46 @@ func NewListGroupMembersRequest(server string, group string, params *ListGroupMe
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewPreviewImportRequest calls the generic PreviewImport builder with application/json body
+func NewPreviewImportRequest(server string, body PreviewImportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPreviewImportRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPreviewImportRequestWithBody generates requests for PreviewImport with any type of body
+func NewPreviewImportRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/imports/preview")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -1845,6 +1966,11 @@ type ClientWithResponsesInterface interface {
 	// ListGroupMembersWithResponse request
 	ListGroupMembersWithResponse(ctx context.Context, group string, params *ListGroupMembersParams, reqEditors ...RequestEditorFn) (*ListGroupMembersResponse, error)
 
+	// PreviewImportWithBodyWithResponse request with any body
+	PreviewImportWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewImportResponse, error)
+
+	PreviewImportWithResponse(ctx context.Context, body PreviewImportJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewImportResponse, error)
+
 	// GetMeWithResponse request
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
@@ -1978,6 +2104,36 @@ func (r ListGroupMembersResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r ListGroupMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type PreviewImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *ImportPreview
+	JSON400      *BadRequest
+	JSON401      *Unauthorized
+	JSON403      *Forbidden
+	JSON413      *PayloadTooLarge
+	JSON415      *UnsupportedMediaType
+	JSON429      *TooManyRequests
+	JSON502      *BadGateway
+	JSON504      *GatewayTimeout
+}
+
+// Status returns HTTPResponse.Status
+func (r PreviewImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PreviewImportResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -2444,6 +2600,23 @@ func (c *ClientWithResponses) ListGroupMembersWithResponse(ctx context.Context, 
 	return ParseListGroupMembersResponse(rsp)
 }
 
+// PreviewImportWithBodyWithResponse request with arbitrary body returning *PreviewImportResponse
+func (c *ClientWithResponses) PreviewImportWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreviewImportResponse, error) {
+	rsp, err := c.PreviewImportWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewImportResponse(rsp)
+}
+
+func (c *ClientWithResponses) PreviewImportWithResponse(ctx context.Context, body PreviewImportJSONRequestBody, reqEditors ...RequestEditorFn) (*PreviewImportResponse, error) {
+	rsp, err := c.PreviewImport(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewImportResponse(rsp)
+}
+
 // GetMeWithResponse request returning *GetMeResponse
 func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error) {
 	rsp, err := c.GetMe(ctx, reqEditors...)
@@ -2795,6 +2968,88 @@ func ParseListGroupMembersResponse(rsp *http.Response) (*ListGroupMembersRespons
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePreviewImportResponse parses an HTTP response from a PreviewImportWithResponse call
+func ParsePreviewImportResponse(rsp *http.Response) (*PreviewImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PreviewImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportPreview
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests

@@ -29,14 +29,6 @@ type User struct {
 	Attributes map[string]string `json:"attributes"`
 }
 
-// Create is one create request, as POST /users takes it.
-type Create struct {
-	Email             string
-	TemporaryPassword *string
-	SendInvitation    *bool
-	Groups            []string
-}
-
 // Answer is what the engine decides on, for any call that got an HTTP answer.
 type Answer struct {
 	Status    int

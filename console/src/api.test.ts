@@ -29,3 +29,15 @@ test("an error answer becomes an ApiError with the code, message, request id and
     return true;
   });
 });
+
+test("an import preview sends the CSV as content and answers the rows", async () => {
+  const rows = [{ line: 2, email: "a@x.com", create: { email: "a@x.com", groups: ["staff"] } }];
+  const { f, calls } = fakeFetch(200, { rows, valid: 1, invalid: 0 });
+  const api = new Api("https://api.example/prod", async () => "tok", f);
+  const p = await api.previewImport("email,groups\na@x.com,staff\n");
+  assert.deepEqual(p, { rows, valid: 1, invalid: 0 });
+  assert.equal(calls[0].url, "https://api.example/prod/imports/preview");
+  assert.equal(calls[0].init.method, "POST");
+  assert.equal(calls[0].init.body, JSON.stringify({ content: "email,groups\na@x.com,staff\n" }));
+  assert.equal((calls[0].init.headers as Record<string, string>)["Content-Type"], "application/json");
+});

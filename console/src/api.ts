@@ -101,6 +101,22 @@ export interface ListQuery {
   groups?: boolean;
 }
 
+/** One row of POST /imports/preview: `create` when valid, `code` and `message` when not. */
+export interface ImportPreviewRow {
+  line: number;
+  email: string;
+  /** The POST /users body to send for the row, as is; never a temporary password. */
+  create?: Omit<CreateUser, "temporaryPassword">;
+  code?: string;
+  message?: string;
+}
+
+export interface ImportPreview {
+  rows: ImportPreviewRow[];
+  valid: number;
+  invalid: number;
+}
+
 export interface HistoryQuery {
   action?: string;
   limit?: number;
@@ -182,6 +198,10 @@ export class Api {
   }
   history(email: string, q: HistoryQuery = {}): Promise<AuditPage> {
     return this.call("GET", userPath(email) + "/history" + query(q));
+  }
+  /** Checks a CSV with the CLI import's rules and the caller's roles; creates nothing. */
+  previewImport(content: string): Promise<ImportPreview> {
+    return this.call("POST", "imports/preview", { content });
   }
 
   private userAction(email: string, action: string): Promise<User> {

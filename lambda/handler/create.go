@@ -30,7 +30,7 @@ func (h *Handler) create(ctx context.Context, c *call) (events.APIGatewayProxyRe
 			return none, newError(http.StatusBadRequest, "InvalidPassword", "temporaryPassword %v", err)
 		}
 	}
-	if err := CheckManagedGroups(r.groups, h.settings.IsManagedGroup); err != nil {
+	if err := checkManagedGroups(r.groups, h.settings.IsManagedGroup); err != nil {
 		return none, err
 	}
 	// The caller's roles decide the groups: a scoped caller's user lands in their scope.

@@ -87,6 +87,21 @@ func unsupportedMedia(message string) *apiError {
 
 // rawBody undoes API Gateway's base64 encoding (used for binary media types) and enforces the size limit.
 func rawBody(req events.APIGatewayProxyRequest) ([]byte, error) {
+	return rawBodyUpTo(req, bodyLimit{maxBody, ""})
+}
+
+// bodyLimit is a route's largest body, and what its 413 adds to say why.
+type bodyLimit struct {
+	max  int
+	hint string
+}
+
+// rawBodyUpTo is rawBody with a route's own limit.
+func rawBodyUpTo(req events.APIGatewayProxyRequest, limit bodyLimit) ([]byte, error) {
+	// Checked before decoding too: base64 only grows a body, so an encoded one over the limit is over it decoded.
+	if len(req.Body) > limit.max*4/3+4 {
+		return nil, tooLarge("the body is over %d bytes%s", limit.max, limit.hint)
+	}
 	body := []byte(req.Body)
 	if req.IsBase64Encoded {
 		var err error
@@ -94,10 +109,14 @@ func rawBody(req events.APIGatewayProxyRequest) ([]byte, error) {
 			return nil, badRequest("the body is not valid base64")
 		}
 	}
-	if len(body) > maxBody {
-		return nil, newError(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "the body is over %d bytes", maxBody)
+	if len(body) > limit.max {
+		return nil, tooLarge("the body is over %d bytes%s", limit.max, limit.hint)
 	}
 	return body, nil
+}
+
+func tooLarge(format string, args ...any) *apiError {
+	return newError(http.StatusRequestEntityTooLarge, "PayloadTooLarge", format, args...)
 }
 
 // decodeJSON walks the object token by token rather than unmarshalling into a

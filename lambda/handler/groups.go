@@ -39,12 +39,23 @@ type groupsBody struct {
 // of managed groups, and a managed group missing from the pool (renamed by
 // hand, say) is simply not listed instead of failing the whole answer.
 func (h *Handler) listGroups(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	groups, err := h.visibleGroups(ctx, c)
+	if err != nil {
+		return none, err
+	}
+	return jsonResponse(http.StatusOK, groupsBody{Groups: groups}), nil
+}
+
+// visibleGroups are the managed groups that exist in the pool and the
+// caller sees, in the configuration's order: GET /groups, and the groups
+// an import preview accepts (as the CLI's import does, from GET /groups).
+func (h *Handler) visibleGroups(ctx context.Context, c *call) ([]group, error) {
 	found := map[string]types.GroupType{}
 	in := &cip.ListGroupsInput{UserPoolId: &h.settings.UserPoolID, Limit: aws.Int32(60)}
 	for {
 		out, err := h.cognito.ListGroups(ctx, in)
 		if err != nil {
-			return none, err
+			return nil, err
 		}
 		for _, g := range out.Groups {
 			if name := aws.ToString(g.GroupName); h.settings.IsManagedGroup(name) {
@@ -56,7 +67,7 @@ func (h *Handler) listGroups(ctx context.Context, c *call) (events.APIGatewayPro
 		}
 		in.NextToken = out.NextToken
 	}
-	body := groupsBody{Groups: []group{}}
+	groups := []group{}
 	// A scoped caller sees their scope groups only.
 	for _, name := range c.caller.grant.VisibleGroups(h.settings.ManagedGroups) {
 		g, ok := found[name]
@@ -73,9 +84,9 @@ func (h *Handler) listGroups(ctx context.Context, c *call) (events.APIGatewayPro
 		if r, ok := h.policy.Role(name); ok {
 			out.Permissions, out.Scope = r.Permissions, r.Scope
 		}
-		body.Groups = append(body.Groups, out)
+		groups = append(groups, out)
 	}
-	return jsonResponse(http.StatusOK, body), nil
+	return groups, nil
 }
 
 // listMembers answers one page of a managed group's members, like GET

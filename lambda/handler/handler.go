@@ -134,6 +134,8 @@ var routes = map[string]route{
 	"GET /me":                              {"", "", (*Handler).me},
 	"GET /audit":                           {"", access.AuditRead, (*Handler).auditQuery},
 	"GET /users/{email}/history":           {"", access.AuditRead, (*Handler).history},
+	// A preview changes nothing: a read, audited when refused only.
+	"POST /imports/preview": {"", access.UsersCreate, (*Handler).importPreview},
 }
 
 // Routes returns the route keys ("METHOD /resource"), sorted, so tests can
@@ -254,6 +256,11 @@ var none events.APIGatewayProxyResponse
 
 func jsonResponse(status int, v any) events.APIGatewayProxyResponse {
 	b, _ := json.Marshal(v) // only this package's structs of strings, bools and slices: cannot fail
+	return rawJSONResponse(status, b)
+}
+
+// rawJSONResponse answers JSON already encoded.
+func rawJSONResponse(status int, b []byte) events.APIGatewayProxyResponse {
 	return events.APIGatewayProxyResponse{
 		StatusCode: status,
 		// no-store: the bodies describe accounts and must not sit in shared caches.

@@ -25,6 +25,7 @@ func TestRoutes(t *testing.T) {
 		"GET /users/{email}",
 		"GET /users/{email}/history",
 		"PATCH /users/{email}",
+		"POST /imports/preview",
 		"POST /users",
 		"POST /users/{email}/disable",
 		"POST /users/{email}/enable",

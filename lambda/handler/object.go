@@ -24,6 +24,11 @@ type field struct {
 // token by token so that neither a repeated member nor a member in another
 // case can slip past unnoticed. want describes the expected body for messages.
 func jsonObject(req events.APIGatewayProxyRequest, want string) ([]field, error) {
+	return jsonObjectUpTo(req, want, bodyLimit{maxBody, ""})
+}
+
+// jsonObjectUpTo is jsonObject with a route's own body limit.
+func jsonObjectUpTo(req events.APIGatewayProxyRequest, want string, limit bodyLimit) ([]field, error) {
 	ct := header(req, "Content-Type")
 	if ct == "" {
 		return nil, unsupportedMedia("Content-Type is missing: send application/json")
@@ -38,7 +43,7 @@ func jsonObject(req events.APIGatewayProxyRequest, want string) ([]field, error)
 	if media != "application/json" {
 		return nil, unsupportedMedia("Content-Type must be application/json")
 	}
-	body, err := rawBody(req)
+	body, err := rawBodyUpTo(req, limit)
 	if err != nil {
 		return nil, err
 	}

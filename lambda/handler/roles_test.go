@@ -134,6 +134,7 @@ func matrix() []matrixCase {
 		// audit:read is unscoped only (access.Role.Validate): whoever holds it sees in.a@.
 		{"audit", ev{method: "GET", resource: "/audit"}, only(200, "admins", "auditors")},
 		{"history", userEvent("GET", "/users/{email}/history", "in.a@example.com"), only(200, "admins", "auditors")},
+		{"import preview", previewEvent("email\nnew@example.com\n"), only(200, "admins", "tenant-a-admins")},
 	}
 }
 

@@ -68,6 +68,10 @@ func run(ctx context.Context, o options) error {
 	if err := binarySize(ctx, r, root, tmp); err != nil {
 		return fmt.Errorf("binary size: %w", err)
 	}
+	progress("web console bundle size")
+	if err := consoleSize(ctx, r, root, tmp); err != nil {
+		return fmt.Errorf("console size: %w", err)
+	}
 	progress("handler overhead: go test -bench")
 	if err := handlerOverhead(ctx, r, root); err != nil {
 		return fmt.Errorf("handler overhead: %w", err)

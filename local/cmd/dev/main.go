@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -46,10 +47,12 @@ type devFile struct {
 	AdminClientID    string `json:"adminClientId"`
 	CognitoEndpoint  string `json:"cognitoEndpoint"`
 	// AuditTable and EventBusName are in the emulator at CognitoEndpoint too (DynamoDB, EventBridge).
-	AuditTable   string  `json:"auditTable"`
-	EventBusName string  `json:"eventBusName"`
-	Admin        account `json:"admin"`
-	User         account `json:"user"`
+	AuditTable   string `json:"auditTable"`
+	EventBusName string `json:"eventBusName"`
+	// ConsoleURL is the web console, served against this API and emulator.
+	ConsoleURL string  `json:"consoleUrl"`
+	Admin      account `json:"admin"`
+	User       account `json:"user"`
 }
 
 func serve() error {
@@ -58,8 +61,13 @@ func serve() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	env, err := local.Start(ctx, filepath.Join("cdk.out", "UserAdmin-"+envName+".template.json"), os.Stdout)
+	consoleLn, err := listenConsole(os.Getenv("CONSOLE_PORT"), consolePorts)
 	if err != nil {
+		return err
+	}
+	env, err := local.StartWith(ctx, filepath.Join("cdk.out", "UserAdmin-"+envName+".template.json"), os.Stdout, local.Options{Console: consoleLn})
+	if err != nil {
+		consoleLn.Close()
 		return err
 	}
 	defer env.Close()
@@ -84,13 +92,24 @@ func serve() error {
 	srv := &http.Server{Handler: env.Gateway, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	apiURL := "http://" + ln.Addr().String()
+	moduleDir, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	// CONSOLE_DIR: a console built already (console/build.mjs); else it is built now.
+	consoleURL, err := env.ServeConsole(ctx, local.ConsoleOptions{APIURL: apiURL, Environment: envName, Dir: os.Getenv("CONSOLE_DIR"), ModuleDir: moduleDir})
+	if err != nil {
+		return err
+	}
 
 	dev := devFile{
-		APIURL: "http://" + ln.Addr().String(), Region: local.Region,
+		APIURL: apiURL, Region: local.Region,
 		UserPoolID: env.Pool.ID, UserPoolClientID: env.Pool.ClientID, AdminClientID: env.Pool.AdminClientID,
 		CognitoEndpoint: env.Emulator.Endpoint,
 		AuditTable:      env.Audit.Table, EventBusName: env.Audit.Bus,
-		Admin: admin, User: user,
+		ConsoleURL: consoleURL,
+		Admin:      admin, User: user,
 	}
 	if err := writeDevFile(dev); err != nil {
 		return err
@@ -123,6 +142,7 @@ func writeDevFile(d devFile) error {
 func printHelp(d devFile, envName string, th *local.Throttle) {
 	fmt.Fprintf(os.Stderr, `
 Local API for %s on %s (Cognito emulator on %s).
+Web console: %s (sign in as the seeded admin).
 Seeded: %s (admin) and %s (not an admin); passwords and client ids in .local/dev.json.
 
 Get the admin's ID token (SRP sign-in through the admin client, as administrators sign in),
@@ -141,7 +161,36 @@ useradmin users create new.user@example.com
 After a restart of make dev, run useradmin configure --local again: the pool is new.
 %s
 Ctrl-C stops the API and the emulator.
-`, envName, d.APIURL, d.CognitoEndpoint, d.Admin.Email, d.User.Email, d.APIURL, throttling(th))
+`, envName, d.APIURL, d.CognitoEndpoint, d.ConsoleURL, d.Admin.Email, d.User.Email, d.APIURL, throttling(th))
+}
+
+// consolePorts are tried in turn when CONSOLE_PORT is not set: 8081 and
+// the next ones, so a second make dev (another ENV) finds one free.
+var consolePorts = func() (ports []int) {
+	for p := 8081; p < 8100; p++ {
+		ports = append(ports, p)
+	}
+	return ports
+}()
+
+// listenConsole listens where the console will be served: on port
+// (CONSOLE_PORT), else on the first free one of candidates.
+func listenConsole(port string, candidates []int) (net.Listener, error) {
+	if port != "" {
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+		if err != nil {
+			return nil, fmt.Errorf("listening for the console on 127.0.0.1:%s (set CONSOLE_PORT= to use another port): %w", port, err)
+		}
+		return ln, nil
+	}
+	var err error
+	for _, p := range candidates {
+		var ln net.Listener
+		if ln, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p))); err == nil {
+			return ln, nil
+		}
+	}
+	return nil, fmt.Errorf("no free port for the console among %v (set CONSOLE_PORT=): %w", candidates, err)
 }
 
 // throttling describes the stage's throttling, which the local gateway applies.

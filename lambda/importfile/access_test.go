@@ -1,13 +1,15 @@
-package bulk
+package importfile_test
 
 import (
 	"testing"
 
 	"github.com/useradmin/cognito-user-admin/lambda/access"
+	"github.com/useradmin/cognito-user-admin/lambda/handler"
+	"github.com/useradmin/cognito-user-admin/lambda/importfile"
 )
 
 // An import refuses, before sending, the rows the caller's roles may not
-// create: by the API's rules, so a dry run shows them refused already.
+// create: by the API's rules, so a dry run (and a preview) shows them refused already.
 func TestCheckAccess(t *testing.T) {
 	tenant := append(access.UserPermissions(), access.GroupsAssign)
 	p, err := access.NewPolicy([]access.Role{
@@ -32,11 +34,11 @@ func TestCheckAccess(t *testing.T) {
 		{"helpdesk", map[int]string{2: "NotPermitted", 3: "NotPermitted", 4: "NotPermitted", 5: "NotPermitted", 6: "NotPermitted"}},
 		{"tenant-a-admins", map[int]string{4: "NotPermitted", 5: "NotPermitted", 6: "NotPermitted"}},
 	} {
-		rows, err := Parse([]byte(csv), CSV, nil)
+		rows, err := importfile.Parse([]byte(csv), importfile.CSV, handler.CreateRules, importfile.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		CheckAccess(rows, p.Grant([]string{tc.role}))
+		importfile.CheckAccess(rows, p.Grant([]string{tc.role}))
 		for _, r := range rows {
 			if r.Code != tc.want[r.Line] {
 				t.Errorf("%s, line %d: code %q (%s), want %q", tc.role, r.Line, r.Code, r.Message, tc.want[r.Line])

@@ -1,4 +1,4 @@
-package bulk
+package importfile
 
 import (
 	"errors"
@@ -6,11 +6,13 @@ import (
 	"github.com/useradmin/cognito-user-admin/lambda/access"
 )
 
-// CheckAccess refuses, before anything is sent (in a dry run too), the
-// valid rows the caller's roles may not create, by the API's own rules
-// (lambda/access): a helpdesk may create nobody, a tenant admin nobody in
-// another tenant or in a role, and nobody a role holder with a chosen or
-// unsent temporary password. Each refused row gets the API's code and message.
+// CheckAccess refuses, before anything is sent, the valid rows the
+// caller's roles may not create, by the API's own rules (lambda/access): a
+// helpdesk may create nobody, a tenant admin nobody in another tenant or in
+// a role, and nobody a role holder with a chosen or unsent temporary
+// password. Each refused row gets the API's code and message. The CLI's
+// import (and dry run) passes the grant it rebuilds from GET /me; the
+// preview route passes the caller's live grant.
 func CheckAccess(rows []Row, g access.Grant) {
 	for i := range rows {
 		r := &rows[i]

@@ -1,0 +1,35 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { User } from "../api";
+import { applicable, changes } from "./user";
+
+const user = (o: Partial<User>): User => ({ username: "u", email: "a@b.com", status: "CONFIRMED", enabled: true, createdAt: "", updatedAt: "", attributes: {}, ...o });
+
+test("a pending user is re-invited, not reset; a confirmed one is reset, not re-invited", () => {
+  const pending = applicable(user({ status: "FORCE_CHANGE_PASSWORD" }), false);
+  assert.ok(pending.resendInvitation && !pending.resetPassword && !pending.temporaryPassword);
+  const confirmed = applicable(user({}), false);
+  assert.ok(!confirmed.resendInvitation && confirmed.resetPassword && confirmed.temporaryPassword);
+});
+
+test("disable or enable by state; no password change for a disabled user; MFA removal only when on", () => {
+  const on = applicable(user({ mfaEnabled: true }), false);
+  assert.ok(on.disable && !on.enable && on.removeMfa);
+  const off = applicable(user({ enabled: false, mfaEnabled: false }), false);
+  assert.ok(!off.disable && off.enable && !off.removeMfa && !off.resetPassword && !off.temporaryPassword);
+});
+
+test("one's own account cannot be disabled, deleted or have its password reset here", () => {
+  const self = applicable(user({}), true);
+  assert.ok(!self.disable && !self.deleteUser && !self.resetPassword && !self.temporaryPassword);
+  assert.ok(self.editUser && self.signOut);
+});
+
+test("the edit sends only what changed, and refuses to clear a value", () => {
+  const u = user({ givenName: "Ada", attributes: { department: "R&D" } });
+  assert.deepEqual(changes(u, { givenName: "Ada", familyName: "Lovelace", attributes: { department: "R&D" } }), { familyName: "Lovelace" });
+  assert.deepEqual(changes(u, { givenName: " Ada ", familyName: "", attributes: { department: "Ops", "custom:tier": "3" } }), { attributes: { department: "Ops", tier: "3" } });
+  assert.equal(changes(u, { givenName: "Ada", familyName: "", attributes: { department: "R&D" } }), "Nothing changed.");
+  assert.match(changes(u, { givenName: "", familyName: "", attributes: {} }) as string, /given name can be replaced, not removed/);
+  assert.match(changes(u, { givenName: "Ada", familyName: "", attributes: { department: " " } }) as string, /department can be replaced, not removed/);
+});

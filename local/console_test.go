@@ -1,0 +1,108 @@
+package local
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/useradmin/cognito-user-admin/console"
+)
+
+// TestConsoleConfig: config.json names what was provisioned, the admin
+// client (not the app's), the emulator as Cognito and the pool's policy.
+func TestConsoleConfig(t *testing.T) {
+	e := &Env{
+		Pool: &Pool{ID: "us-east-1_abc", ClientID: "app", AdminClientID: "admin", PasswordPolicy: types.PasswordPolicyType{
+			MinimumLength: aws.Int32(14), RequireLowercase: true, RequireNumbers: true}},
+		Emulator: &Emulator{Endpoint: "http://127.0.0.1:9999"},
+	}
+	got := e.ConsoleConfig("http://127.0.0.1:8080", "dev")
+	want := console.RuntimeConfig{
+		Environment: "dev", Region: Region, APIURL: "http://127.0.0.1:8080/", UserPoolID: "us-east-1_abc", ClientID: "admin",
+		CognitoEndpoint: "http://127.0.0.1:9999",
+		PasswordPolicy:  console.PasswordPolicy{MinLength: 14, RequireLowercase: true, RequireDigits: true},
+	}
+	if got != want {
+		t.Errorf("config\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestConsoleHandler: the built files and config.json, each with the
+// stack's security headers (connect-src: the local API and the emulator);
+// GET and HEAD only; anything else is 404.
+func TestConsoleHandler(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range console.Files {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("content of "+f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := console.RuntimeConfig{Environment: "dev", Region: Region, APIURL: "http://127.0.0.1:8080/", UserPoolID: "p", ClientID: "c", CognitoEndpoint: "http://127.0.0.1:9999"}
+	h, err := NewConsoleHandler(dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	wantHeaders := console.SecurityHeaders(console.ContentSecurityPolicy("http://127.0.0.1:8080", "http://127.0.0.1:9999"))
+	cfgJSON, _ := json.Marshal(cfg)
+	for _, c := range []struct {
+		method, path string
+		status       int
+		contentType  string
+		body         string
+	}{
+		{"GET", "/", 200, "text/html; charset=utf-8", "content of index.html"},
+		{"GET", "/index.html", 200, "text/html; charset=utf-8", "content of index.html"},
+		{"GET", "/app.js", 200, "text/javascript; charset=utf-8", "content of app.js"},
+		{"GET", "/app.css", 200, "text/css; charset=utf-8", "content of app.css"},
+		{"GET", "/config.json", 200, "application/json", string(cfgJSON)},
+		{"HEAD", "/app.js", 200, "text/javascript; charset=utf-8", ""},
+		{"GET", "/users", 404, "", ""},
+		{"GET", "/%2e%2e/go.mod", 404, "", ""},
+		{"POST", "/config.json", 405, "", ""},
+		{"PUT", "/index.html", 405, "", ""},
+	} {
+		req, _ := http.NewRequest(c.method, srv.URL+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%s %s: %d, want %d", c.method, c.path, resp.StatusCode, c.status)
+			continue
+		}
+		for k, v := range wantHeaders {
+			if got := resp.Header.Get(k); got != v {
+				t.Errorf("%s %s: %s %q, want %q", c.method, c.path, k, got, v)
+			}
+		}
+		if c.status != 200 {
+			continue
+		}
+		if got := resp.Header.Get("Content-Type"); got != c.contentType {
+			t.Errorf("%s %s: Content-Type %q, want %q", c.method, c.path, got, c.contentType)
+		}
+		if string(b) != c.body {
+			t.Errorf("%s %s: body %q, want %q", c.method, c.path, b, c.body)
+		}
+	}
+}
+
+// TestConsoleHandlerNeedsABuild: a folder without the built files is an
+// error naming the build, not a console that 404s.
+func TestConsoleHandlerNeedsABuild(t *testing.T) {
+	_, err := NewConsoleHandler(t.TempDir(), console.RuntimeConfig{APIURL: "http://127.0.0.1:1/", CognitoEndpoint: "http://127.0.0.1:2"})
+	if err == nil {
+		t.Fatal("no error for an empty folder")
+	}
+}
