@@ -127,7 +127,7 @@ outputs: check-env cli ## print the `useradmin configure …` line for ENV's dep
 bench: go-deps check-node check-moto ## cold start, binary size, handler overhead, end to end and synth times as one table (a minute or more)
 	go run ./bench/cmd/bench
 
-snapshot: go-deps ## rewrite test/snapshots after an intended infrastructure change (refuses a pool replacement not approved in infra/replacements.go)
+snapshot: go-deps cdk-cli ## rewrite test/snapshots after an intended infrastructure change (refuses a pool replacement not approved in infra/replacements.go)
 	UPDATE_SNAPSHOTS=1 go test ./test/ -run '^TestSnapshots$$' -count=1
 
 lint: go-deps cdk-cli ## gofmt, go vet, staticcheck, actionlint and the console's TypeScript check

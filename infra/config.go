@@ -37,7 +37,8 @@ type Config struct {
 	// Throttle is the API stage's steady rate (requests per second) and burst.
 	ThrottleRate  float64
 	ThrottleBurst int
-	// CORSOrigins allowed to call the API from a browser; empty means no CORS.
+	// CORSOrigins allowed to call the API from a browser, besides the web
+	// console (whose origin the stack puts first); empty and no console means no CORS.
 	CORSOrigins []string
 
 	Invitation Invitation
@@ -105,6 +106,10 @@ type Config struct {
 
 	// Audit is the audit table's retention, recovery and encryption (auditconfig.go).
 	Audit AuditConfig
+
+	// Console is the web console: on unless Disabled, with an optional
+	// custom domain (consoleconfig.go).
+	Console ConsoleConfig
 }
 
 // Invitation is the email Cognito sends a new user.
@@ -363,6 +368,7 @@ func (c Config) Validate() error {
 	}
 	c.validateOperations(bad)
 	c.validateAudit(bad)
+	c.validateConsole(bad)
 	return errors.Join(errs...)
 }
 

@@ -45,6 +45,9 @@ type AdminFunctionProps struct {
 	APIClients []awscognito.IUserPoolClient
 	// AuditTable is where the function writes and reads audit records.
 	AuditTable awsdynamodb.Table
+	// CORSOrigins are the origins the function answers browsers from
+	// (apiOrigins: the console's first).
+	CORSOrigins []string
 }
 
 // NewAdminFunction creates the Go Lambda behind the API, with its log group
@@ -56,7 +59,7 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		UserPoolID:     *props.Pool.UserPoolId(),
 		AdminGroups:    c.AdminGroups(),
 		ManagedGroups:  c.ManagedGroups(),
-		AllowedOrigins: c.CORSOrigins,
+		AllowedOrigins: props.CORSOrigins,
 		Password:       c.Password,
 		APIClientIDs:   clientIDs(props.APIClients),
 		// The same declaration as the pool's schema, so the Lambda allows exactly those.

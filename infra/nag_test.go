@@ -30,6 +30,8 @@ func TestCdkNag(t *testing.T) {
 	plus.ExtraGroups = []string{"support"}
 	plus.CORSOrigins = []string{"https://app.example.org"}
 	plus.Audit = AuditConfig{RetentionDays: 400, PointInTimeRecovery: true, CustomerKey: true}
+	// A custom domain: TLS 1.2 at least, so no CFR4 suppression.
+	plus.Console = ConsoleConfig{DomainName: "admin.example.org", CertificateArn: testCertificateArn}
 	var stacks []awscdk.Stack
 	for i, c := range append(Environments(), plus) {
 		scope := constructs.Construct(app)

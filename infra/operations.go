@@ -13,9 +13,10 @@ import (
 // addOperations adds what runs the environment day to day, as its config
 // says: metrics from the audit lines, the saved audit queries and the
 // dashboard always (they cost little or nothing), the alarms and their
-// topic, and the web ACL. Tracing is set on the function and the stage
-// themselves. It returns the alarms' topic, nil without alarms.
-func addOperations(stack awscdk.Stack, fn awslambda.Function, stage awsapigateway.Stage, c Config) awssns.ITopic {
+// topic, and the web ACL (answering blocked browsers from origins[0]).
+// Tracing is set on the function and the stage themselves. It returns the
+// alarms' topic, nil without alarms.
+func addOperations(stack awscdk.Stack, fn awslambda.Function, stage awsapigateway.Stage, origins []string, c Config) awssns.ITopic {
 	metrics := NewAuditMetrics(stack, "Audit", &AuditMetricsProps{LogGroup: fn.LogGroup(), Config: c})
 	NewAuditQueries(stack, "AuditQuery", &AuditQueriesProps{LogGroup: fn.LogGroup(), Config: c})
 	var alarms []awscloudwatch.Alarm
@@ -26,7 +27,7 @@ func addOperations(stack awscdk.Stack, fn awslambda.Function, stage awsapigatewa
 	}
 	NewDashboard(stack, "Dashboard", &DashboardProps{Function: fn, Stage: stage, Metrics: metrics, Alarms: alarms, Config: c})
 	if c.WAF != nil {
-		NewWebACL(stack, "WebAcl", &WebACLProps{Stage: stage, Config: c})
+		NewWebACL(stack, "WebAcl", &WebACLProps{Stage: stage, Config: c, CORSOrigins: origins})
 	}
 	return topic
 }

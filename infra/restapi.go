@@ -22,6 +22,9 @@ type AdminAPIProps struct {
 	Handler awslambda.IFunction
 	Spec    *api.Spec
 	Config  Config
+	// CORSOrigins are the origins the API answers browsers from, the
+	// console's first (apiOrigins); the preflight and the gateway responses use them.
+	CORSOrigins []string
 }
 
 // NewAdminAPI creates the regional REST API: every route of Spec, each behind
@@ -31,9 +34,10 @@ func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) aw
 	c := props.Config
 	accessLogs := newLogGroup(scope, id+"AccessLogs", c)
 	var cors *awsapigateway.CorsOptions
-	if len(c.CORSOrigins) > 0 {
+	if len(props.CORSOrigins) > 0 {
+		// The preflight's OPTIONS methods carry no authorizer: browsers send no Authorization on a preflight.
 		cors = &awsapigateway.CorsOptions{
-			AllowOrigins: jsii.Strings(c.CORSOrigins...),
+			AllowOrigins: jsii.Strings(props.CORSOrigins...),
 			AllowMethods: jsii.Strings("GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"),
 			AllowHeaders: jsii.Strings("Authorization", "Content-Type"),
 			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
@@ -118,7 +122,7 @@ func NewAdminAPI(scope constructs.Construct, id string, props *AdminAPIProps) aw
 		}
 		restAPI.Root().ResourceForPath(jsii.String(r.Path)).AddMethod(jsii.String(r.Method), integration, opts)
 	}
-	addGatewayResponses(restAPI, c)
+	addGatewayResponses(restAPI, props.CORSOrigins)
 	return restAPI
 }
 
@@ -153,12 +157,12 @@ func errorTemplate(code, message string) *map[string]*string {
 // addGatewayResponses makes API Gateway's own errors (validation, throttling,
 // unknown routes, its 5xx) use the API's error shape and carry CORS headers.
 // A refused token keeps API Gateway's own {"message":"Unauthorized"}.
-func addGatewayResponses(restAPI awsapigateway.RestApi, c Config) {
+func addGatewayResponses(restAPI awsapigateway.RestApi, origins []string) {
 	headers := func(extra map[string]string) *map[string]*string {
 		h := map[string]*string{}
-		if len(c.CORSOrigins) > 0 {
+		if len(origins) > 0 {
 			// A gateway response has one static header value: answer the first origin (browsers need an exact match).
-			h["Access-Control-Allow-Origin"] = jsii.String("'" + c.CORSOrigins[0] + "'")
+			h["Access-Control-Allow-Origin"] = jsii.String("'" + origins[0] + "'")
 		}
 		for k, v := range extra {
 			h[k] = jsii.String("'" + v + "'")

@@ -20,7 +20,8 @@ type UserAdminStackProps struct {
 }
 
 // NewUserAdminStack composes one environment: the user pool, its client and
-// groups, the admin Lambda and the REST API in front of it, and publishes
+// groups, the admin Lambda and the REST API in front of it, the web
+// console (unless Config.Console.Disabled), and publishes
 // the outputs callers need. A config that does not validate is an error.
 func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (awscdk.Stack, error) {
 	c := props.Config
@@ -58,10 +59,24 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 		apiClients = append(apiClients, byName[name])
 	}
 	auditTable := NewAuditTable(stack, "AuditTable", &AuditTableProps{Config: c})
-	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir, APIClients: apiClients, AuditTable: auditTable})
+	// The console's origin comes first in the API's CORS. Without a custom
+	// domain it is the distribution's domain, and the distribution is made
+	// after the API (its CSP names the API): CDK reads it at synth.
+	var webConsole Console
+	consoleOrigin := ""
+	if !c.Console.Disabled {
+		if consoleOrigin = c.Console.customOrigin(); consoleOrigin == "" {
+			consoleOrigin = *awscdk.Lazy_String(&lazyString{func() *string { return webConsole.Origin() }}, nil)
+		}
+	}
+	origins := apiOrigins(consoleOrigin, c)
+	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir, APIClients: apiClients, AuditTable: auditTable, CORSOrigins: origins})
 	userEvents := NewUserEvents(stack, "UserEvents", &UserEventsProps{Table: auditTable, Config: c, ModuleDir: moduleDir})
-	restAPI := NewAdminAPI(stack, "AdminApi", &AdminAPIProps{Pool: pool, Handler: fn, Spec: spec, Config: c})
-	topic := addOperations(stack, fn, restAPI.DeploymentStage(), c)
+	restAPI := NewAdminAPI(stack, "AdminApi", &AdminAPIProps{Pool: pool, Handler: fn, Spec: spec, Config: c, CORSOrigins: origins})
+	if !c.Console.Disabled {
+		webConsole = NewConsole(stack, "Console", &ConsoleProps{Config: c, ModuleDir: moduleDir, API: restAPI, Pool: pool, AdminClient: adminClient})
+	}
+	topic := addOperations(stack, fn, restAPI.DeploymentStage(), origins, c)
 	NewAuditAlarms(stack, "Alarm", &AuditAlarmsProps{LogGroup: fn.LogGroup(), DeadLetters: userEvents.DeadLetterQueue(), Publisher: userEvents.Publisher(), Topic: topic, Config: c})
 
 	// A slice, not a map: output order must not vary between synths.
@@ -81,6 +96,17 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 		{"EventBusArn", userEvents.Bus().EventBusArn()},
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(out.name), &awscdk.CfnOutputProps{Value: out.value})
+	}
+	if webConsole != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("ConsoleUrl"), &awscdk.CfnOutputProps{
+			Value: webConsole.Origin(), Description: jsii.String("The web console"),
+		})
+		if c.Console.DomainName != "" {
+			// Where the custom domain's DNS record points.
+			awscdk.NewCfnOutput(stack, jsii.String("ConsoleDistributionDomainName"), &awscdk.CfnOutputProps{
+				Value: webConsole.Distribution().DistributionDomainName(), Description: jsii.String("Point Console.DomainName's DNS record (CNAME or alias) here"),
+			})
+		}
 	}
 	return stack, nil
 }

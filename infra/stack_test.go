@@ -279,8 +279,9 @@ func TestFunction(t *testing.T) {
 			case "prd":
 				vars["ADMIN_MFA_REQUIRED"] = "true"
 			}
-			// The API's function and the user events publisher (TestUserEvents).
-			tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(2))
+			// The API's function, the user events publisher (TestUserEvents)
+			// and CDK's handler copying the console's files (TestConsoleFiles).
+			tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3))
 			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 				"Runtime":       "provided.al2023",
 				"Architectures": []any{"arm64"},
@@ -411,7 +412,8 @@ func TestAPI(t *testing.T) {
 					t.Errorf("%s: role %s is for API Gateway; the account stack owns that one", env, id)
 				}
 			}
-			hasCORS := env == "dev"
+			// The console's origin: every environment answers browsers.
+			hasCORS := true
 			if n := len(resources(tpl, "AWS::ApiGateway::Method")) - len(got); (n > 0) != hasCORS {
 				t.Errorf("%d preflight methods; CORS configured: %v", n, hasCORS)
 			}
@@ -481,7 +483,7 @@ func TestOutputs(t *testing.T) {
 			names = append(names, k)
 		}
 		sort.Strings(names)
-		if want := []string{"AdminClientId", "ApiUrl", "EventBusArn", "EventBusName", "Region", "UserPoolClientId", "UserPoolId"}; !slices.Equal(names, want) {
+		if want := []string{"AdminClientId", "ApiUrl", "ConsoleUrl", "EventBusArn", "EventBusName", "Region", "UserPoolClientId", "UserPoolId"}; !slices.Equal(names, want) {
 			t.Errorf("%s outputs = %v, want %v", env, names, want)
 		}
 		tpl.HasOutput(jsii.String("UserPoolId"), map[string]any{"Value": map[string]any{"Ref": "UserPool"}})

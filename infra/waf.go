@@ -14,6 +14,8 @@ import (
 type WebACLProps struct {
 	Stage  awsapigateway.Stage
 	Config Config
+	// CORSOrigins are the API's (apiOrigins); a blocked request answers the first.
+	CORSOrigins []string
 }
 
 // wafCountOnly are the common rule set's rules that only count (and log)
@@ -144,8 +146,8 @@ func NewWebACL(scope constructs.Construct, id string, props *WebACLProps) awswaf
 
 	// A blocked request answers in the API's error shape, not API Gateway's default 4xx.
 	headers := map[string]*string{}
-	if len(c.CORSOrigins) > 0 {
-		headers["Access-Control-Allow-Origin"] = jsii.String("'" + c.CORSOrigins[0] + "'")
+	if len(props.CORSOrigins) > 0 {
+		headers["Access-Control-Allow-Origin"] = jsii.String("'" + props.CORSOrigins[0] + "'")
 	}
 	awsapigateway.NewGatewayResponse(scope, jsii.String(id+"Blocked"), &awsapigateway.GatewayResponseProps{
 		RestApi:    props.Stage.RestApi(),

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 )
 
 // Template is the part of a CloudFormation template local mode reads.
@@ -56,9 +57,10 @@ func (t *Template) One(typ string) (string, Resource, error) {
 	return ids[0], t.Resources[ids[0]], nil
 }
 
-// APIFunction returns the API's Lambda function: the only one no event
-// source mapping invokes (the other, the user events publisher, is fed by
-// the audit table's stream).
+// APIFunction returns the API's Lambda function: the only one neither an
+// event source mapping nor a custom resource invokes (the others are the
+// user events publisher, fed by the audit table's stream, and CDK's
+// BucketDeployment handler, which copies the console's files at deploy).
 func (t *Template) APIFunction() (string, Resource, error) {
 	fed := map[string]bool{}
 	for _, id := range t.OfType("AWS::Lambda::EventSourceMapping") {
@@ -68,6 +70,15 @@ func (t *Template) APIFunction() (string, Resource, error) {
 			}
 		}
 	}
+	for _, r := range t.Resources {
+		if !strings.HasPrefix(r.Type, "Custom::") && r.Type != "AWS::CloudFormation::CustomResource" {
+			continue
+		}
+		token, _ := r.Properties["ServiceToken"].(map[string]any)
+		if ga, ok := token["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
+			fed[fmt.Sprint(ga[0])] = true
+		}
+	}
 	var ids []string
 	for _, id := range t.OfType("AWS::Lambda::Function") {
 		if !fed[id] {
@@ -75,7 +86,7 @@ func (t *Template) APIFunction() (string, Resource, error) {
 		}
 	}
 	if len(ids) != 1 {
-		return "", Resource{}, fmt.Errorf("template: want one API function (not fed by an event source mapping), found %d", len(ids))
+		return "", Resource{}, fmt.Errorf("template: want one API function (not fed by an event source mapping or a custom resource), found %d", len(ids))
 	}
 	return ids[0], t.Resources[ids[0]], nil
 }

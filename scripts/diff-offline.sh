@@ -57,6 +57,9 @@ synth() {
 }
 
 git worktree add --detach --quiet "$worktree" "$base_sha"
+# Synth builds the web console with the pinned node packages (esbuild):
+# the base uses the working tree's node_modules rather than a second npm ci.
+ln -s "$root/node_modules" "$worktree/node_modules"
 synth "$worktree" "$tmp/base.out"
 synth "$root" "$tmp/head.out"
 

@@ -21,9 +21,10 @@ var updateSnapshots = os.Getenv("UPDATE_SNAPSHOTS") == "1"
 
 var assetKey = regexp.MustCompile(`^[0-9a-f]{64}\.zip$`)
 
-// normalize makes a template comparable across commits: the Lambda's asset
-// hash changes with any code change and CDK's analytics blob with any
-// construct change, neither of which is an infrastructure change.
+// normalize makes a template comparable across commits: an asset's hash
+// (a Lambda's code, the web console's files in the BucketDeployment's
+// SourceObjectKeys) changes with any code change and CDK's analytics blob
+// with any construct change, neither of which is an infrastructure change.
 func normalize(b []byte) ([]byte, error) {
 	var t map[string]any
 	if err := json.Unmarshal(b, &t); err != nil {
@@ -40,6 +41,13 @@ func normalize(b []byte) ([]byte, error) {
 					v[k] = "<CDK analytics>"
 				} else {
 					walk(x)
+				}
+			}
+			if keys, ok := v["SourceObjectKeys"].([]any); ok {
+				for i, k := range keys {
+					if s, ok := k.(string); ok && assetKey.MatchString(s) {
+						keys[i] = "<asset hash>.zip"
+					}
 				}
 			}
 		case []any:
