@@ -308,6 +308,10 @@ func TestConsoleMoreGroupMembership(t *testing.T) {
 	p.toast(email + " now holds the role helpdesk: their password was reset")
 	p.named("button", "Remove from helpdesk")
 	p.details("RESET_REQUIRED")
+	// The same URL the Cancel was checked against: the grant's answer is there now.
+	if r := p.response(userURL(email, "groups", "helpdesk")); r == nil || r.Status != http.StatusNoContent {
+		t.Errorf("the grant's answer: %+v", r)
+	}
 	awaitPool(t, email, "after the grant", func(u *cip.AdminGetUserOutput) bool {
 		return u != nil && u.UserStatus == types.UserStatusTypeResetRequired
 	})
