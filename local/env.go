@@ -110,7 +110,7 @@ func StartWith(ctx context.Context, templatePath string, log io.Writer, o Option
 		return env, err
 	}
 	logger := slog.New(newLogHandler(log))
-	env.Notes = append(env.Notes, resendNote, srpNote, mfaNote)
+	env.Notes = append(env.Notes, resendNote, srpNote, mfaNote, revokeNote)
 	h := handler.New(env.Settings, emulatedCognito{env.Cognito}, logger).
 		WithRecords(audit.NewStore(env.Audit.DynamoDB, env.Settings.AuditTable, env.Settings.AuditRetentionDays))
 	if err := env.Audit.RunPublisher(ctx, logger); err != nil {

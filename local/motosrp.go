@@ -52,12 +52,30 @@ func newCognitoProxy(moto *url.URL) http.Handler {
 	}
 	var cognito sync.Mutex
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.Header.Get("X-Amz-Target") == targetPrefix+"RevokeToken" {
+			refuseRevokeToken(w)
+			return
+		}
 		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), targetPrefix) {
 			cognito.Lock()
 			defer cognito.Unlock()
 		}
 		proxy.ServeHTTP(w, r)
 	})
+}
+
+// revokeNote is reported at start: RevokeToken is refused, as Cognito refuses it for a client without token revocation.
+const revokeNote = "RevokeToken: moto 5.2 does not implement it (its answer is a 500 without CORS headers, which a browser reports as a blocked request); local mode answers UnsupportedOperationException, as Cognito does for a client without token revocation, and clients fall back to GlobalSignOut"
+
+// refuseRevokeToken answers RevokeToken as Cognito does where token
+// revocation is off, a 400 with the JSON error shape, readable across
+// origins (the console calls Cognito from its own origin, and then signs out
+// with GlobalSignOut instead).
+func refuseRevokeToken(w http.ResponseWriter) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = io.WriteString(w, `{"__type":"UnsupportedOperationException","message":"RevokeToken is not available in local mode (the emulator has none): sign out with GlobalSignOut"}`)
 }
 
 // encodeSecretBlock base64-encodes a PASSWORD_VERIFIER challenge's SECRET_BLOCK.

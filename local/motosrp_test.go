@@ -137,3 +137,38 @@ func TestCognitoProxyOneCallAtATime(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCognitoProxyRevokeToken: moto has no RevokeToken (it answers a 500
+// without CORS headers, which the browser reports as a blocked request):
+// the proxy refuses it as Cognito does where revocation is off, readable
+// across origins, and moto never sees it.
+func TestCognitoProxyRevokeToken(t *testing.T) {
+	moto := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Target") == targetPrefix+"RevokeToken" {
+			t.Error("RevokeToken reached moto")
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer moto.Close()
+	u, _ := url.Parse(moto.URL)
+	proxy := httptest.NewServer(newCognitoProxy(u))
+	defer proxy.Close()
+	req, _ := http.NewRequest(http.MethodPost, proxy.URL, strings.NewReader(`{"Token":"t","ClientId":"c"}`))
+	req.Header.Set("X-Amz-Target", targetPrefix+"RevokeToken")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("Origin", "http://127.0.0.1:1234")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Type string `json:"__type"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusBadRequest || body.Type != "UnsupportedOperationException" || resp.Header.Get("Access-Control-Allow-Origin") == "" {
+		t.Errorf("RevokeToken: %d %q, Access-Control-Allow-Origin %q", resp.StatusCode, body.Type, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+}

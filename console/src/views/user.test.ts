@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { User } from "../api";
-import { applicable, changes } from "./user";
+import { addedMessage, applicable, changes } from "./user";
 
 const user = (o: Partial<User>): User => ({ username: "u", email: "a@b.com", status: "CONFIRMED", enabled: true, createdAt: "", updatedAt: "", attributes: {}, ...o });
 
@@ -32,4 +32,15 @@ test("the edit sends only what changed, and refuses to clear a value", () => {
   assert.equal(changes(u, { givenName: "Ada", familyName: "", attributes: { department: "R&D" } }), "Nothing changed.");
   assert.match(changes(u, { givenName: "", familyName: "", attributes: {} }) as string, /given name can be replaced, not removed/);
   assert.match(changes(u, { givenName: "Ada", familyName: "", attributes: { department: " " } }) as string, /department can be replaced, not removed/);
+});
+
+test("adding to a role says how the grant replaced the credential; adding to another group says only that", () => {
+  const role = { name: "helpdesk", admin: true, permissions: ["users:read"] };
+  const plain = { name: "tenant-a", admin: false };
+  assert.equal(addedMessage(plain, user({}), user({ groups: ["tenant-a"] })), "a@b.com was added to tenant-a.");
+  assert.match(addedMessage(role, user({}), user({ status: "RESET_REQUIRED" })), /now holds the role helpdesk: their password was reset .* every session of theirs was ended/);
+  assert.match(addedMessage(role, user({ status: "FORCE_CHANGE_PASSWORD" }), user({ status: "FORCE_CHANGE_PASSWORD" })), /emailed a new temporary password/);
+  assert.match(addedMessage(role, user({ status: "RESET_REQUIRED" }), user({ status: "RESET_REQUIRED" })), /every session of theirs was ended; their status is RESET_REQUIRED/);
+  // Already a holder: the API grants nothing and rotates nothing.
+  assert.equal(addedMessage(role, user({ groups: ["helpdesk"] }), user({ groups: ["helpdesk"] })), "a@b.com was added to helpdesk.");
 });

@@ -74,12 +74,13 @@ function draw(ctx: Context, root: HTMLElement, user: User, groups: Group[]): voi
   const status = statusLine();
 
   /** Runs one action with progress; then shows the user as the API answered (or reads them again). */
-  const act = (button: HTMLButtonElement, doing: string, done: string, fn: () => Promise<User | void>) => {
+  const act: Act = (button, doing, done, fn) => {
     replace(errors);
     void busy(button, status, doing, fn)
       .then(async (u) => {
-        ctx.notify(done);
-        redraw(u ?? (await ctx.api.getUser(user.email)));
+        const after = u ?? (await ctx.api.getUser(user.email));
+        ctx.notify(typeof done === "string" ? done : done(after));
+        redraw(after);
       })
       .catch((e) => ctx.showError(errors, e));
   };
@@ -149,7 +150,27 @@ function draw(ctx: Context, root: HTMLElement, user: User, groups: Group[]): voi
   );
 }
 
-type Act = (button: HTMLButtonElement, doing: string, done: string, fn: () => Promise<User | void>) => void;
+/** done: the confirmation, or how to word it from the user as they are after the action. */
+type Act = (button: HTMLButtonElement, doing: string, done: string | ((after: User) => string), fn: () => Promise<User | void>) => void;
+
+/**
+ * The confirmation of an add to group. A role's grant also replaces the
+ * user's credential (the API resets a confirmed user's password, emails a
+ * pending one a new temporary password, and ends their sessions): the
+ * admin is told which, from the status the user had before.
+ */
+export function addedMessage(g: Pick<Group, "name" | "admin" | "permissions">, before: User, after: User): string {
+  if (!isRole(g) || before.groups?.includes(g.name)) return `${after.email} was added to ${g.name}.`;
+  const granted = `${after.email} now holds the role ${g.name}`;
+  switch (before.status) {
+    case "CONFIRMED":
+      return `${granted}: their password was reset (Cognito emailed them a code to choose a new one) and every session of theirs was ended.`;
+    case "FORCE_CHANGE_PASSWORD":
+      return `${granted}: they were emailed a new temporary password and every session of theirs was ended.`;
+    default:
+      return `${granted}: every session of theirs was ended; their status is ${after.status}.`;
+  }
+}
 
 function temporaryPasswordSection(ctx: Context, user: User, act: Act): HTMLElement {
   const generate = h("input", { type: "radio", name: "tp-mode", value: "generate", checked: true });
@@ -288,7 +309,7 @@ function groupsSection(ctx: Context, user: User, groups: Group[], act: Act): HTM
       ev.preventDefault();
       const g = byName.get(select.value);
       if (!g) return;
-      const run = () => act(b, `Adding to ${g.name}…`, `${user.email} was added to ${g.name}.`, () => ctx.api.addToGroup(user.email, g.name));
+      const run = () => act(b, `Adding to ${g.name}…`, (after) => addedMessage(g, user, after), () => ctx.api.addToGroup(user.email, g.name));
       if (isRole(g)) confirmRole(g, true, run);
       else run();
     });
