@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
 // ConfigPath is where the app reads its RuntimeConfig, relative to its origin.
@@ -41,6 +43,9 @@ type RuntimeConfig struct {
 	// CognitoEndpoint overrides Cognito's regional endpoint (local mode's emulator).
 	CognitoEndpoint string         `json:"cognitoEndpoint,omitempty"`
 	PasswordPolicy  PasswordPolicy `json:"passwordPolicy"`
+	// CustomAttributes are the environment's declared custom attributes (the
+	// Lambda's settings), so the edit form offers each with its bounds.
+	CustomAttributes []settings.CustomAttribute `json:"customAttributes"`
 }
 
 // CognitoOrigin is Cognito's regional endpoint, the only other origin the

@@ -180,6 +180,8 @@ func runtimeConfig(stack awscdk.Stack, props *ConsoleProps) map[string]any {
 			MinLength: p.MinLength, RequireLowercase: p.RequireLowercase, RequireUppercase: p.RequireUppercase,
 			RequireDigits: p.RequireDigits, RequireSymbols: p.RequireSymbols,
 		},
+		// The same declaration as the pool's schema and the Lambda's settings.
+		CustomAttributes: props.Config.CustomAttributes,
 	}
 	var obj map[string]any
 	if err := json.Unmarshal([]byte(mustJSON(cfg)), &obj); err != nil {

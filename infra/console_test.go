@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -243,8 +244,9 @@ func TestConsoleRuntimeConfig(t *testing.T) {
 					MinLength: c.Password.MinLength, RequireLowercase: c.Password.RequireLowercase, RequireUppercase: c.Password.RequireUppercase,
 					RequireDigits: c.Password.RequireDigits, RequireSymbols: c.Password.RequireSymbols,
 				},
+				CustomAttributes: c.CustomAttributes,
 			}
-			if cfg != want {
+			if !reflect.DeepEqual(cfg, want) {
 				t.Errorf("config.json:\n got %+v\nwant %+v", cfg, want)
 			}
 		})

@@ -51,6 +51,8 @@ func (e *Env) ConsoleConfig(apiURL, environment string) console.RuntimeConfig {
 			RequireDigits:    pp.RequireNumbers,
 			RequireSymbols:   pp.RequireSymbols,
 		},
+		// As the stack writes it: the Lambda's declaration, read from the template.
+		CustomAttributes: e.Settings.CustomAttributes,
 	}
 }
 

@@ -7,12 +7,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/useradmin/cognito-user-admin/console"
+	"github.com/useradmin/cognito-user-admin/lambda/settings"
 )
 
 // TestConsoleConfig: config.json names what was provisioned, the admin
@@ -22,14 +24,17 @@ func TestConsoleConfig(t *testing.T) {
 		Pool: &Pool{ID: "us-east-1_abc", ClientID: "app", AdminClientID: "admin", PasswordPolicy: types.PasswordPolicyType{
 			MinimumLength: aws.Int32(14), RequireLowercase: true, RequireNumbers: true}},
 		Emulator: &Emulator{Endpoint: "http://127.0.0.1:9999"},
+		Settings: settings.Settings{CustomAttributes: []settings.CustomAttribute{{Name: "department", Type: "String", MaxLength: 64}}},
 	}
 	got := e.ConsoleConfig("http://127.0.0.1:8080", "dev")
 	want := console.RuntimeConfig{
 		Environment: "dev", Region: Region, APIURL: "http://127.0.0.1:8080/", UserPoolID: "us-east-1_abc", ClientID: "admin",
 		CognitoEndpoint: "http://127.0.0.1:9999",
 		PasswordPolicy:  console.PasswordPolicy{MinLength: 14, RequireLowercase: true, RequireDigits: true},
+		// The Lambda's declaration, so the edit form offers each attribute.
+		CustomAttributes: []settings.CustomAttribute{{Name: "department", Type: "String", MaxLength: 64}},
 	}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("config\n got %+v\nwant %+v", got, want)
 	}
 }

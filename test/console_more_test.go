@@ -211,8 +211,9 @@ func TestConsoleMoreTOTPSignIn(t *testing.T) {
 }
 
 // TestConsoleMoreEditUser: names and a custom attribute (dev declares
-// department, infra/environments.go) set through the edit form land in the
-// pool and on the page; an attribute shown can be changed again.
+// department, infra/environments.go; config.json lists it, so the form offers
+// it before the user has one) set through the edit form land in the pool and
+// on the page; the value can be changed again.
 func TestConsoleMoreEditUser(t *testing.T) {
 	needEnv(t)
 	email := uniqueEmail("edit")
@@ -224,8 +225,7 @@ func TestConsoleMoreEditUser(t *testing.T) {
 
 	p.setText("textbox", "Given name", "Ada")
 	p.setText("textbox", "Family name", "Lovelace")
-	p.fill("Attribute name", "department")
-	p.fill("Attribute value", "Analytical Engines")
+	p.fill("department (custom attribute)", "Analytical Engines")
 	p.screenshot("edit-form")
 	p.click("button", "Save changes")
 	p.toast(email + " was updated.")
@@ -241,7 +241,7 @@ func TestConsoleMoreEditUser(t *testing.T) {
 	}
 	p.visit("edited")
 
-	// The attribute is now a field of its own.
+	// The field now holds the value, and replaces it.
 	p.setText("textbox", "department (custom attribute)", "Difference Engines")
 	p.click("button", "Save changes")
 	p.details("Difference Engines")

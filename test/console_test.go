@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("the console did not start: %q", got)
 	}
 	cfg := eval[console.RuntimeConfig](p, `fetch("/config.json").then(r => r.json())`)
-	if want := env.ConsoleConfig(gateway.URL, "dev"); cfg != want {
+	if want := env.ConsoleConfig(gateway.URL, "dev"); !reflect.DeepEqual(cfg, want) {
 		t.Errorf("config.json\n got %+v\nwant %+v", cfg, want)
 	}
 	if cfg.ClientID != env.Pool.AdminClientID || cfg.CognitoEndpoint != env.Emulator.Endpoint {

@@ -8,6 +8,15 @@ export interface PasswordPolicy {
   requireSymbols: boolean;
 }
 
+/** A declared custom attribute (settings.CustomAttribute in lambda/settings). */
+export interface CustomAttribute {
+  name: string;
+  type: "String" | "Number";
+  maxLength?: number;
+  min?: number;
+  max?: number;
+}
+
 export interface RuntimeConfig {
   environment: string;
   region: string;
@@ -16,6 +25,8 @@ export interface RuntimeConfig {
   clientId: string;
   cognitoEndpoint?: string;
   passwordPolicy: PasswordPolicy;
+  /** The environment's declared custom attributes; the edit form offers each. */
+  customAttributes?: CustomAttribute[];
 }
 
 export async function loadConfig(fetchImpl: typeof fetch = fetch): Promise<RuntimeConfig> {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { User } from "../api";
-import { addedMessage, applicable, changes } from "./user";
+import { addedMessage, applicable, attributeFields, changes } from "./user";
 
 const user = (o: Partial<User>): User => ({ username: "u", email: "a@b.com", status: "CONFIRMED", enabled: true, createdAt: "", updatedAt: "", attributes: {}, ...o });
 
@@ -43,4 +43,17 @@ test("adding to a role says how the grant replaced the credential; adding to ano
   assert.match(addedMessage(role, user({ status: "RESET_REQUIRED" }), user({ status: "RESET_REQUIRED" })), /every session of theirs was ended; their status is RESET_REQUIRED/);
   // Already a holder: the API grants nothing and rotates nothing.
   assert.equal(addedMessage(role, user({ groups: ["helpdesk"] }), user({ groups: ["helpdesk"] })), "a@b.com was added to helpdesk.");
+});
+
+test("the edit form offers every declared custom attribute with its bounds, then any the user holds that is no longer declared", () => {
+  const declared = [
+    { name: "level", type: "Number" as const, min: 1, max: 9 },
+    { name: "department", type: "String" as const, maxLength: 64 },
+  ];
+  assert.deepEqual(attributeFields(declared, { level: "3", legacy: "x" }), [
+    { name: "department", type: "String", maxLength: 64, value: "" },
+    { name: "level", type: "Number", min: 1, max: 9, value: "3" },
+    { name: "legacy", type: "String", value: "x" },
+  ]);
+  assert.deepEqual(attributeFields([], {}), []);
 });

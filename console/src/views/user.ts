@@ -3,6 +3,7 @@
 // and the user's state makes it possible. The API still decides every call.
 import type { Group, PasswordRequest, UpdateUser, User } from "../api";
 import type { Context, View } from "../context";
+import type { CustomAttribute } from "../config";
 import { field, h, replace } from "../dom";
 import { passwordProblem } from "../password";
 import { allows, isRole, membershipAction, type Action } from "../permissions";
@@ -23,6 +24,19 @@ export function applicable(u: User, self: boolean): Record<Action, boolean> {
   all.temporaryPassword = !pending && u.enabled && !self;
   all.removeMfa = u.mfaEnabled === true;
   return all;
+}
+
+/**
+ * The edit form's custom attributes: every one the environment declares (with
+ * its bounds), then any the user holds that is no longer declared, so a value
+ * is never hidden. Sorted by name within each part.
+ */
+export function attributeFields(declared: CustomAttribute[], held: Record<string, string>): { name: string; type: "String" | "Number"; value: string; maxLength?: number; min?: number; max?: number }[] {
+  const byName = [...declared].sort((a, b) => a.name.localeCompare(b.name));
+  const out = byName.map((a) => ({ ...a, value: held[a.name] ?? "" }));
+  const known = new Set(declared.map((a) => a.name));
+  for (const name of Object.keys(held).sort()) if (!known.has(name)) out.push({ name, type: "String", value: held[name] });
+  return out;
 }
 
 /** The PATCH body for the edit form: only what changed; values can be replaced, not removed. */
@@ -227,9 +241,9 @@ function temporaryPasswordSection(ctx: Context, user: User, act: Act): HTMLEleme
 function editSection(user: User, act: Act, ctx: Context): HTMLElement {
   const given = h("input", { type: "text", name: "given-name", value: user.givenName ?? "", autocomplete: "off" });
   const family = h("input", { type: "text", name: "family-name", value: user.familyName ?? "", autocomplete: "off" });
-  const attrInputs = Object.entries(user.attributes ?? {}).map(([k, v]) => [k, h("input", { type: "text", name: `attr-${k}`, value: v, autocomplete: "off" })] as const);
-  const newName = h("input", { type: "text", name: "new-attribute-name", autocomplete: "off" });
-  const newValue = h("input", { type: "text", name: "new-attribute-value", autocomplete: "off" });
+  const attrInputs = attributeFields(ctx.config.customAttributes ?? [], user.attributes ?? {}).map(
+    (a) => [a.name, h("input", { type: a.type === "Number" ? "number" : "text", name: `attr-${a.name}`, value: a.value, autocomplete: "off", maxLength: a.maxLength, min: a.min, max: a.max })] as const,
+  );
   const problems = h("div", {});
   const submit: HTMLButtonElement = h("button", { type: "submit" }, "Save changes");
   const form = h(
@@ -238,7 +252,6 @@ function editSection(user: User, act: Act, ctx: Context): HTMLElement {
     field("Given name", given),
     field("Family name", family),
     attrInputs.map(([k, input]) => field(`${k} (custom attribute)`, input)),
-    h("div", { class: "row" }, field("Attribute name", newName, "Another custom attribute the environment declares, without custom:"), field("Attribute value", newValue)),
     problems,
     h("div", { class: "actions" }, submit),
   );
@@ -246,7 +259,6 @@ function editSection(user: User, act: Act, ctx: Context): HTMLElement {
     ev.preventDefault();
     replace(problems);
     const attributes: Record<string, string> = Object.fromEntries(attrInputs.map(([k, i]) => [k, i.value]));
-    if (newName.value.trim()) attributes[newName.value.trim().replace(/^custom:/, "")] = newValue.value;
     const body = changes(user, { givenName: given.value, familyName: family.value, attributes });
     if (typeof body === "string") {
       replace(problems, problemBox(body));
