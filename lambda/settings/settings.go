@@ -52,8 +52,6 @@ type Settings struct {
 	AuditTable string
 	// AuditRetentionDays is how long records are kept (their TTL); 0 keeps them.
 	AuditRetentionDays int
-	// SCIM is the /scim/v2 endpoint's configuration; its zero value is off.
-	SCIM SCIM
 }
 
 // PasswordPolicy mirrors the user pool's password policy.
@@ -169,7 +167,6 @@ func (s Settings) Env() map[string]string {
 		env[EnvAdminMFARequired] = "true"
 	}
 	s.encodeAudit(env)
-	s.encodeSCIM(env)
 	return env
 }
 
@@ -239,9 +236,6 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		return s, err
 	}
 	if err := s.decodeAudit(getenv); err != nil {
-		return s, err
-	}
-	if err := s.decodeSCIM(getenv); err != nil {
 		return s, err
 	}
 	return s, nil

@@ -22,7 +22,6 @@ func TestEnvRoundTrip(t *testing.T) {
 		// The audit table's name and the records' retention reach the function.
 		AuditTable:         "UserAdmin-dev-AuditTable",
 		AuditRetentionDays: 400,
-		SCIM:               SCIM{Enabled: true, ClientID: "7scimclient", Bearer: true, Role: "owners", IdPName: "okta", DeleteMode: SCIMDisable, Invite: true, AllowRoleGroups: true},
 	}
 	env := in.Env()
 	out, err := FromEnv(func(k string) string { return env[k] })
@@ -56,13 +55,6 @@ func TestFromEnvErrors(t *testing.T) {
 		"role scope not managed":   {EnvRoles, `[{"name":"admins","permissions":["users:read"],"scope":["tenant-z"]}]`, `"tenant-z" is not a managed group`},
 		"MFA switch":               {EnvAdminMFARequired, "yes", EnvAdminMFARequired},
 		"audit retention":          {EnvAuditRetentionDays, "forever", EnvAuditRetentionDays},
-		"SCIM not JSON":            {EnvSCIM, "on", EnvSCIM},
-		"SCIM unknown field":       {EnvSCIM, `{"enabled":true,"bearer":true,"role":"admins","idpName":"okta","deleteMode":"delete","roles":"x"}`, "roles"},
-		"SCIM set but off":         {EnvSCIM, `{"enabled":false}`, "not enabled"},
-		"SCIM nobody may call":     {EnvSCIM, `{"enabled":true,"role":"admins","idpName":"okta","deleteMode":"delete"}`, "neither a client id nor the bearer"},
-		"SCIM role not admin":      {EnvSCIM, `{"enabled":true,"bearer":true,"role":"support","idpName":"okta","deleteMode":"delete"}`, `SCIM role "support"`},
-		"SCIM no IdP name":         {EnvSCIM, `{"enabled":true,"bearer":true,"role":"admins","idpName":" ","deleteMode":"delete"}`, "IdP name"},
-		"SCIM delete mode":         {EnvSCIM, `{"enabled":true,"bearer":true,"role":"admins","idpName":"okta","deleteMode":"archive"}`, `"archive"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := map[string]string{}
