@@ -177,6 +177,10 @@ type errorBody struct {
 	Detail   string   `json:"detail"`
 }
 
+// ErrorResponse is e as SCIM answers it, for refusals made before a
+// request reaches a Server (its principal, its body's size).
+func ErrorResponse(e *Error) Response { return errorResponse(e) }
+
 func errorResponse(e *Error) Response {
 	resp := jsonResponse(e.Status, errorBody{Schemas: []string{SchemaError}, Status: strconv.Itoa(e.Status), ScimType: e.ScimType, Detail: e.Detail})
 	if e.RetryAfter > 0 {
