@@ -276,7 +276,9 @@ func (o *scimOps) email(ctx context.Context, id string) (string, error) {
 		return "", scim.NotFound("user")
 	}
 	if err != nil {
-		return "", scimError(fromCognito(err, false))
+		e := fromCognito(err, false)
+		o.h.log.WarnContext(ctx, "SCIM could not look a user up", "status", e.status, "request_id", o.c.req.RequestContext.RequestID, "error", err.Error())
+		return "", scimError(e)
 	}
 	for _, a := range out.UserAttributes {
 		if aws.ToString(a.Name) == "email" {

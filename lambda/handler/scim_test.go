@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
@@ -407,5 +408,18 @@ func TestSCIMActorInTheAuditFilter(t *testing.T) {
 		if resp.StatusCode != status {
 			t.Fatalf("actor %q: %d %s", actor, resp.StatusCode, resp.Body)
 		}
+	}
+}
+
+// Cognito's throttling reaches the IdP as SCIM's 429 with Retry-After, and the operators' log.
+func TestSCIMThrottled(t *testing.T) {
+	hs, _ := newSCIMHarness(t, nil)
+	throttled := &types.TooManyRequestsException{Message: aws.String("Rate exceeded")}
+	// The fake counts a request's first AdminGetUser as an admin's live check: SCIM makes none, so both maps.
+	hs.fake.errs["AdminGetUser"], hs.fake.authErrs["AdminGetUser"] = throttled, throttled
+	resp := hs.do(t, scimEv("GET", "/Users/"+hs.fake.users["active@example.com"].sub, ""))
+	wantSCIMError(t, resp, 429)
+	if resp.Headers["Retry-After"] != "1" || len(hs.logs.lines(t, "SCIM could not look a user up")) != 1 {
+		t.Fatalf("Retry-After %q, logs %s", resp.Headers["Retry-After"], hs.logs)
 	}
 }
