@@ -105,6 +105,9 @@ type Config struct {
 
 	// Audit is the audit table's retention, recovery and encryption (auditconfig.go).
 	Audit AuditConfig
+
+	// SCIM, when set, serves /scim/v2 to an identity provider (scimconfig.go, docs/scim.md).
+	SCIM *SCIM
 }
 
 // Invitation is the email Cognito sends a new user.
@@ -301,7 +304,7 @@ func (c Config) Validate() error {
 	if c.TempPasswordValidityDays < 1 || c.TempPasswordValidityDays > 365 {
 		bad("TempPasswordValidityDays", "must be between 1 and 365, got %d", c.TempPasswordValidityDays)
 	}
-	if err := settings.ValidateAttributes(c.CustomAttributes); err != nil {
+	if err := settings.ValidateAttributes(c.poolCustomAttributes()); err != nil {
 		bad("CustomAttributes", "%v", err)
 	}
 	if !slices.Contains([]string{"LITE", "ESSENTIALS", "PLUS"}, c.FeaturePlan) {
@@ -318,8 +321,7 @@ func (c Config) Validate() error {
 	}
 	checkAdminClient(bad, c)
 	if h := c.HostedUI; h != nil {
-		if !domainRe.MatchString(h.DomainPrefix) || strings.Contains(h.DomainPrefix, "aws") ||
-			strings.Contains(h.DomainPrefix, "amazon") || strings.Contains(h.DomainPrefix, "cognito") {
+		if !validDomainPrefix(h.DomainPrefix) {
 			bad("HostedUI.DomainPrefix", "%q is not a valid Cognito domain prefix (lower-case letters, digits, hyphens; no aws, amazon or cognito)", h.DomainPrefix)
 		}
 		if len(h.CallbackURLs) == 0 {
@@ -363,6 +365,7 @@ func (c Config) Validate() error {
 	}
 	c.validateOperations(bad)
 	c.validateAudit(bad)
+	c.validateSCIM(bad)
 	return errors.Join(errs...)
 }
 

@@ -45,6 +45,8 @@ type AdminFunctionProps struct {
 	APIClients []awscognito.IUserPoolClient
 	// AuditTable is where the function writes and reads audit records.
 	AuditTable awsdynamodb.Table
+	// SCIMClient is the SCIM app client, nil where client credentials are off.
+	SCIMClient awscognito.IUserPoolClient
 }
 
 // NewAdminFunction creates the Go Lambda behind the API, with its log group
@@ -67,6 +69,7 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		AuditTable:       *props.AuditTable.TableName(),
 		// The TTL the function sets on each record.
 		AuditRetentionDays: c.Audit.RetentionDays,
+		SCIM:               scimSettings(c, props.SCIMClient),
 	}.Env()
 	// The function's own role, not AWSLambdaBasicExecutionRole: that managed
 	// policy lets a function write to every log group in the account.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 )
 
 // Template is the part of a CloudFormation template local mode reads.
@@ -57,8 +58,8 @@ func (t *Template) One(typ string) (string, Resource, error) {
 }
 
 // APIFunction returns the API's Lambda function: the only one no event
-// source mapping invokes (the other, the user events publisher, is fed by
-// the audit table's stream).
+// source mapping invokes (the user events publisher is fed by the audit
+// table's stream) and no API authorizer runs (the SCIM authorizer).
 func (t *Template) APIFunction() (string, Resource, error) {
 	fed := map[string]bool{}
 	for _, id := range t.OfType("AWS::Lambda::EventSourceMapping") {
@@ -66,6 +67,11 @@ func (t *Template) APIFunction() (string, Resource, error) {
 			if name, ok := ref["Ref"].(string); ok {
 				fed[name] = true
 			}
+		}
+	}
+	for _, id := range t.OfType("AWS::ApiGateway::Authorizer") {
+		if fn := t.authorizerFunction(id); fn != "" {
+			fed[fn] = true
 		}
 	}
 	var ids []string
@@ -78,6 +84,36 @@ func (t *Template) APIFunction() (string, Resource, error) {
 		return "", Resource{}, fmt.Errorf("template: want one API function (not fed by an event source mapping), found %d", len(ids))
 	}
 	return ids[0], t.Resources[ids[0]], nil
+}
+
+// authorizerFunction is the logical ID of the Lambda function a REQUEST or
+// TOKEN authorizer invokes, found in its AuthorizerUri
+// (…/functions/<Fn::GetAtt [id, Arn]>/invocations), or "".
+func (t *Template) authorizerFunction(authorizerID string) string {
+	var find func(v any) string
+	find = func(v any) string {
+		switch v := v.(type) {
+		case map[string]any:
+			if ga, ok := v["Fn::GetAtt"].([]any); ok && len(ga) == 2 && ga[1] == "Arn" {
+				if id, ok := ga[0].(string); ok && t.Resources[id].Type == "AWS::Lambda::Function" {
+					return id
+				}
+			}
+			for _, x := range v {
+				if id := find(x); id != "" {
+					return id
+				}
+			}
+		case []any:
+			for _, x := range v {
+				if id := find(x); id != "" {
+					return id
+				}
+			}
+		}
+		return ""
+	}
+	return find(t.Resources[authorizerID].Properties["AuthorizerUri"])
 }
 
 // refs maps logical IDs to the physical values local mode created for them.
@@ -93,6 +129,9 @@ func (r refs) resolve(v any) (any, error) {
 				return nil, fmt.Errorf("unresolved reference to %s", id)
 			}
 			return val, nil
+		}
+		if join, ok := v["Fn::Join"].([]any); ok && len(v) == 1 {
+			return r.join(join)
 		}
 		out := make(map[string]any, len(v))
 		for k, x := range v {
@@ -116,4 +155,30 @@ func (r refs) resolve(v any) (any, error) {
 		return out, nil
 	}
 	return v, nil
+}
+
+// join resolves Fn::Join [separator, [parts]] whose parts are strings or
+// references (an OAuth scope is "<resource server>/<scope>").
+func (r refs) join(args []any) (any, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("malformed Fn::Join %v", args)
+	}
+	sep, ok := args[0].(string)
+	parts, ok2 := args[1].([]any)
+	if !ok || !ok2 {
+		return nil, fmt.Errorf("malformed Fn::Join %v", args)
+	}
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		v, err := r.resolve(p)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("Fn::Join of a non-string %v", v)
+		}
+		out[i] = s
+	}
+	return strings.Join(out, sep), nil
 }
