@@ -98,8 +98,6 @@ type call struct {
 	action string
 	// before and after are the target's state around a change that went through, for the audit record.
 	before, after *audit.State
-	// audited is set once the call's audit line is written, so a panic after it writes no second one.
-	audited bool
 }
 
 // deadlineReserve is the time kept back from Cognito calls at the end of an
@@ -166,41 +164,37 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	r, ok := routes[req.HTTPMethod+" "+req.Resource]
 	ok = ok && cleanPath(req.Path)
-	defer func() {
-		if p := recover(); p != nil {
-			// A bug must still answer in the API's shape; the value goes to the log, never to the client.
-			h.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "route", req.HTTPMethod+" "+req.Resource)
-			resp = h.errorResponse(ctx, c, newError(http.StatusBadGateway, "UpstreamError", "the request could not be processed"))
-			if ok && !c.audited {
-				h.auditCall(ctx, c, r, resp.StatusCode)
-			}
-		}
-		cors(h.settings, req, &resp)
-	}()
+	defer cors(h.settings, req, &resp)
 	if !ok {
 		return h.errorResponse(ctx, c, notRouted(req)), nil
 	}
-	var err error
-	if c.caller, err = h.authorize(ctx, req); err != nil {
-		resp = h.errorResponse(ctx, c, asAPIError(err))
-		h.auditCall(ctx, c, r, resp.StatusCode)
-		return resp, nil
-	}
-	return h.perform(ctx, c, r), nil
+	return h.perform(ctx, c, r, func() (err error) {
+		c.caller, err = h.authorize(ctx, req)
+		return err
+	}), nil
 }
 
-// perform runs route r for a call whose caller is known: the permission
-// check, the route, and its audit line and record. The REST routes and the
-// SCIM operations (scim.go) both come through here, so both meet the same
-// rules and leave the same trail.
-func (h *Handler) perform(ctx context.Context, c *call, r route) (resp events.APIGatewayProxyResponse) {
+// perform runs route r for call c: admit (the caller's check; nil where
+// the caller is already known), the permission check, the route, and its
+// audit line and record. The REST routes and the SCIM operations (scim.go)
+// both come through here, so both meet the same rules and leave the same
+// trail. A panic in the route is answered in the API's shape and audited;
+// one in the audit itself is not recovered: the invocation dies, as it
+// would by a timeout, and the record's stream still publishes what was written.
+func (h *Handler) perform(ctx context.Context, c *call, r route, admit func() error) (resp events.APIGatewayProxyResponse) {
 	defer func() {
 		if p := recover(); p != nil {
+			// A bug must still answer in the API's shape; the value goes to the log, never to the client.
 			h.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "route", c.req.HTTPMethod+" "+c.req.Resource)
 			resp = h.errorResponse(ctx, c, newError(http.StatusBadGateway, "UpstreamError", "the request could not be processed"))
 		}
 		h.auditCall(ctx, c, r, resp.StatusCode)
 	}()
+	if admit != nil {
+		if err := admit(); err != nil {
+			return h.errorResponse(ctx, c, asAPIError(err))
+		}
+	}
 	if r.permission != "" {
 		if err := c.need(r.permission); err != nil {
 			// The refusal's record names the user it was aimed at, so the user's history shows the attempt.
@@ -218,7 +212,6 @@ func (h *Handler) perform(ctx context.Context, c *call, r route) (resp events.AP
 // auditCall audits a change, or a read that was refused: reads are not
 // audited, but a refused caller is, whatever the route: refusals are what the alarm counts.
 func (h *Handler) auditCall(ctx context.Context, c *call, r route, status int) {
-	c.audited = true
 	switch {
 	case r.action != "":
 		h.audit(ctx, c, cmp.Or(c.action, r.action), status)

@@ -220,7 +220,7 @@ func (o *scimOps) runRoute(ctx context.Context, key string, r route, params map[
 		req.RequestContext.RequestID = fmt.Sprintf("%s.%d", o.c.req.RequestContext.RequestID, o.n)
 	}
 	c := &call{req: req, caller: o.c.caller, deadline: o.c.deadline}
-	return o.h.perform(ctx, c, r)
+	return o.h.perform(ctx, c, r, nil)
 }
 
 // failed is the SCIM error of a route's error answer, or nil for a success.
