@@ -23,7 +23,9 @@ import (
 const scimTokenSecretOutput = "ScimTokenSecretArn"
 
 func (a *app) scimCommand() *cobra.Command {
-	scim := &cobra.Command{Use: "scim", Short: "The identity provider's SCIM connection (docs/scim.md)"}
+	const example = `  useradmin scim rotate-token --from-stack UserAdmin-prd --region eu-west-1
+  useradmin scim rotate-token --local   # make dev's token`
+	scim := &cobra.Command{Use: "scim", Short: "The identity provider's SCIM connection (docs/scim.md)", Example: example}
 	var stack, secretID, region string
 	var local bool
 	rotate := &cobra.Command{
@@ -37,7 +39,8 @@ credentials allowed secretsmanager:PutSecretValue on the secret.
   useradmin scim rotate-token --from-stack UserAdmin-prd     (the stack output ScimTokenSecretArn)
   useradmin scim rotate-token --secret-id ARN
   useradmin scim rotate-token --local                         (make dev's emulator, .local/dev.json)`,
-		Args: args(cobra.NoArgs),
+		Example: example,
+		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n := 0
 			for _, set := range []bool{stack != "", secretID != "", local} {
