@@ -162,6 +162,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.usersCommand(),
 		a.groupsCommand(),
 		a.auditCommand(),
+		a.scimCommand(),
 		a.profilesCommand(),
 		a.completionCommand(root),
 	)

@@ -66,7 +66,8 @@ func TestNoSecretFlags(t *testing.T) {
 	// new 0600 file the secret is written to, not the secret. --otp is a
 	// one-time code that lives 30 seconds, kept for old scripts beside
 	// --otp-stdin, which keeps it out of the process list.
-	allowed := map[string]bool{"next-token": true, "password-policy": true, "totp-secret-file": true, "otp": true}
+	// --secret-id names the Secrets Manager secret a SCIM token's hash is written to, not a secret.
+	allowed := map[string]bool{"next-token": true, "password-policy": true, "totp-secret-file": true, "otp": true, "secret-id": true}
 	n := 0
 	walk(newApp(IO{}).rootCommand(), func(c *cobra.Command) {
 		visit := func(f *pflag.Flag) {

@@ -110,6 +110,8 @@ type Config struct {
 	// Console is the web console: on unless Disabled, with an optional
 	// custom domain (consoleconfig.go).
 	Console ConsoleConfig
+	// SCIM, when set, serves /scim/v2 to an identity provider (scimconfig.go, docs/scim.md).
+	SCIM *SCIM
 }
 
 // Invitation is the email Cognito sends a new user.
@@ -306,7 +308,7 @@ func (c Config) Validate() error {
 	if c.TempPasswordValidityDays < 1 || c.TempPasswordValidityDays > 365 {
 		bad("TempPasswordValidityDays", "must be between 1 and 365, got %d", c.TempPasswordValidityDays)
 	}
-	if err := settings.ValidateAttributes(c.CustomAttributes); err != nil {
+	if err := settings.ValidateAttributes(c.poolCustomAttributes()); err != nil {
 		bad("CustomAttributes", "%v", err)
 	}
 	if !slices.Contains([]string{"LITE", "ESSENTIALS", "PLUS"}, c.FeaturePlan) {
@@ -323,8 +325,7 @@ func (c Config) Validate() error {
 	}
 	checkAdminClient(bad, c)
 	if h := c.HostedUI; h != nil {
-		if !domainRe.MatchString(h.DomainPrefix) || strings.Contains(h.DomainPrefix, "aws") ||
-			strings.Contains(h.DomainPrefix, "amazon") || strings.Contains(h.DomainPrefix, "cognito") {
+		if !validDomainPrefix(h.DomainPrefix) {
 			bad("HostedUI.DomainPrefix", "%q is not a valid Cognito domain prefix (lower-case letters, digits, hyphens; no aws, amazon or cognito)", h.DomainPrefix)
 		}
 		if len(h.CallbackURLs) == 0 {
@@ -369,6 +370,7 @@ func (c Config) Validate() error {
 	c.validateOperations(bad)
 	c.validateAudit(bad)
 	c.validateConsole(bad)
+	c.validateSCIM(bad)
 	return errors.Join(errs...)
 }
 

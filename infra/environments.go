@@ -70,6 +70,16 @@ func Environments() []Config {
 		access.Role{Name: "auditors", Permissions: []access.Permission{access.UsersRead, access.AuditRead}},
 		access.Role{Name: "tenant-a-admins", Permissions: append(access.UserPermissions(), access.GroupsAssign), Scope: []string{"tenant-a"}},
 	)
+	// SCIM in dev with both ways in, so local mode and the tests exercise
+	// both (docs/scim.md). stg and prd have none until an identity provider
+	// is connected: set SCIM there with a role of its own (users:* but
+	// passwords and MFA, groups:assign), its IdP's name and DeleteMode.
+	dev.SCIM = &SCIM{
+		Auth:       []string{SCIMClientCredentials, SCIMBearer},
+		Role:       "admins",
+		IdPName:    "dev-idp",
+		DeleteMode: settings.SCIMDelete,
+	}
 
 	stg := base("stg")
 	stg.Alarms = DefaultAlarms()

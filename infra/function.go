@@ -48,6 +48,8 @@ type AdminFunctionProps struct {
 	// CORSOrigins are the origins the function answers browsers from
 	// (apiOrigins: the console's first).
 	CORSOrigins []string
+	// SCIMClient is the SCIM app client, nil where client credentials are off.
+	SCIMClient awscognito.IUserPoolClient
 }
 
 // NewAdminFunction creates the Go Lambda behind the API, with its log group
@@ -70,6 +72,7 @@ func NewAdminFunction(scope constructs.Construct, id string, props *AdminFunctio
 		AuditTable:       *props.AuditTable.TableName(),
 		// The TTL the function sets on each record.
 		AuditRetentionDays: c.Audit.RetentionDays,
+		SCIM:               scimSettings(c, props.SCIMClient),
 	}.Env()
 	// The function's own role, not AWSLambdaBasicExecutionRole: that managed
 	// policy lets a function write to every log group in the account.

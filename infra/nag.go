@@ -26,6 +26,7 @@ func NagSuppressions(stack awscdk.Stack, c Config) {
 	operationsNagSuppressions(suppress, c)
 	auditNagSuppressions(suppress, c)
 	consoleNagSuppressions(suppress, c)
+	scimNagSuppressions(suppress, c)
 	var pool []*cdknag.NagPackSuppression
 	if c.MFA != "required-totp" {
 		pool = append(pool, &cdknag.NagPackSuppression{

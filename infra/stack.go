@@ -58,6 +58,7 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 	for _, name := range c.AdminAPIClients {
 		apiClients = append(apiClients, byName[name])
 	}
+	scimClient := NewSCIMClient(stack, "ScimClient", &SCIMClientProps{Pool: pool, Config: c})
 	auditTable := NewAuditTable(stack, "AuditTable", &AuditTableProps{Config: c})
 	// The console's origin comes first in the API's CORS. Without a custom
 	// domain it is the distribution's domain, and the distribution is made
@@ -70,23 +71,29 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 		}
 	}
 	origins := apiOrigins(consoleOrigin, c)
-	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir, APIClients: apiClients, AuditTable: auditTable, CORSOrigins: origins})
+	fn := NewAdminFunction(stack, "AdminFunction", &AdminFunctionProps{Pool: pool, Config: c, ModuleDir: moduleDir, APIClients: apiClients, AuditTable: auditTable, CORSOrigins: origins, SCIMClient: scimClient})
 	userEvents := NewUserEvents(stack, "UserEvents", &UserEventsProps{Table: auditTable, Config: c, ModuleDir: moduleDir})
 	restAPI := NewAdminAPI(stack, "AdminApi", &AdminAPIProps{Pool: pool, Handler: fn, Spec: spec, Config: c, CORSOrigins: origins})
 	if !c.Console.Disabled {
 		webConsole = NewConsole(stack, "Console", &ConsoleProps{Config: c, ModuleDir: moduleDir, API: restAPI, Pool: pool, AdminClient: adminClient})
 	}
+	var scim SCIMRoutes
+	if c.SCIM != nil {
+		scim = NewSCIMRoutes(stack, "Scim", &SCIMRoutesProps{API: restAPI, Pool: pool, Handler: fn, Client: scimClient, Config: c, ModuleDir: moduleDir})
+	}
 	topic := addOperations(stack, fn, restAPI.DeploymentStage(), origins, c)
 	NewAuditAlarms(stack, "Alarm", &AuditAlarmsProps{LogGroup: fn.LogGroup(), DeadLetters: userEvents.DeadLetterQueue(), Publisher: userEvents.Publisher(), Topic: topic, Config: c})
 
-	// A slice, not a map: output order must not vary between synths.
-	for _, out := range []struct {
+	// The stage's URL without RestApi.Url()'s trailing slash, so "$API_URL/users" is a valid path.
+	apiURL := fmt.Sprintf("https://%s.execute-api.%s.%s/%s",
+		*restAPI.RestApiId(), *stack.Region(), *stack.UrlSuffix(), *restAPI.DeploymentStage().StageName())
+	type output struct {
 		name  string
 		value *string
-	}{
-		// The stage's URL without RestApi.Url()'s trailing slash, so "$API_URL/users" is a valid path.
-		{"ApiUrl", jsii.String(fmt.Sprintf("https://%s.execute-api.%s.%s/%s",
-			*restAPI.RestApiId(), *stack.Region(), *stack.UrlSuffix(), *restAPI.DeploymentStage().StageName()))},
+	}
+	// A slice, not a map: output order must not vary between synths.
+	outputs := []output{
+		{"ApiUrl", jsii.String(apiURL)},
 		{"UserPoolId", pool.UserPoolId()},
 		{"UserPoolClientId", client.UserPoolClientId()},
 		{"AdminClientId", adminClient.UserPoolClientId()},
@@ -94,7 +101,21 @@ func NewUserAdminStack(scope constructs.Construct, props *UserAdminStackProps) (
 		// Where other teams subscribe to user events (docs/audit.md).
 		{"EventBusName", userEvents.Bus().EventBusName()},
 		{"EventBusArn", userEvents.Bus().EventBusArn()},
-	} {
+	}
+	// What an identity provider is given (docs/scim.md).
+	if c.SCIM != nil {
+		outputs = append(outputs, output{"ScimUrl", jsii.String(apiURL + "/scim/v2")})
+	}
+	if scimClient != nil {
+		outputs = append(outputs,
+			output{"ScimClientId", scimClient.UserPoolClientId()},
+			output{"ScimTokenUrl", jsii.String(fmt.Sprintf("https://%s.auth.%s.amazoncognito.com/oauth2/token", c.tokenDomainPrefix(*stack.Account()), *stack.Region()))})
+	}
+	if scim.TokenSecret != nil {
+		// Where `useradmin scim rotate-token --from-stack` writes the hash.
+		outputs = append(outputs, output{"ScimTokenSecretArn", scim.TokenSecret.SecretArn()})
+	}
+	for _, out := range outputs {
 		awscdk.NewCfnOutput(stack, jsii.String(out.name), &awscdk.CfnOutputProps{Value: out.value})
 	}
 	if webConsole != nil {

@@ -2,6 +2,7 @@ package infra
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -132,6 +133,7 @@ func TestAppClient(t *testing.T) {
 		t.Run(env, func(t *testing.T) {
 			tpl := envTemplate(t, env)
 			clients := resources(tpl, "AWS::Cognito::UserPoolClient")
+			delete(clients, scimClientLogicalID) // dev's SCIM client (TestSCIMDev)
 			client, ok := clients["UserPoolClient"]
 			if _, admin := clients["AdminClient"]; !ok || !admin || len(clients) != 2 {
 				t.Fatalf("want the app and admin clients with the pinned logical IDs UserPoolClient and AdminClient, got %v", keys(clients))
@@ -158,7 +160,8 @@ func TestAppClient(t *testing.T) {
 			if p["CallbackURLs"] != nil || p["AllowedOAuthFlows"] != nil {
 				t.Errorf("OAuth is configured without a hosted UI: %v %v", p["CallbackURLs"], p["AllowedOAuthFlows"])
 			}
-			tpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolDomain"), jsii.Number(0))
+			// No hosted UI, so no domain, but for SCIM's token endpoint in dev (TestSCIMDev).
+			tpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolDomain"), jsii.Number(map[bool]float64{true: 1, false: 0}[env == "dev"]))
 		})
 	}
 }
@@ -276,12 +279,17 @@ func TestFunction(t *testing.T) {
 				vars["ROLES"] = `[{"name":"helpdesk","permissions":["users:read","users:invite","users:password:reset","users:mfa","users:sign-out"]},` +
 					`{"name":"auditors","permissions":["users:read","audit:read"]},` +
 					`{"name":"tenant-a-admins","permissions":["users:read","users:create","users:invite","users:disable","users:sign-out","users:delete","users:password","users:password:reset","users:mfa","users:edit","groups:assign"],"scope":["tenant-a"]}]`
+				// SCIM's settings: TestSCIMDev.
+				for _, k := range []string{"SCIM_ENABLED", "SCIM_CLIENT_ID", "SCIM_BEARER", "SCIM_ROLE", "SCIM_IDP_NAME", "SCIM_DELETE_MODE", "SCIM_INVITE", "SCIM_ALLOW_ROLE_GROUPS"} {
+					vars[k] = assertions.Match_AnyValue()
+				}
 			case "prd":
 				vars["ADMIN_MFA_REQUIRED"] = "true"
 			}
 			// The API's function, the user events publisher (TestUserEvents)
-			// and CDK's handler copying the console's files (TestConsoleFiles).
-			tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3))
+			// and CDK's handler copying the console's files (TestConsoleFiles);
+			// in dev, SCIM's authorizer too.
+			tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(map[bool]float64{true: 4, false: 3}[env == "dev"]))
 			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 				"Runtime":       "provided.al2023",
 				"Architectures": []any{"arm64"},
@@ -362,6 +370,8 @@ func TestAPI(t *testing.T) {
 				"EndpointConfiguration": map[string]any{"Types": []any{"REGIONAL"}},
 			})
 			authorizers := resources(tpl, "AWS::ApiGateway::Authorizer")
+			// The SCIM routes' own authorizer (TestSCIMDev) is not the admins'.
+			maps.DeleteFunc(authorizers, func(_ string, a map[string]any) bool { return strings.HasPrefix(props(a)["Name"].(string), "scim-") })
 			if len(authorizers) != 1 {
 				t.Fatalf("want one authorizer, got %d", len(authorizers))
 			}
@@ -379,6 +389,7 @@ func TestAPI(t *testing.T) {
 			// authorizer; only CORS preflight is open; nothing else exists.
 			paths := resourcePaths(tpl)
 			var got []string
+			var scim int
 			for id, m := range resources(tpl, "AWS::ApiGateway::Method") {
 				p := props(m)
 				if p["HttpMethod"] == "OPTIONS" {
@@ -388,6 +399,10 @@ func TestAPI(t *testing.T) {
 					continue
 				}
 				key := p["HttpMethod"].(string) + " " + paths[refOrRoot(p["ResourceId"])]
+				if strings.HasPrefix(paths[refOrRoot(p["ResourceId"])], "/scim/") {
+					scim++
+					continue // TestSCIMDev
+				}
 				got = append(got, key)
 				if p["AuthorizationType"] != "COGNITO_USER_POOLS" || !equalJSON(p["AuthorizerId"], map[string]any{"Ref": authID}) {
 					t.Errorf("%s is not behind the Cognito authorizer: %v %v", key, p["AuthorizationType"], p["AuthorizerId"])
@@ -414,7 +429,7 @@ func TestAPI(t *testing.T) {
 			}
 			// The console's origin: every environment answers browsers.
 			hasCORS := true
-			if n := len(resources(tpl, "AWS::ApiGateway::Method")) - len(got); (n > 0) != hasCORS {
+			if n := len(resources(tpl, "AWS::ApiGateway::Method")) - len(got) - scim; (n > 0) != hasCORS {
 				t.Errorf("%d preflight methods; CORS configured: %v", n, hasCORS)
 			}
 
@@ -483,7 +498,12 @@ func TestOutputs(t *testing.T) {
 			names = append(names, k)
 		}
 		sort.Strings(names)
-		if want := []string{"AdminClientId", "ApiUrl", "ConsoleUrl", "EventBusArn", "EventBusName", "Region", "UserPoolClientId", "UserPoolId"}; !slices.Equal(names, want) {
+		want := []string{"AdminClientId", "ApiUrl", "ConsoleUrl", "EventBusArn", "EventBusName", "Region", "UserPoolClientId", "UserPoolId"}
+		if env == "dev" {
+			// SCIM with both ways in (TestSCIMDev).
+			want = []string{"AdminClientId", "ApiUrl", "ConsoleUrl", "EventBusArn", "EventBusName", "Region", "ScimClientId", "ScimTokenSecretArn", "ScimTokenUrl", "ScimUrl", "UserPoolClientId", "UserPoolId"}
+		}
+		if !slices.Equal(names, want) {
 			t.Errorf("%s outputs = %v, want %v", env, names, want)
 		}
 		tpl.HasOutput(jsii.String("UserPoolId"), map[string]any{"Value": map[string]any{"Ref": "UserPool"}})

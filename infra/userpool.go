@@ -52,7 +52,7 @@ func NewUserPool(scope constructs.Construct, id string, props *UserPoolProps) aw
 		StandardAttributes: &awscognito.StandardAttributes{
 			Email: &awscognito.StandardAttribute{Required: jsii.Bool(true), Mutable: jsii.Bool(true)},
 		},
-		CustomAttributes: poolAttributes(c.CustomAttributes),
+		CustomAttributes: poolAttributes(c.poolCustomAttributes()),
 		PasswordPolicy: &awscognito.PasswordPolicy{
 			MinLength:            jsii.Number(c.Password.MinLength),
 			RequireLowercase:     jsii.Bool(c.Password.RequireLowercase),

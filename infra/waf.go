@@ -47,9 +47,13 @@ const maxBodyOutsidePreview = 8192
 // ends so (a path that did would be no route, answered 404 by API Gateway).
 const previewPath = "/imports/preview"
 
-// bodySizeRule blocks bodies over 8 KB except on POST /imports/preview:
-// SizeRestrictions_BODY, scoped down by the path and method.
-func bodySizeRule(priority float64, visibility *awswafv2.CfnWebACL_VisibilityConfigProperty) *awswafv2.CfnWebACL_RuleProperty {
+// bodySizeRule blocks bodies over 8 KB except on POST /imports/preview
+// and, with SCIM, on /scim/v2/Groups: SizeRestrictions_BODY, scoped down
+// by the path and method. An identity provider pushes a group with every
+// member in one body (Okta's PUT, Entra ID's PATCH of members), which
+// passes 8 KB at about a hundred members. (The rule keeps its name: a
+// renamed rule is a new one.)
+func bodySizeRule(priority float64, visibility *awswafv2.CfnWebACL_VisibilityConfigProperty, c Config) *awswafv2.CfnWebACL_RuleProperty {
 	none := &[]any{&awswafv2.CfnWebACL_TextTransformationProperty{Priority: jsii.Number(0), Type: jsii.String("NONE")}}
 	match := func(field *awswafv2.CfnWebACL_FieldToMatchProperty, value, position string) *awswafv2.CfnWebACL_StatementProperty {
 		return &awswafv2.CfnWebACL_StatementProperty{ByteMatchStatement: &awswafv2.CfnWebACL_ByteMatchStatementProperty{
@@ -60,6 +64,11 @@ func bodySizeRule(priority float64, visibility *awswafv2.CfnWebACL_VisibilityCon
 		match(&awswafv2.CfnWebACL_FieldToMatchProperty{UriPath: map[string]any{}}, previewPath, "ENDS_WITH"),
 		match(&awswafv2.CfnWebACL_FieldToMatchProperty{Method: map[string]any{}}, "POST", "EXACTLY"),
 	}}}
+	if c.SCIM != nil {
+		// The path WAF sees starts with the stage: /<stage>/scim/v2/Groups…
+		groups := match(&awswafv2.CfnWebACL_FieldToMatchProperty{UriPath: map[string]any{}}, "/"+c.Name+"/scim/v2/Groups", "STARTS_WITH")
+		preview = &awswafv2.CfnWebACL_StatementProperty{OrStatement: &awswafv2.CfnWebACL_OrStatementProperty{Statements: &[]any{preview, groups}}}
+	}
 	return &awswafv2.CfnWebACL_RuleProperty{
 		Name:     jsii.String("BodySizeExceptImportPreview"),
 		Priority: jsii.Number(priority),
@@ -133,7 +142,7 @@ func NewWebACL(scope constructs.Construct, id string, props *WebACLProps) awswaf
 			},
 			managed(1, "AWSManagedRulesKnownBadInputsRuleSet"),
 			managed(2, "AWSManagedRulesCommonRuleSet", wafCountOnly...),
-			bodySizeRule(3, visibility("body-size")),
+			bodySizeRule(3, visibility("body-size"), c),
 		},
 	})
 

@@ -26,6 +26,13 @@ func evalWAF(t *testing.T, stmt map[string]any, r wafRequest) bool {
 				}
 			}
 			return true
+		case "OrStatement":
+			for _, sub := range s["Statements"].([]any) {
+				if evalWAF(t, sub.(map[string]any), r) {
+					return true
+				}
+			}
+			return false
 		case "NotStatement":
 			return !evalWAF(t, s["Statement"].(map[string]any), r)
 		case "SizeConstraintStatement":
@@ -56,6 +63,8 @@ func evalWAF(t *testing.T, stmt map[string]any, r wafRequest) bool {
 				return value == want
 			case "ENDS_WITH":
 				return strings.HasSuffix(value, want)
+			case "STARTS_WITH":
+				return strings.HasPrefix(value, want)
 			}
 			t.Fatalf("positional constraint %v", s["PositionalConstraint"])
 		default:
@@ -114,5 +123,42 @@ func TestWebACLBodySize(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWebACLBodySizeSCIM: with SCIM on, a group pushed with all its
+// members (over 8 KB) passes on /scim/v2/Groups of the stage, and
+// nowhere else.
+func TestWebACLBodySizeSCIM(t *testing.T) {
+	c, _ := Environment("prd")
+	tpl := synth(t, withSCIM(c, SCIMBearer))
+	var stmt map[string]any
+	for _, acl := range resources(tpl, "AWS::WAFv2::WebACL") {
+		for _, r := range props(acl)["Rules"].([]any) {
+			if r := r.(map[string]any); r["Name"] == "BodySizeExceptImportPreview" {
+				stmt = r["Statement"].(map[string]any)
+			}
+		}
+	}
+	if stmt == nil {
+		t.Fatal("no BodySizeExceptImportPreview rule")
+	}
+	for _, tc := range []struct {
+		r       wafRequest
+		blocked bool
+	}{
+		{wafRequest{"PUT", "/prd/scim/v2/Groups/tenant-a", 40000}, false},
+		{wafRequest{"PATCH", "/prd/scim/v2/Groups/tenant-a", 9000}, false},
+		{wafRequest{"POST", "/prd/scim/v2/Groups", 9000}, false},
+		{wafRequest{"POST", "/prd/scim/v2/Users", 9000}, true},
+		{wafRequest{"PUT", "/prd/users/scim/v2/Groups", 9000}, true},
+		{wafRequest{"PUT", "/stg/scim/v2/Groups/x", 9000}, true},
+		{wafRequest{"POST", "/prd/imports/preview", 9000}, false},
+		{wafRequest{"POST", "/prd/users", 9000}, true},
+		{wafRequest{"POST", "/prd/scim/v2/Users", 2000}, false},
+	} {
+		if got := evalWAF(t, stmt, tc.r); got != tc.blocked {
+			t.Errorf("%s %s with %d bytes: blocked %v, want %v", tc.r.method, tc.r.path, tc.r.body, got, tc.blocked)
+		}
 	}
 }

@@ -35,6 +35,8 @@ type Env struct {
 	Audit *Audit
 	// Settings are the Lambda's, read from the template's function environment.
 	Settings settings.Settings
+	// SCIM is the SCIM routes' authorization, nil where the template has none.
+	SCIM *SCIM
 	// Notes list the template's properties the emulator does not enforce.
 	Notes  []string
 	cancel context.CancelFunc
@@ -110,13 +112,24 @@ func StartWith(ctx context.Context, templatePath string, log io.Writer, o Option
 		return env, err
 	}
 	logger := slog.New(newLogHandler(log))
+	scimNotes, err := env.provisionSCIM(ctx, t, logger)
+	if err != nil {
+		return env, err
+	}
+	env.Notes = append(env.Notes, scimNotes...)
 	env.Notes = append(env.Notes, resendNote, srpNote, mfaNote, revokeNote)
 	h := handler.New(env.Settings, emulatedCognito{env.Cognito}, logger).
 		WithRecords(audit.NewStore(env.Audit.DynamoDB, env.Settings.AuditTable, env.Settings.AuditRetentionDays))
 	if err := env.Audit.RunPublisher(ctx, logger); err != nil {
 		return env, err
 	}
-	env.newGateway = func() (*Gateway, error) { return NewGateway(t, auth, h.Handle, logger) }
+	env.newGateway = func() (*Gateway, error) {
+		g, err := NewGateway(t, auth, h.Handle, logger)
+		if err == nil && env.SCIM != nil {
+			g.SetSCIMAuth(env.SCIM.Authorize, env.SCIM.VerifyAccessToken, env.SCIM)
+		}
+		return g, err
+	}
 	env.Gateway, err = env.newGateway()
 	return env, err
 }
@@ -233,5 +246,15 @@ func (e *Env) provisionAudit(ctx context.Context, t *Template) ([]string, error)
 		return nil, err
 	}
 	e.Audit = a
+	return notes, nil
+}
+
+// provisionSCIM sets up the SCIM routes' authorization from the template.
+func (e *Env) provisionSCIM(ctx context.Context, t *Template, log *slog.Logger) ([]string, error) {
+	s, notes, err := provisionSCIM(ctx, e.Emulator.Endpoint, e.Cognito, t, e.Pool, log)
+	if err != nil {
+		return nil, err
+	}
+	e.SCIM = s
 	return notes, nil
 }

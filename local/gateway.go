@@ -41,6 +41,25 @@ type Gateway struct {
 	// timeout is the function's own (its Timeout in the template): an
 	// invocation runs to it, whatever becomes of the client's connection.
 	timeout time.Duration
+	// custom runs the methods' Lambda TOKEN authorizer (SCIM's); nil: such methods refuse every call.
+	custom CustomAuthorizer
+	// accessTokens verifies the access tokens of methods with AuthorizationScopes; nil: refused.
+	accessTokens AccessTokenVerifier
+	// tokenEndpoint, when set, serves POST /oauth2/token (local mode's stand-in for the Cognito domain's).
+	tokenEndpoint http.Handler
+}
+
+// CustomAuthorizer is a Lambda TOKEN authorizer's handler.
+type CustomAuthorizer func(context.Context, events.APIGatewayCustomAuthorizerRequest) (events.APIGatewayCustomAuthorizerResponse, error)
+
+// AccessTokenVerifier checks an access token for a method with
+// AuthorizationScopes (it must hold one of scopes) and returns its claims.
+type AccessTokenVerifier func(token string, scopes []string) (map[string]any, error)
+
+// SetSCIMAuth sets the authorizers of the SCIM routes and the token
+// endpoint standing in for Cognito's, before the gateway serves.
+func (g *Gateway) SetSCIMAuth(custom CustomAuthorizer, accessTokens AccessTokenVerifier, tokenEndpoint http.Handler) {
+	g.custom, g.accessTokens, g.tokenEndpoint = custom, accessTokens, tokenEndpoint
 }
 
 // lambdaDefaultTimeout is Lambda's timeout for a function that sets none.
@@ -51,6 +70,9 @@ type route struct {
 	path        string   // the resource path, e.g. /users/{email}
 	segments    []string // path split on '/', without the leading empty one
 	authorized  bool     // COGNITO_USER_POOLS
+	scopes      []string // its AuthorizationScopes: access tokens, not ID tokens
+	custom      bool     // CUSTOM: the Lambda TOKEN authorizer
+	greedy      bool     // the last segment is {name+}
 	mock        *mockIntegration
 	models      map[string]*jsonschema.Schema // by content type
 	validate    bool
@@ -117,6 +139,9 @@ func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) 
 		}
 		r := route{method: p["HttpMethod"].(string), path: path, segments: split(path), params: map[string]bool{}, models: map[string]*jsonschema.Schema{}}
 		r.authorized = p["AuthorizationType"] == "COGNITO_USER_POOLS"
+		r.custom = p["AuthorizationType"] == "CUSTOM"
+		r.scopes = toStringList(p["AuthorizationScopes"])
+		r.greedy = strings.HasSuffix(path, "+}")
 		if integ, ok := p["Integration"].(map[string]any); ok && integ["Type"] == "MOCK" {
 			r.mock = mock(integ)
 		}
@@ -149,9 +174,18 @@ func NewGateway(t *Template, auth *Authorizer, invoke Invoke, log *slog.Logger) 
 	if len(g.routes) == 0 {
 		return nil, fmt.Errorf("template: no API methods")
 	}
-	// Literal segments win over parameters, as in API Gateway: try the routes with fewer parameters first.
+	// Literal segments win over parameters, as in API Gateway: try the
+	// routes with fewer parameters first, a greedy {proxy+} last, and a
+	// method's own route before ANY on the same path.
 	sort.SliceStable(g.routes, func(i, j int) bool {
-		return strings.Count(g.routes[i].path, "{") < strings.Count(g.routes[j].path, "{")
+		a, b := g.routes[i], g.routes[j]
+		if a.greedy != b.greedy {
+			return b.greedy
+		}
+		if n, m := strings.Count(a.path, "{"), strings.Count(b.path, "{"); n != m {
+			return n < m
+		}
+		return a.method != "ANY" && b.method == "ANY"
 	})
 	return g, nil
 }
@@ -273,12 +307,20 @@ func (g *Gateway) match(method, escapedPath string) (*route, map[string]string, 
 	}
 	for i := range g.routes {
 		cand := &g.routes[i]
-		if cand.method != method || len(cand.segments) != len(raw) {
+		if cand.method != method && cand.method != "ANY" {
+			continue
+		}
+		if len(cand.segments) != len(raw) && (!cand.greedy || len(raw) < len(cand.segments)) {
 			continue
 		}
 		ps := map[string]string{}
 		ok := true
 		for j, s := range cand.segments {
+			if cand.greedy && j == len(cand.segments)-1 {
+				// {proxy+}: the rest of the path, one segment or more.
+				ps[strings.TrimSuffix(strings.Trim(s, "{}"), "+")] = strings.Join(raw[j:], "/")
+				break
+			}
 			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
 				if raw[j] == "" {
 					ok = false
@@ -314,6 +356,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, req *http.Request, requestID string) int {
+	if g.tokenEndpoint != nil && req.URL.Path == TokenPath {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		g.tokenEndpoint.ServeHTTP(rec, req)
+		return rec.status
+	}
 	r, params, ok := g.match(req.Method, req.URL.EscapedPath())
 	if !ok {
 		return g.writeGatewayError(w, requestID, gatewayError{typ: "MISSING_AUTHENTICATION_TOKEN"})
@@ -332,13 +379,26 @@ func (g *Gateway) serve(w http.ResponseWriter, req *http.Request, requestID stri
 		w.WriteHeader(r.mock.status)
 		return r.mock.status
 	}
-	var claims map[string]any
-	if r.authorized {
+	var claims, authorizerContext map[string]any
+	switch {
+	case r.authorized && len(r.scopes) > 0:
+		c, err := g.verifyAccessToken(req.Header.Get("Authorization"), r.scopes)
+		if err != nil {
+			return g.writeGatewayError(w, requestID, gatewayError{typ: "UNAUTHORIZED"})
+		}
+		claims = c
+	case r.authorized:
 		c, err := g.auth.Verify(req.Header.Get("Authorization"))
 		if err != nil {
 			return g.writeGatewayError(w, requestID, gatewayError{typ: "UNAUTHORIZED"})
 		}
 		claims = apiGatewayClaims(c)
+	case r.custom:
+		c, gerr := g.runCustomAuthorizer(req, requestID)
+		if gerr != nil {
+			return g.writeGatewayError(w, requestID, *gerr)
+		}
+		authorizerContext = c
 	}
 	body, err := io.ReadAll(io.LimitReader(req.Body, maxBody+1))
 	if err != nil {
@@ -359,6 +419,9 @@ func (g *Gateway) serve(w http.ResponseWriter, req *http.Request, requestID stri
 		}
 	}
 	event := proxyEvent(req, r, params, claims, body, requestID)
+	if authorizerContext != nil {
+		event.RequestContext.Authorizer = authorizerContext
+	}
 	// API Gateway invokes the function and lets it finish when the client
 	// goes away: a create in flight when an import is killed still happens
 	// and is audited. So the invocation has the function's deadline, not the

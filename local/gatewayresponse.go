@@ -26,6 +26,8 @@ var defaults = map[string]struct {
 	"REQUEST_TOO_LARGE":            {413, "Request Too Long"},
 	"INTEGRATION_FAILURE":          {502, "Internal server error"},
 	"THROTTLED":                    {429, "Too Many Requests"},
+	"ACCESS_DENIED":                {403, "User is not authorized to access this resource"},
+	"AUTHORIZER_FAILURE":           {500, "Internal server error"},
 }
 
 type gatewayResponse struct {

@@ -18,6 +18,8 @@ import (
 const (
 	AppClientLogicalID   = "UserPoolClient"
 	AdminClientLogicalID = "AdminClient"
+	// SCIMClientLogicalID is the SCIM client's, where client credentials are on.
+	SCIMClientLogicalID = "ScimClient"
 )
 
 // Pool is what Provision created in the emulator.
@@ -26,6 +28,8 @@ type Pool struct {
 	// ClientID is the application's client; AdminClientID the one
 	// administrators (and `useradmin`) sign in through.
 	ClientID, AdminClientID string
+	// SCIMClientID is the SCIM client (client credentials), "" where there is none.
+	SCIMClientID string
 	// Groups are the group names, by logical ID.
 	Groups map[string]string
 	// PasswordPolicy is the template's, or Cognito's default when it sets none.
@@ -101,7 +105,20 @@ func Provision(ctx context.Context, c *cip.Client, t *Template) (*Pool, []string
 		}
 	}
 
-	// Every client of the pool: the application's and the administrators'.
+	// Resource servers before the clients whose scopes name them (SCIM's
+	// scim/provision); a reference to one is its identifier, as in CloudFormation.
+	for _, id := range t.OfType("AWS::Cognito::UserPoolResourceServer") {
+		var rin cip.CreateResourceServerInput
+		if err := p.decode(id, t.Resources[id].Properties, &rin); err != nil {
+			return nil, nil, err
+		}
+		if _, err := c.CreateResourceServer(ctx, &rin); err != nil {
+			return nil, nil, fmt.Errorf("creating the resource server %s: %w", id, err)
+		}
+		p.refs[id] = *rin.Identifier
+	}
+
+	// Every client of the pool: the application's, the administrators' and SCIM's.
 	for _, id := range t.OfType("AWS::Cognito::UserPoolClient") {
 		res := t.Resources[id]
 		notes = append(notes, report(res)...)
@@ -121,6 +138,7 @@ func Provision(ctx context.Context, c *cip.Client, t *Template) (*Pool, []string
 	if p.AdminClientID = p.refs[AdminClientLogicalID]; p.AdminClientID == "" {
 		return nil, nil, fmt.Errorf("template: no admin client with the logical ID %s", AdminClientLogicalID)
 	}
+	p.SCIMClientID = p.refs[SCIMClientLogicalID]
 
 	for _, id := range t.OfType("AWS::Cognito::UserPoolGroup") {
 		var gin cip.CreateGroupInput

@@ -57,10 +57,11 @@ func (t *Template) One(typ string) (string, Resource, error) {
 	return ids[0], t.Resources[ids[0]], nil
 }
 
-// APIFunction returns the API's Lambda function: the only one neither an
-// event source mapping nor a custom resource invokes (the others are the
-// user events publisher, fed by the audit table's stream, and CDK's
-// BucketDeployment handler, which copies the console's files at deploy).
+// APIFunction returns the API's Lambda function: the only one that neither
+// an event source mapping, a custom resource nor an API authorizer invokes
+// (the others are the user events publisher, fed by the audit table's
+// stream; CDK's BucketDeployment handler, which copies the console's files
+// at deploy; and the SCIM authorizer).
 func (t *Template) APIFunction() (string, Resource, error) {
 	fed := map[string]bool{}
 	for _, id := range t.OfType("AWS::Lambda::EventSourceMapping") {
@@ -79,6 +80,11 @@ func (t *Template) APIFunction() (string, Resource, error) {
 			fed[fmt.Sprint(ga[0])] = true
 		}
 	}
+	for _, id := range t.OfType("AWS::ApiGateway::Authorizer") {
+		if fn := t.authorizerFunction(id); fn != "" {
+			fed[fn] = true
+		}
+	}
 	var ids []string
 	for _, id := range t.OfType("AWS::Lambda::Function") {
 		if !fed[id] {
@@ -86,9 +92,39 @@ func (t *Template) APIFunction() (string, Resource, error) {
 		}
 	}
 	if len(ids) != 1 {
-		return "", Resource{}, fmt.Errorf("template: want one API function (not fed by an event source mapping or a custom resource), found %d", len(ids))
+		return "", Resource{}, fmt.Errorf("template: want one API function (not fed by an event source mapping, a custom resource or an authorizer), found %d", len(ids))
 	}
 	return ids[0], t.Resources[ids[0]], nil
+}
+
+// authorizerFunction is the logical ID of the Lambda function a REQUEST or
+// TOKEN authorizer invokes, found in its AuthorizerUri
+// (…/functions/<Fn::GetAtt [id, Arn]>/invocations), or "".
+func (t *Template) authorizerFunction(authorizerID string) string {
+	var find func(v any) string
+	find = func(v any) string {
+		switch v := v.(type) {
+		case map[string]any:
+			if ga, ok := v["Fn::GetAtt"].([]any); ok && len(ga) == 2 && ga[1] == "Arn" {
+				if id, ok := ga[0].(string); ok && t.Resources[id].Type == "AWS::Lambda::Function" {
+					return id
+				}
+			}
+			for _, x := range v {
+				if id := find(x); id != "" {
+					return id
+				}
+			}
+		case []any:
+			for _, x := range v {
+				if id := find(x); id != "" {
+					return id
+				}
+			}
+		}
+		return ""
+	}
+	return find(t.Resources[authorizerID].Properties["AuthorizerUri"])
 }
 
 // refs maps logical IDs to the physical values local mode created for them.
@@ -104,6 +140,9 @@ func (r refs) resolve(v any) (any, error) {
 				return nil, fmt.Errorf("unresolved reference to %s", id)
 			}
 			return val, nil
+		}
+		if join, ok := v["Fn::Join"].([]any); ok && len(v) == 1 {
+			return r.join(join)
 		}
 		out := make(map[string]any, len(v))
 		for k, x := range v {
@@ -127,4 +166,30 @@ func (r refs) resolve(v any) (any, error) {
 		return out, nil
 	}
 	return v, nil
+}
+
+// join resolves Fn::Join [separator, [parts]] whose parts are strings or
+// references (an OAuth scope is "<resource server>/<scope>").
+func (r refs) join(args []any) (any, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("malformed Fn::Join %v", args)
+	}
+	sep, ok := args[0].(string)
+	parts, ok2 := args[1].([]any)
+	if !ok || !ok2 {
+		return nil, fmt.Errorf("malformed Fn::Join %v", args)
+	}
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		v, err := r.resolve(p)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("Fn::Join of a non-string %v", v)
+		}
+		out[i] = s
+	}
+	return strings.Join(out, sep), nil
 }

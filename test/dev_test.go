@@ -96,6 +96,24 @@ func TestDevCommand(t *testing.T) {
 	if dev.AdminClientID == "" || dev.AdminClientID == dev.UserPoolClientID {
 		t.Errorf(".local/dev.json: adminClientId %q, want the admin client's id (the app client is %q)", dev.AdminClientID, dev.UserPoolClientID)
 	}
+	// dev has SCIM: .local/dev.json's scim.token is a bearer token the SCIM routes admit.
+	var scimFile struct {
+		SCIM struct{ URL, Token string } `json:"scim"`
+	}
+	if b, err := os.ReadFile(devFile); err != nil || json.Unmarshal(b, &scimFile) != nil || scimFile.SCIM.URL != dev.APIURL+"/scim/v2" || scimFile.SCIM.Token == "" {
+		t.Errorf(".local/dev.json: scim %+v, want {url: %s/scim/v2, token}", scimFile.SCIM, dev.APIURL)
+	} else {
+		req, _ := http.NewRequest(http.MethodGet, scimFile.SCIM.URL+"/ServiceProviderConfig", nil)
+		req.Header.Set("Authorization", "Bearer "+scimFile.SCIM.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if e := resp.Header.Get("X-Amzn-Errortype"); e != "" {
+			t.Errorf("GET /scim/v2/ServiceProviderConfig with dev.json's SCIM token: %d %s, want it passed to the function", resp.StatusCode, e)
+		}
+	}
 	// The printed command's token: the seeded admin, signed in through the admin client, may call the API; the non-admin may not.
 	for who, want := range map[string]int{"admin": http.StatusOK, "user": http.StatusForbidden} {
 		tokenCmd := exec.Command(bin, "token", who)

@@ -64,6 +64,9 @@ type AuditAction string
 type AuditActor struct {
 	Email *string `json:"email,omitempty"`
 
+	// Idp The identity provider of a change made over SCIM (sub scim:bearer or scim:<client id>); absent for an admin.
+	Idp *string `json:"idp,omitempty"`
+
 	// Permission The permission the route used, or lacked when refused.
 	Permission *string `json:"permission,omitempty"`
 
@@ -368,7 +371,7 @@ type QueryAuditParams struct {
 	// User Only records about this user (email, matched case-insensitively).
 	User *string `form:"user,omitempty" json:"user,omitempty"`
 
-	// Actor Only records of calls by this admin (email, or the sub of a token without one).
+	// Actor Only records of calls by this admin (email, or the sub of a token without one), or by a SCIM principal (scim:bearer, scim:<client id>).
 	Actor *string `form:"actor,omitempty" json:"actor,omitempty"`
 
 	// Action Only this audit action.

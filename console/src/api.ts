@@ -59,7 +59,7 @@ export interface AuditRecord {
   id: string;
   time: string;
   requestId: string;
-  actor: { sub: string; email?: string; roles?: string[]; permission?: string };
+  actor: { sub: string; email?: string; idp?: string; roles?: string[]; permission?: string };
   action: string;
   target?: string;
   group?: string;

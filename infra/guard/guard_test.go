@@ -100,3 +100,20 @@ func TestAuditTable(t *testing.T) {
 		t.Errorf("findings %q", got)
 	}
 }
+
+// TestCustomAttributeAdded: declaring a new custom attribute (SCIM's
+// scim_external_id beside dev's department) is an in-place update of the
+// pool, as CloudFormation documents for Schema additions; removing it again
+// is a replacement.
+func TestCustomAttributeAdded(t *testing.T) {
+	department := `{"AttributeDataType": "String", "Mutable": true, "Name": "department", "StringAttributeConstraints": {"MaxLength": "64"}}`
+	external := `{"AttributeDataType": "String", "Mutable": true, "Name": "scim_external_id", "StringAttributeConstraints": {"MaxLength": "2048"}}`
+	got, err := Replacements("UserAdmin-dev", pool(department), pool(department+", "+external), nil)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("adding scim_external_id: findings %q, %v; want none", got, err)
+	}
+	got, err = Replacements("UserAdmin-dev", pool(department+", "+external), pool(department), nil)
+	if err != nil || len(got) != 1 || !strings.Contains(got[0], `Schema attribute "scim_external_id" is removed`) {
+		t.Fatalf("removing scim_external_id: findings %q, %v; want one replacement", got, err)
+	}
+}

@@ -51,10 +51,14 @@ type Record struct {
 	UserAgent string         `json:"userAgent,omitempty"`
 }
 
-// Actor is who made the call, from the ID token and the pool.
+// Actor is who made the call, from the ID token and the pool; or, for a
+// change an identity provider made over SCIM, the SCIM principal (sub
+// "scim:<client id>" or "scim:bearer") and the IdP's name.
 type Actor struct {
 	Sub   string `json:"sub"`
 	Email string `json:"email,omitempty"`
+	// IdP names the identity provider of a SCIM change (e.g. "okta"); absent for an admin.
+	IdP string `json:"idp,omitempty"`
 	// Roles and Permission are those of the role model where it exists.
 	Roles      []string `json:"roles,omitempty"`
 	Permission string   `json:"permission,omitempty"`

@@ -33,9 +33,11 @@ const (
 	Action      = "action"       // string: see the Action* values
 	CallerSub   = "caller_sub"   // string: the caller's Cognito sub
 	CallerEmail = "caller_email" // string: the caller's email, normalised, or ""
-	Target      = "target"       // string: the user acted on, normalised email, or "" when not known
-	Group       = "group"        // string, on group routes only
-	Groups      = "groups"       // array of strings, on creates that add groups only
+	// CallerIdP names the identity provider of a SCIM call (its caller_sub is scim:…); absent otherwise.
+	CallerIdP = "caller_idp"
+	Target    = "target" // string: the user acted on, normalised email, or "" when not known
+	Group     = "group"  // string, on group routes only
+	Groups    = "groups" // array of strings, on creates that add groups only
 	// InvitationSent is true when Cognito accepted an invitation email
 	// (a create that sends one, a resend, a new temporary password emailed), absent otherwise, even when a
 	// later step (adding a group, re-reading the user) failed.

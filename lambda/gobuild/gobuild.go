@@ -15,6 +15,8 @@ const (
 	Package = "./lambda/cmd/bootstrap"
 	// EventsPackage is the user events publisher, fed by the audit table's stream.
 	EventsPackage = "./lambda/cmd/events"
+	// SCIMAuthPackage is the SCIM routes' bearer-token authorizer.
+	SCIMAuthPackage = "./lambda/cmd/scimauth"
 )
 
 // Build compiles the main package pkg (Package, EventsPackage) in moduleDir into out for goos/goarch. The flags

@@ -29,7 +29,12 @@ func (h *Handler) update(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if err := c.readTarget(); err != nil {
 		return none, err
 	}
-	attrs, changed, err := decodeUpdate(c.req, h.settings.CustomAttributes)
+	declared := h.settings.CustomAttributes
+	if c.caller.idp != "" {
+		// The SCIM principal also keeps the user's externalId (scim.go); admins may not set it.
+		declared = append(slices.Clone(declared), settings.SCIMExternalID)
+	}
+	attrs, changed, err := decodeUpdate(c.req, declared)
 	if err != nil {
 		return none, err
 	}

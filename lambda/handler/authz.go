@@ -24,6 +24,8 @@ type caller struct {
 	grant access.Grant
 	// liveEmail is the email the pool holds for the account now.
 	liveEmail string
+	// idp names the identity provider of a SCIM principal (scim.go); empty for an admin.
+	idp string
 }
 
 // forbidden refuses the caller. reason is a stable word for the audit line

@@ -357,6 +357,12 @@ func (f *fakeCognito) ListUsers(_ context.Context, in *cip.ListUsersInput, _ ...
 		if p, ok := strings.CutPrefix(filter, `email ^= "`); ok && !strings.HasPrefix(u.email, strings.TrimSuffix(p, `"`)) {
 			continue
 		}
+		if e, ok := strings.CutPrefix(filter, `email = "`); ok && u.email != strings.TrimSuffix(e, `"`) {
+			continue
+		}
+		if sub, ok := strings.CutPrefix(filter, `sub = "`); ok && u.sub != strings.TrimSuffix(sub, `"`) {
+			continue
+		}
 		match = append(match, u)
 	}
 	start := 0

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,6 +28,8 @@ type group struct {
 	// lambda/access's rules before sending; absent on other groups.
 	Permissions []access.Permission `json:"permissions,omitempty"`
 	Scope       []string            `json:"scope,omitempty"`
+	// created and modified are Cognito's dates, for SCIM's meta.
+	created, modified *time.Time
 }
 
 type groupsBody struct {
@@ -80,6 +83,8 @@ func (h *Handler) visibleGroups(ctx context.Context, c *call) ([]group, error) {
 			Description: aws.ToString(g.Description),
 			Admin:       h.settings.IsAdminGroup(name),
 			Precedence:  g.Precedence,
+			created:     g.CreationDate,
+			modified:    g.LastModifiedDate,
 		}
 		if r, ok := h.policy.Role(name); ok {
 			out.Permissions, out.Scope = r.Permissions, r.Scope

@@ -158,42 +158,66 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		ctx, cancel = context.WithDeadline(ctx, dl.Add(-deadlineReserve))
 		defer cancel()
 	}
+	// SCIM has its own principal (its authorizer's) and error shape.
+	if isSCIM(req) {
+		return h.serveSCIM(ctx, c), nil
+	}
 	r, ok := routes[req.HTTPMethod+" "+req.Resource]
 	ok = ok && cleanPath(req.Path)
-	defer func() {
-		if p := recover(); p != nil {
-			// A bug must still answer in the API's shape; the value goes to the log, never to the client.
-			h.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "route", req.HTTPMethod+" "+req.Resource)
-			resp = h.errorResponse(ctx, c, newError(http.StatusBadGateway, "UpstreamError", "the request could not be processed"))
-		}
-		switch {
-		case ok && r.action != "":
-			h.audit(ctx, c, cmp.Or(c.action, r.action), resp.StatusCode)
-		case ok && c.failure != nil && (c.failure.reason != "" || c.failure.rule != ""):
-			// Reads are not audited, but a refused caller is, whatever the route: refusals are what the alarm counts.
-			h.audit(ctx, c, auditlog.ActionRead, resp.StatusCode)
-		}
-		cors(h.settings, req, &resp)
-	}()
+	defer cors(h.settings, req, &resp)
 	if !ok {
 		return h.errorResponse(ctx, c, notRouted(req)), nil
 	}
-	var err error
-	if c.caller, err = h.authorize(ctx, req); err != nil {
-		return h.errorResponse(ctx, c, asAPIError(err)), nil
+	return h.perform(ctx, c, r, func() (err error) {
+		c.caller, err = h.authorize(ctx, req)
+		return err
+	}), nil
+}
+
+// perform runs route r for call c: admit (the caller's check; nil where
+// the caller is already known), the permission check, the route, and its
+// audit line and record. The REST routes and the SCIM operations (scim.go)
+// both come through here, so both meet the same rules and leave the same
+// trail. A panic in the route is answered in the API's shape and audited;
+// one in the audit itself is not recovered: the invocation dies, as it
+// would by a timeout, and the record's stream still publishes what was written.
+func (h *Handler) perform(ctx context.Context, c *call, r route, admit func() error) (resp events.APIGatewayProxyResponse) {
+	defer func() {
+		if p := recover(); p != nil {
+			// A bug must still answer in the API's shape; the value goes to the log, never to the client.
+			h.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p), "route", c.req.HTTPMethod+" "+c.req.Resource)
+			resp = h.errorResponse(ctx, c, newError(http.StatusBadGateway, "UpstreamError", "the request could not be processed"))
+		}
+		h.auditCall(ctx, c, r, resp.StatusCode)
+	}()
+	if admit != nil {
+		if err := admit(); err != nil {
+			return h.errorResponse(ctx, c, asAPIError(err))
+		}
 	}
 	if r.permission != "" {
 		if err := c.need(r.permission); err != nil {
 			// The refusal's record names the user it was aimed at, so the user's history shows the attempt.
 			_ = c.readTarget()
-			return h.errorResponse(ctx, c, asAPIError(err)), nil
+			return h.errorResponse(ctx, c, asAPIError(err))
 		}
 	}
-	resp, err = r.serve(h, ctx, c)
+	resp, err := r.serve(h, ctx, c)
 	if err != nil {
-		return h.errorResponse(ctx, c, asAPIError(err)), nil
+		return h.errorResponse(ctx, c, asAPIError(err))
 	}
-	return resp, nil
+	return resp
+}
+
+// auditCall audits a change, or a read that was refused: reads are not
+// audited, but a refused caller is, whatever the route: refusals are what the alarm counts.
+func (h *Handler) auditCall(ctx context.Context, c *call, r route, status int) {
+	switch {
+	case r.action != "":
+		h.audit(ctx, c, cmp.Or(c.action, r.action), status)
+	case c.failure != nil && (c.failure.reason != "" || c.failure.rule != ""):
+		h.audit(ctx, c, auditlog.ActionRead, status)
+	}
 }
 
 // notRouted tells an unknown resource (404) from a known one asked with the wrong method (405).
@@ -300,6 +324,9 @@ func (h *Handler) audit(ctx context.Context, c *call, action string, status int)
 		slog.String(auditlog.CallerSub, c.caller.sub),
 		slog.String(auditlog.CallerEmail, c.caller.email),
 		slog.String(auditlog.Target, c.target),
+	}
+	if c.caller.idp != "" {
+		attrs = append(attrs, slog.String(auditlog.CallerIdP, c.caller.idp))
 	}
 	if c.group != "" {
 		attrs = append(attrs, slog.String(auditlog.Group, c.group))

@@ -110,6 +110,8 @@ type ev struct {
 	body             string
 	base64           bool
 	claims           string // the authorizer's claims object as JSON; empty means the admin's, "-" none
+	// context is a Lambda authorizer's context (the SCIM authorizer's principal), beside or instead of claims.
+	context map[string]any
 }
 
 func (e ev) json(t testing.TB) string {
@@ -136,6 +138,10 @@ func (e ev) json(t testing.TB) string {
 	case "-":
 	default:
 		authorizer["claims"] = json.RawMessage(e.claims)
+	}
+	for k, v := range e.context {
+		b, _ := json.Marshal(v)
+		authorizer[k] = b
 	}
 	event := map[string]any{
 		"resource":                        e.resource,

@@ -43,7 +43,7 @@ func (h *Handler) record(c *call, action string, status int, at time.Time) audit
 		Time:      at.UTC(),
 		RequestID: c.req.RequestContext.RequestID,
 		// The roles live from the pool (as authorize read them) and the permission the route used or lacked.
-		Actor:     audit.Actor{Sub: c.caller.sub, Email: c.caller.email, Roles: c.caller.grant.Roles(), Permission: string(c.permission)},
+		Actor:     audit.Actor{Sub: c.caller.sub, Email: c.caller.email, IdP: c.caller.idp, Roles: c.caller.grant.Roles(), Permission: string(c.permission)},
 		Action:    action,
 		Target:    c.target,
 		Group:     c.group,
@@ -269,8 +269,9 @@ func setFilter(f *audit.Filter, key, v string) error {
 			}
 			v = e
 		}
-		if v == "" || (!strings.Contains(v, "@") && !isSub(v)) {
-			return badRequest("actor must be an email or a sub")
+		// A SCIM principal's sub is scim:<client id> or scim:bearer (scim.go).
+		if v == "" || (!strings.Contains(v, "@") && !isSub(v) && !isSCIMSub(v)) {
+			return badRequest("actor must be an email, a sub, or a SCIM principal (scim:…)")
 		}
 		f.Actor = v
 	case "action":

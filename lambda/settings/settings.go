@@ -52,6 +52,8 @@ type Settings struct {
 	AuditTable string
 	// AuditRetentionDays is how long records are kept (their TTL); 0 keeps them.
 	AuditRetentionDays int
+	// SCIM is the identity provider's way in (/scim/v2); zero means none.
+	SCIM SCIM
 }
 
 // PasswordPolicy mirrors the user pool's password policy.
@@ -167,6 +169,7 @@ func (s Settings) Env() map[string]string {
 		env[EnvAdminMFARequired] = "true"
 	}
 	s.encodeAudit(env)
+	s.encodeSCIM(env)
 	return env
 }
 
@@ -236,6 +239,9 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		return s, err
 	}
 	if err := s.decodeAudit(getenv); err != nil {
+		return s, err
+	}
+	if err := s.decodeSCIM(getenv); err != nil {
 		return s, err
 	}
 	return s, nil

@@ -53,6 +53,21 @@ type devFile struct {
 	ConsoleURL string  `json:"consoleUrl"`
 	Admin      account `json:"admin"`
 	User       account `json:"user"`
+	// SCIM is the identity provider's way in, where the environment has SCIM.
+	SCIM *scimFile `json:"scim,omitempty"`
+}
+
+// scimFile is what an identity provider (or a test) needs to call /scim/v2 locally.
+type scimFile struct {
+	URL string `json:"url"`
+	// Token is a bearer token the local authorizer (lambda/scimauth) accepts; its hash is in TokenSecretArn.
+	Token          string `json:"token,omitempty"`
+	TokenSecretArn string `json:"tokenSecretArn,omitempty"`
+	// Client credentials, where on: POST TokenURL with ClientID and ClientSecret.
+	TokenURL     string `json:"tokenUrl,omitempty"`
+	ClientID     string `json:"clientId,omitempty"`
+	ClientSecret string `json:"clientSecret,omitempty"`
+	Scope        string `json:"scope,omitempty"`
 }
 
 func serve() error {
@@ -111,10 +126,19 @@ func serve() error {
 		ConsoleURL: consoleURL,
 		Admin:      admin, User: user,
 	}
+	if s := env.SCIM; s != nil {
+		dev.SCIM = &scimFile{URL: apiURL + "/scim/v2", Token: s.Token, TokenSecretArn: s.TokenSecretArn}
+		if s.ClientID != "" {
+			dev.SCIM.TokenURL, dev.SCIM.ClientID, dev.SCIM.ClientSecret, dev.SCIM.Scope = apiURL+local.TokenPath, s.ClientID, s.ClientSecret, s.Scope
+		}
+	}
 	if err := writeDevFile(dev); err != nil {
 		return err
 	}
 	printHelp(dev, envName, env.Gateway.Throttle())
+	if dev.SCIM != nil {
+		printSCIMHelp(dev.SCIM)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -251,4 +275,18 @@ func getenv(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// printSCIMHelp says how to call /scim/v2 as an identity provider would.
+func printSCIMHelp(s *scimFile) {
+	fmt.Fprintf(os.Stderr, "\nSCIM 2.0 (docs/scim.md) at %s; its bearer token and client credentials are in .local/dev.json (scim):\n\n", s.URL)
+	if s.Token != "" {
+		fmt.Fprintf(os.Stderr, "curl -s %s/ServiceProviderConfig -H \"Authorization: Bearer $(jq -r .scim.token .local/dev.json)\"\n", s.URL)
+	}
+	if s.ClientID != "" {
+		fmt.Fprintf(os.Stderr, "curl -s -u \"$(jq -r '.scim.clientId + \":\" + .scim.clientSecret' .local/dev.json)\" -d grant_type=client_credentials %s   (a client-credentials access token)\n", s.TokenURL)
+	}
+	if s.Token != "" {
+		fmt.Fprintln(os.Stderr, "useradmin scim rotate-token --local   (a new bearer token; the old one stops working)")
+	}
 }
