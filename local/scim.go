@@ -56,7 +56,7 @@ type SCIM struct {
 	now      func() time.Time
 }
 
-// scimNotes say where local mode departs from AWS for SCIM.
+// scimClientNote says where local mode departs from AWS for SCIM: the token endpoint.
 var scimClientNote = "SCIM client credentials: the emulator issues no client-credentials tokens and has no Cognito domain; " +
 	"local mode serves POST " + TokenPath + " on the API's address, checks the client id and secret against the emulator's " +
 	"SCIM client (created from the template), and signs access tokens with a key of its own that only the local authorizers trust"
