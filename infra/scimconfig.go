@@ -19,10 +19,10 @@ const (
 )
 
 // scimExternalIDAttribute is the custom attribute holding a SCIM user's
-// externalId (custom:scim_external_id), declared when SCIM is on. Adding a
-// custom attribute updates a pool in place; it can never be removed again
-// without replacing the pool, so turning SCIM off keeps it.
-var scimExternalIDAttribute = settings.CustomAttribute{Name: "scim_external_id", Type: settings.AttributeString, MaxLength: 2048}
+// externalId, declared when SCIM is on: the one the Lambda reads and writes.
+// Adding a custom attribute updates a pool in place; it can never be removed
+// again without replacing the pool, so turning SCIM off keeps it.
+var scimExternalIDAttribute = settings.SCIMExternalID
 
 // SCIM serves /scim/v2 to an identity provider (docs/scim.md).
 type SCIM struct {

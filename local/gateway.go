@@ -520,6 +520,13 @@ func proxyEvent(req *http.Request, r *route, params map[string]string, claims ma
 		ev.Headers[k] = vs[len(vs)-1]
 		ev.MultiValueHeaders[k] = vs
 	}
+	// API Gateway always sends these (Go keeps Host out of req.Header); the
+	// handler builds absolute URLs (SCIM's meta.location) from them.
+	ev.RequestContext.DomainName = req.Host
+	for k, v := range map[string]string{"Host": req.Host, "X-Forwarded-Proto": "http", "X-Forwarded-For": hostOnly(req.RemoteAddr)} {
+		ev.Headers[k] = v
+		ev.MultiValueHeaders[k] = []string{v}
+	}
 	for k, vs := range req.URL.Query() {
 		ev.QueryStringParameters[k] = vs[len(vs)-1]
 		ev.MultiValueQueryStringParameters[k] = vs

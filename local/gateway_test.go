@@ -284,3 +284,18 @@ func TestGatewayRequestIDHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestGatewayForwardedHeaders: the event carries the Host the client called
+// and X-Forwarded-Proto, as API Gateway's does, so absolute URLs the handler
+// writes (SCIM's meta.location) point back at the local gateway.
+func TestGatewayForwardedHeaders(t *testing.T) {
+	srv, key, seen := testGateway(t)
+	if status, _, _ := do(t, http.MethodGet, srv.URL+"/items/1", token(t, key, nil), "", ""); status != 200 || len(*seen) != 1 {
+		t.Fatalf("answer %d, %d events", status, len(*seen))
+	}
+	ev := (*seen)[0]
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if ev.Headers["Host"] != host || ev.Headers["X-Forwarded-Proto"] != "http" || ev.RequestContext.DomainName != host || ev.Headers["X-Forwarded-For"] != "127.0.0.1" {
+		t.Errorf("Host %q, X-Forwarded-Proto %q, X-Forwarded-For %q, domain %q; want %q, http, 127.0.0.1", ev.Headers["Host"], ev.Headers["X-Forwarded-Proto"], ev.Headers["X-Forwarded-For"], ev.RequestContext.DomainName, host)
+	}
+}

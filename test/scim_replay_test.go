@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -135,9 +136,22 @@ func TestSCIMDoors(t *testing.T) {
 	if r := call(t, http.MethodGet, "/users", env.SCIM.Token, "", ""); r.status != http.StatusUnauthorized && r.status != http.StatusForbidden {
 		t.Fatalf("the SCIM token at the admin API: %d %s", r.status, r.raw)
 	}
-	status, _, body := scimCall(t, "Bearer "+env.SCIM.Token, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"scim.door@example.com","active":true}`)
+	status, h, body := scimCall(t, "Bearer "+env.SCIM.Token, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"scim.door@example.com","active":true}`)
 	if status != http.StatusCreated {
 		t.Fatalf("create over SCIM: %d %s", status, body)
+	}
+	// The new user's URL is the endpoint the IdP called (the gateway's host, as API Gateway's Host header gives it).
+	var created struct {
+		ID   string `json:"id"`
+		Meta struct {
+			Location string `json:"location"`
+		} `json:"meta"`
+	}
+	if err := json.Unmarshal(body, &created); err != nil {
+		t.Fatal(err)
+	}
+	if want := gateway.URL + "/scim/v2/Users/" + created.ID; created.Meta.Location != want || h.Get("Location") != want {
+		t.Errorf("meta.location %q, Location %q, want %q", created.Meta.Location, h.Get("Location"), want)
 	}
 	r := asAdmin(t, http.MethodGet, "/audit?actor=scim%3Abearer&action=create", "", "")
 	if r.status != http.StatusOK || !strings.Contains(r.raw, `"target":"scim.door@example.com"`) || !strings.Contains(r.raw, `"idp":"`+env.Settings.SCIM.IdPName+`"`) {
