@@ -269,3 +269,77 @@ func TestConsoleMFASetupWhenRequired(t *testing.T) {
 	}
 	p.noProblems()
 }
+
+// TestConsoleMFASetupChallenge: where the pool's MFA is required (ON),
+// Cognito answers a first sign-in with the MFA_SETUP challenge. The console
+// shows the setup page ("This account needs a second factor before it can
+// sign in."), with the QR code of the secret Cognito associated with the
+// sign-in's session; a wrong code is refused and the page keeps asking; the
+// code of the shown secret signs in to the users page; and Cognito asks the
+// next sign-in for a code of that same secret, which it accepts.
+func TestConsoleMFASetupChallenge(t *testing.T) {
+	own, api, consoleAt := ownEnv(t, "UserAdmin-dev.template.json", "dev")
+	ctx := context.Background()
+	if _, err := own.Cognito.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{
+		UserPoolId: &own.Pool.ID, MfaConfiguration: types.UserPoolMfaTypeOn,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	email := uniqueEmail("mfa.challenge")
+	if err := own.SeedUser(ctx, email, password, "admins"); err != nil {
+		t.Fatal(err)
+	}
+
+	p := newPage(t)
+	p.open(consoleAt)
+	p.fill("Email", email)
+	p.fill("Password", password)
+	p.click("button", "Sign in")
+	secret := p.setupPage(own.Pool.ID, email)
+	p.waitFor(`document.querySelector("main").textContent.includes("This account needs a second factor before it can sign in.")`)
+	if r := p.response(api + "/me"); r != nil {
+		t.Errorf("the console called the API before the sign-in completed: GET /me %d", r.Status)
+	}
+	if n := eval[int](p, `sessionStorage.length`); n != 0 {
+		t.Errorf("during the setup sessionStorage holds %q, want no token yet", eval[[]string](p, `Object.keys(sessionStorage)`))
+	}
+	p.visit("setup-challenge")
+
+	p.fill("Code", wrongCode(t, secret))
+	p.click("button", "Verify code")
+	p.alert("CodeMismatchException")
+	p.named("heading", "Set up your authenticator app")
+	p.screenshot("wrong-code-refused")
+	if n := eval[int](p, `sessionStorage.length`); n != 0 {
+		t.Errorf("after a wrong code sessionStorage holds %q", eval[[]string](p, `Object.keys(sessionStorage)`))
+	}
+
+	if err := p.verifyUntilUsers(secret); err != nil {
+		t.Fatalf("the code of the shown secret was refused: %v", err)
+	}
+	p.table("Users, page 1")
+	if r := p.response(api + "/me"); r == nil || r.Status != http.StatusOK {
+		t.Errorf("GET /me after the sign-in: %+v", r)
+	}
+	if who := p.text("header .who"); !strings.Contains(who, email) {
+		t.Errorf("the header says %q, want it signed in as %s", who, email)
+	}
+	p.visit("users-after-setup")
+
+	// Cognito now asks for a code of the shown secret, and takes one.
+	out, err := own.SignIn(ctx, email, password)
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("the next sign-in: %+v %v, want the SOFTWARE_TOKEN_MFA challenge", out, err)
+	}
+	if err := withCode(secret, func(code string) error {
+		_, err := own.Cognito.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
+			ClientId: &own.Pool.ClientID, ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa, Session: out.Session,
+			ChallengeResponses: map[string]string{"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code},
+		})
+		return err
+	}); err != nil {
+		t.Errorf("a code of the shown secret at the next sign-in: %v", err)
+	}
+	p.noProblems()
+}
