@@ -457,6 +457,13 @@ func trapCreates(p *page, hold string, after []string) *createTrap {
 	for _, e := range after {
 		tr.after[e] = true
 	}
+	interceptCreates(p, func(ev fetch.EventRequestPaused) { tr.paused(p, ev) })
+	return tr
+}
+
+// interceptCreates pauses every request the tab sends to POST /users
+// (DevTools Fetch) and hands each to handle, in the order they leave.
+func interceptCreates(p *page, handle func(fetch.EventRequestPaused)) {
 	paused := chromedp.Events(p.ctx, fetch.RequestPaused)
 	p.run(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: gateway.URL + "/users"}}})
@@ -467,10 +474,9 @@ func trapCreates(p *page, hold string, after []string) *createTrap {
 			if err != nil {
 				return // the tab is gone
 			}
-			tr.paused(p, ev)
+			handle(ev)
 		}
 	}()
-	return tr
 }
 
 func (tr *createTrap) paused(p *page, ev fetch.EventRequestPaused) {

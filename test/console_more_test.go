@@ -397,19 +397,7 @@ type createGate struct {
 func gateCreates(p *page, free, want int) *createGate {
 	p.t.Helper()
 	g := &createGate{free: free, want: want, holding: make(chan struct{}), sent: map[string]int{}}
-	paused := chromedp.Events(p.ctx, fetch.RequestPaused)
-	p.run(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: gateway.URL + "/users"}}})
-		return err
-	}))
-	go func() {
-		for ev, err := range paused {
-			if err != nil {
-				return // the tab is gone
-			}
-			g.paused(p, ev)
-		}
-	}()
+	interceptCreates(p, func(ev fetch.EventRequestPaused) { g.paused(p, ev) })
 	return g
 }
 

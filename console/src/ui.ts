@@ -120,3 +120,49 @@ export function heading(text: string): HTMLHeadingElement {
 export function clear(el: HTMLElement): void {
   replace(el);
 }
+
+/** What pagedList shows: one page read by fetch, its items as table rows. */
+export interface PagedList<T> {
+  /** Where an error is shown (ctx.showError). */
+  showError: (where: HTMLElement, e: unknown) => void;
+  /** Said while a page loads, e.g. "Loading the members…". */
+  loading: string;
+  /** The table's caption; ", page N" follows. */
+  caption: string;
+  headers: string[];
+  /** Said when a page has no items: [when more pages follow, when it is the last]. */
+  empty: [string, string];
+  fetch: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string }>;
+  row: (item: T) => (Node | string)[];
+}
+
+/**
+ * A list read a page at a time through nextToken, with "Reload", "Previous
+ * page" and "Next page": the parts to place in the view, and load() to read
+ * the first page.
+ */
+export function pagedList<T>(o: PagedList<T>): { reload: HTMLButtonElement; status: HTMLElement; errors: HTMLElement; results: HTMLElement; load: () => void } {
+  const errors = h("div", { class: "errors" });
+  const status = statusLine();
+  const results = h("div", {});
+  const reload: HTMLButtonElement = h("button", { type: "button", class: "secondary" }, "Reload");
+  const pager = new Pager();
+  const load = (token: string | undefined) => {
+    replace(errors);
+    void busy(reload, status, o.loading, async () => {
+      const page = await o.fetch(token);
+      pager.next = page.nextToken;
+      const rows = page.items.map(o.row);
+      replace(
+        results,
+        rows.length ? table(`${o.caption}, page ${pager.page}`, o.headers, rows) : h("p", {}, page.nextToken ? o.empty[0] : o.empty[1]),
+        pagerControls(pager, load),
+      );
+    }).catch((e) => o.showError(errors, e));
+  };
+  reload.addEventListener("click", () => {
+    pager.reset();
+    load(undefined);
+  });
+  return { reload, status, errors, results, load: () => load(undefined) };
+}

@@ -4,7 +4,7 @@ import type { View } from "../context";
 import { h, replace } from "../dom";
 import { isRole } from "../permissions";
 import { href } from "../router";
-import { Pager, busy, formatTime, heading, pagerControls, statusLine, table, yesNo } from "../ui";
+import { formatTime, heading, pagedList, table, yesNo } from "../ui";
 
 const PAGE = 25;
 
@@ -34,31 +34,15 @@ export const renderGroups: View = async (ctx, root) => {
 };
 
 export const renderGroup: View = async (ctx, root, [group]) => {
-  const errors = h("div", { class: "errors" });
-  const status = statusLine();
-  const results = h("div", {});
-  const reload: HTMLButtonElement = h("button", { type: "button", class: "secondary" }, "Reload");
-  const pager = new Pager();
-  replace(root, heading(`Group ${group}`), h("p", {}, h("a", { href: "#/groups" }, "All groups")), h("div", { class: "actions" }, reload), status, errors, results);
-
-  const load = (token: string | undefined) => {
-    replace(errors);
-    void busy(reload, status, "Loading the members…", async () => {
-      const page = await ctx.api.groupMembers(group, { limit: PAGE, nextToken: token });
-      pager.next = page.nextToken;
-      const rows = page.users.map((u) => [h("a", { href: href("users", u.email) }, u.email), u.status, yesNo(u.enabled), formatTime(u.createdAt)]);
-      replace(
-        results,
-        rows.length
-          ? table(`Members of ${group}, page ${pager.page}`, ["Email", "Status", "Enabled", "Created"], rows)
-          : h("p", {}, page.nextToken ? "No members on this page; there are more pages." : "No members."),
-        pagerControls(pager, load),
-      );
-    }).catch((e) => ctx.showError(errors, e));
-  };
-  reload.addEventListener("click", () => {
-    pager.reset();
-    load(undefined);
+  const list = pagedList({
+    showError: ctx.showError,
+    loading: "Loading the members…",
+    caption: `Members of ${group}`,
+    headers: ["Email", "Status", "Enabled", "Created"],
+    empty: ["No members on this page; there are more pages.", "No members."],
+    fetch: (nextToken) => ctx.api.groupMembers(group, { limit: PAGE, nextToken }).then((p) => ({ items: p.users, nextToken: p.nextToken })),
+    row: (u) => [h("a", { href: href("users", u.email) }, u.email), u.status, yesNo(u.enabled), formatTime(u.createdAt)],
   });
-  load(undefined);
+  replace(root, heading(`Group ${group}`), h("p", {}, h("a", { href: "#/groups" }, "All groups")), h("div", { class: "actions" }, list.reload), list.status, list.errors, list.results);
+  list.load();
 };

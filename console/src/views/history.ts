@@ -4,7 +4,7 @@ import type { AuditRecord, AuditState } from "../api";
 import type { View } from "../context";
 import { h, replace } from "../dom";
 import { href } from "../router";
-import { Pager, busy, formatTime, heading, pagerControls, statusLine, table } from "../ui";
+import { formatTime, heading, pagedList } from "../ui";
 
 const PAGE = 50;
 
@@ -27,38 +27,15 @@ function outcome(r: AuditRecord): string {
 }
 
 export const renderHistory: View = async (ctx, root, [email]) => {
-  const errors = h("div", { class: "errors" });
-  const status = statusLine();
-  const results = h("div", {});
-  const reload: HTMLButtonElement = h("button", { type: "button", class: "secondary" }, "Reload");
-  const pager = new Pager();
-  replace(root, heading(`History of ${email}`), h("p", {}, h("a", { href: href("users", email) }, `Back to ${email}`)), h("div", { class: "actions" }, reload), status, errors, results);
-
-  const load = (token: string | undefined) => {
-    replace(errors);
-    void busy(reload, status, "Loading the history…", async () => {
-      const page = await ctx.api.history(email, { limit: PAGE, nextToken: token });
-      pager.next = page.nextToken;
-      const rows = page.records.map((r) => [
-        formatTime(r.time),
-        r.action + (r.group ? ` (${r.group})` : ""),
-        r.actor.email ?? r.actor.sub,
-        outcome(r),
-        changeSummary(r.before, r.after),
-        r.requestId,
-      ]);
-      replace(
-        results,
-        rows.length
-          ? table(`History, page ${pager.page}`, ["Time", "Action", "By", "Outcome", "Changes", "Request id"], rows)
-          : h("p", {}, page.nextToken ? "No records on this page; there are more pages." : "No records."),
-        pagerControls(pager, load),
-      );
-    }).catch((e) => ctx.showError(errors, e));
-  };
-  reload.addEventListener("click", () => {
-    pager.reset();
-    load(undefined);
+  const list = pagedList({
+    showError: ctx.showError,
+    loading: "Loading the history…",
+    caption: "History",
+    headers: ["Time", "Action", "By", "Outcome", "Changes", "Request id"],
+    empty: ["No records on this page; there are more pages.", "No records."],
+    fetch: (nextToken) => ctx.api.history(email, { limit: PAGE, nextToken }).then((p) => ({ items: p.records, nextToken: p.nextToken })),
+    row: (r) => [formatTime(r.time), r.action + (r.group ? ` (${r.group})` : ""), r.actor.email ?? r.actor.sub, outcome(r), changeSummary(r.before, r.after), r.requestId],
   });
-  load(undefined);
+  replace(root, heading(`History of ${email}`), h("p", {}, h("a", { href: href("users", email) }, `Back to ${email}`)), h("div", { class: "actions" }, list.reload), list.status, list.errors, list.results);
+  list.load();
 };
