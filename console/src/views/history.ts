@@ -22,6 +22,12 @@ export function changeSummary(before?: AuditState, after?: AuditState): string {
   return out.join("; ");
 }
 
+/** Who acted: an administrator's email, else the sub; an identity provider (SCIM) by its name too. */
+export function actorName(a: AuditRecord["actor"]): string {
+  const who = a.email ?? a.sub;
+  return a.idp ? `${who} (identity provider ${a.idp})` : who;
+}
+
 function outcome(r: AuditRecord): string {
   return [r.outcome, r.status ? String(r.status) : "", r.reason ?? ""].filter(Boolean).join(" · ");
 }
@@ -34,7 +40,7 @@ export const renderHistory: View = async (ctx, root, [email]) => {
     headers: ["Time", "Action", "By", "Outcome", "Changes", "Request id"],
     empty: ["No records on this page; there are more pages.", "No records."],
     fetch: (nextToken) => ctx.api.history(email, { limit: PAGE, nextToken }).then((p) => ({ items: p.records, nextToken: p.nextToken })),
-    row: (r) => [formatTime(r.time), r.action + (r.group ? ` (${r.group})` : ""), r.actor.email ?? r.actor.sub, outcome(r), changeSummary(r.before, r.after), r.requestId],
+    row: (r) => [formatTime(r.time), r.action + (r.group ? ` (${r.group})` : ""), actorName(r.actor), outcome(r), changeSummary(r.before, r.after), r.requestId],
   });
   replace(root, heading(`History of ${email}`), h("p", {}, h("a", { href: href("users", email) }, `Back to ${email}`)), h("div", { class: "actions" }, list.reload), list.status, list.errors, list.results);
   list.load();
