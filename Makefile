@@ -99,9 +99,12 @@ endif
 deploy-ci: go-deps cdk-cli check-env ## deploy UserAdmin-ci-ENV, ENV's GitHub Actions roles (AWS_REGION=, GITHUB_REPO=owner/name or GitHubRepo in infra/environments.go); CI never deploys these
 	$(CDK) deploy $(CDK_FLAGS) --require-approval broadening $(CI_CONTEXT) UserAdmin-ci-$(ENV)
 
+# make test's go test -timeout is for hangs, not speed: infra synthesizes dozens
+# of whole apps (about 4 minutes on 2 cores, more under load), past go test's
+# default of 10 minutes for a package on a busy machine.
 test: go-deps cdk-cli check-moto check-cfn-lint check-chromium ## run every test: handler, infra templates, synth, the API against the emulator, the console (in headless Chromium)
 	node console/test.mjs
-	go test ./...
+	go test -timeout=20m ./...
 	@targets=$$($(FUZZ_TARGETS)); for t in $$targets; do echo "fuzz $$t for $(FUZZ_EXECS) inputs"; go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZ_EXECS) $(FUZZ_PKG); done
 
 fuzz: go-deps ## fuzz each request decoder of the handler for FUZZTIME (default 5m)
