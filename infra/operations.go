@@ -44,8 +44,14 @@ func lambdaTracing(c Config) awslambda.Tracing {
 // operationsNagSuppressions are the cdk-nag suppressions the operations
 // settings need; NagSuppressions calls it.
 func operationsNagSuppressions(suppress func(path string, s ...*cdknag.NagPackSuppression), c Config) {
+	xrayNagSuppression(suppress, "AdminFunctionRole/DefaultPolicy/Resource", c)
+}
+
+// xrayNagSuppression allows, with tracing on, the Resource "*" that CDK's
+// X-Ray grant puts in the default policy at path.
+func xrayNagSuppression(suppress func(path string, s ...*cdknag.NagPackSuppression), path string, c Config) {
 	if c.Tracing {
-		suppress("AdminFunctionRole/DefaultPolicy/Resource", &cdknag.NagPackSuppression{
+		suppress(path, &cdknag.NagPackSuppression{
 			Id:        jsii.String("AwsSolutions-IAM5"),
 			AppliesTo: &[]any{"Resource::*"},
 			Reason: jsii.String("X-Ray tracing (Config.Tracing): xray:PutTraceSegments and xray:PutTelemetryRecords, " +

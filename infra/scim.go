@@ -227,12 +227,5 @@ func scimNagSuppressions(suppress func(path string, s ...*cdknag.NagPackSuppress
 		Reason: jsii.String("The secret holds the hash of a token the identity provider's administrator pastes into the IdP: " +
 			"rotating it is `useradmin scim rotate-token` followed by updating the IdP, which an automatic rotation could not do without cutting provisioning off."),
 	})
-	if c.Tracing {
-		suppress("ScimAuthorizerRole/DefaultPolicy/Resource", &cdknag.NagPackSuppression{
-			Id:        jsii.String("AwsSolutions-IAM5"),
-			AppliesTo: &[]any{"Resource::*"},
-			Reason: jsii.String("X-Ray tracing (Config.Tracing): xray:PutTraceSegments and xray:PutTelemetryRecords, " +
-				"which CDK grants for active tracing, have no resource-level permissions and require Resource \"*\"."),
-		})
-	}
+	xrayNagSuppression(suppress, "ScimAuthorizerRole/DefaultPolicy/Resource", c)
 }

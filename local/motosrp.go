@@ -24,7 +24,9 @@ const targetPrefix = "AWSCognitoIdentityProviderService."
 // while moto 5.2 sends a bare UUID (moto/cognitoidp/models.py, initiate_auth)
 // and expects it back unchanged as PASSWORD_CLAIM_SECRET_BLOCK. The proxy
 // encodes it on the way out and decodes it on the way back, so `useradmin`
-// and any Cognito SRP library sign in against local mode unchanged.
+// and any Cognito SRP library sign in against local mode unchanged. For the
+// same libraries, a new-password challenge gets the attribute lists moto
+// leaves out (completeNewPassword).
 //
 // It also serves Cognito calls one at a time. moto's server is threaded,
 // but its Cognito backend is not thread-safe: with email as the username,
@@ -44,8 +46,16 @@ func newCognitoProxy(moto *url.URL) http.Handler {
 			}
 		},
 		ModifyResponse: func(resp *http.Response) error {
-			if resp.StatusCode == http.StatusOK && resp.Request.Header.Get("X-Amz-Target") == targetPrefix+"InitiateAuth" {
-				rewriteJSON(&resp.Body, &resp.ContentLength, resp.Header, encodeSecretBlock)
+			if resp.StatusCode != http.StatusOK {
+				return nil
+			}
+			switch resp.Request.Header.Get("X-Amz-Target") {
+			case targetPrefix + "InitiateAuth":
+				rewriteJSON(&resp.Body, &resp.ContentLength, resp.Header, func(m map[string]any) bool {
+					return encodeSecretBlock(m) || completeNewPassword(m)
+				})
+			case targetPrefix + "RespondToAuthChallenge":
+				rewriteJSON(&resp.Body, &resp.ContentLength, resp.Header, completeNewPassword)
 			}
 			return nil
 		},
@@ -90,6 +100,29 @@ func encodeSecretBlock(m map[string]any) bool {
 	}
 	params["SECRET_BLOCK"] = base64.StdEncoding.EncodeToString([]byte(block))
 	return true
+}
+
+// completeNewPassword gives a NEW_PASSWORD_REQUIRED challenge the
+// userAttributes and requiredAttributes (JSON text) Cognito always sends
+// and moto 5.2 omits after SRP: Cognito's client libraries parse them, and
+// amazon-cognito-identity-js (the console) fails on the missing text.
+func completeNewPassword(m map[string]any) bool {
+	if m["ChallengeName"] != "NEW_PASSWORD_REQUIRED" {
+		return false
+	}
+	params, _ := m["ChallengeParameters"].(map[string]any)
+	if params == nil {
+		params = map[string]any{}
+		m["ChallengeParameters"] = params
+	}
+	changed := false
+	for k, empty := range map[string]string{"userAttributes": "{}", "requiredAttributes": "[]"} {
+		if _, ok := params[k]; !ok {
+			params[k] = empty
+			changed = true
+		}
+	}
+	return changed
 }
 
 // decodeSecretBlock undoes encodeSecretBlock in a PASSWORD_VERIFIER answer.

@@ -172,3 +172,45 @@ func TestCognitoProxyRevokeToken(t *testing.T) {
 		t.Errorf("RevokeToken: %d %q, Access-Control-Allow-Origin %q", resp.StatusCode, body.Type, resp.Header.Get("Access-Control-Allow-Origin"))
 	}
 }
+
+// TestCognitoProxyNewPasswordChallenge: moto's NEW_PASSWORD_REQUIRED
+// challenge reaches clients with the userAttributes and requiredAttributes
+// Cognito always sends (Cognito's libraries parse them); values moto did
+// send, and other challenges, pass as they were.
+func TestCognitoProxyNewPasswordChallenge(t *testing.T) {
+	answers := map[string]string{
+		"RespondToAuthChallenge": `{"ChallengeName":"NEW_PASSWORD_REQUIRED","Session":"s","ChallengeParameters":{"USER_ID_FOR_SRP":"u"}}`,
+		"InitiateAuth":           `{"ChallengeName":"NEW_PASSWORD_REQUIRED","Session":"s","ChallengeParameters":{"userAttributes":"{\"email\":\"a@b.c\"}"}}`,
+		"AdminInitiateAuth":      `{"ChallengeName":"NEW_PASSWORD_REQUIRED","Session":"s"}`,
+	}
+	moto := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, answers[strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)])
+	}))
+	defer moto.Close()
+	u, _ := url.Parse(moto.URL)
+	proxy := httptest.NewServer(newCognitoProxy(u))
+	defer proxy.Close()
+	params := func(target string) map[string]string {
+		req, _ := http.NewRequest(http.MethodPost, proxy.URL, strings.NewReader(`{}`))
+		req.Header.Set("X-Amz-Target", targetPrefix+target)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ ChallengeParameters map[string]string }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out.ChallengeParameters
+	}
+	if got := params("RespondToAuthChallenge"); got["userAttributes"] != "{}" || got["requiredAttributes"] != "[]" || got["USER_ID_FOR_SRP"] != "u" {
+		t.Errorf("after SRP: %v, want empty userAttributes and requiredAttributes added", got)
+	}
+	if got := params("InitiateAuth"); got["userAttributes"] != `{"email":"a@b.c"}` || got["requiredAttributes"] != "[]" {
+		t.Errorf("password flow: %v, want moto's userAttributes kept and requiredAttributes added", got)
+	}
+	if got := params("AdminInitiateAuth"); got != nil {
+		t.Errorf("a call the proxy does not correct: %v, want it untouched", got)
+	}
+}

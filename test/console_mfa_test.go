@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,15 +51,7 @@ func ownEnv(t *testing.T, template, environment string) (*local.Env, string, str
 	}
 	t.Cleanup(own.Close)
 	// As the shared stage: never throttled, whatever the machine's speed.
-	var calls int64
-	var callsMu sync.Mutex
-	start := time.Now()
-	own.Gateway.SetClock(func() time.Time {
-		callsMu.Lock()
-		defer callsMu.Unlock()
-		calls++
-		return start.Add(time.Duration(calls) * time.Hour)
-	})
+	neverThrottled(own.Gateway)
 	gw := httptest.NewServer(own.Gateway)
 	t.Cleanup(gw.Close)
 	root, err := infra.ModuleDir()
@@ -72,6 +63,17 @@ func ownEnv(t *testing.T, template, environment string) (*local.Env, string, str
 		t.Fatal(err)
 	}
 	return own, gw.URL, consoleAt
+}
+
+// poolMFA sets own's pool MFA to mode, with TOTP the factor offered.
+func poolMFA(t *testing.T, own *local.Env, mode types.UserPoolMfaType) {
+	t.Helper()
+	if _, err := own.Cognito.SetUserPoolMfaConfig(context.Background(), &cip.SetUserPoolMfaConfigInput{
+		UserPoolId: &own.Pool.ID, MfaConfiguration: mode,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // wrongCode is a 6-digit code of no TOTP time step near now for secret:
@@ -210,11 +212,7 @@ func TestConsoleMFASetupWhenRequired(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p := newPage(t)
-	p.open(consoleAt)
-	p.fill("Email", email)
-	p.fill("Password", password)
-	p.click("button", "Sign in")
+	p := submitSignIn(t, consoleAt, email, password)
 	secret := p.setupPage(own.Pool.ID, email)
 	if r := p.response(api + "/me"); r == nil || r.Status != http.StatusForbidden {
 		t.Fatalf("GET /me before the setup: %+v, want 403 MFARequired", r)
@@ -280,22 +278,13 @@ func TestConsoleMFASetupWhenRequired(t *testing.T) {
 func TestConsoleMFASetupChallenge(t *testing.T) {
 	own, api, consoleAt := ownEnv(t, "UserAdmin-dev.template.json", "dev")
 	ctx := context.Background()
-	if _, err := own.Cognito.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{
-		UserPoolId: &own.Pool.ID, MfaConfiguration: types.UserPoolMfaTypeOn,
-		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	poolMFA(t, own, types.UserPoolMfaTypeOn)
 	email := uniqueEmail("mfa.challenge")
 	if err := own.SeedUser(ctx, email, password, "admins"); err != nil {
 		t.Fatal(err)
 	}
 
-	p := newPage(t)
-	p.open(consoleAt)
-	p.fill("Email", email)
-	p.fill("Password", password)
-	p.click("button", "Sign in")
+	p := submitSignIn(t, consoleAt, email, password)
 	secret := p.setupPage(own.Pool.ID, email)
 	p.waitFor(`document.querySelector("main").textContent.includes("This account needs a second factor before it can sign in.")`)
 	if r := p.response(api + "/me"); r != nil {

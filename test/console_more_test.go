@@ -83,12 +83,7 @@ func withCode(secret string, try func(code string) error) error {
 func TestConsoleMoreTOTPSignIn(t *testing.T) {
 	own, _, consoleAt := ownEnv(t, "UserAdmin-dev.template.json", "dev")
 	ctx := context.Background()
-	if _, err := own.Cognito.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{
-		UserPoolId: &own.Pool.ID, MfaConfiguration: types.UserPoolMfaTypeOptional,
-		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	poolMFA(t, own, types.UserPoolMfaTypeOptional)
 
 	// TOTP set up through Cognito itself, as an authenticator app would be.
 	email := uniqueEmail("totp.admin")
@@ -121,11 +116,7 @@ func TestConsoleMoreTOTPSignIn(t *testing.T) {
 		t.Fatalf("the user's MFA in the pool: %+v %v", u, err)
 	}
 
-	p := newPage(t)
-	p.open(consoleAt)
-	p.fill("Email", email)
-	p.fill("Password", password)
-	p.click("button", "Sign in")
+	p := submitSignIn(t, consoleAt, email, password)
 	p.named("heading", "Enter your code")
 	p.named("textbox", "Code")
 	p.visit("enter-code")
@@ -140,18 +131,7 @@ func TestConsoleMoreTOTPSignIn(t *testing.T) {
 	}
 	p.screenshot("wrong-code-refused")
 
-	if err := withCode(secret, func(code string) error {
-		// The refusals shown so far are marked, to tell a new one from them.
-		eval[bool](p, `([...document.querySelectorAll("[role=alert]")].forEach(a => a.dataset.seen = "1"), true)`)
-		p.setText("textbox", "Code", code)
-		p.click("button", "Verify code")
-		// Either the users page, or a new refusal (of a code its step outlived).
-		p.waitFor(`[...document.querySelectorAll("h1")].some(h => h.textContent === "Users") || !!document.querySelector("[role=alert]:not([data-seen])")`)
-		if eval[bool](p, `[...document.querySelectorAll("h1")].some(h => h.textContent === "Users")`) {
-			return nil
-		}
-		return errors.New(eval[string](p, `[...document.querySelectorAll("[role=alert]")].map(a => a.textContent).join(" | ")`))
-	}); err != nil {
+	if err := p.verifyUntilUsers(secret); err != nil {
 		t.Fatalf("the right code was refused: %v", err)
 	}
 	if who := p.text("header .who"); !strings.Contains(who, email) {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ApiError } from "./api";
-import { Auth, AuthError, completeChallenge, otpauthUri, type AuthCallbacks, type PoolPort, type SessionPort, type UserPort } from "./auth";
+import { Auth, AuthError, otpauthUri, type AuthCallbacks, type PoolPort, type SessionPort, type UserPort } from "./auth";
 
 function jwt(payload: Record<string, unknown>) {
   return { getJwtToken: () => `jwt.${JSON.stringify(payload)}`, decodePayload: () => payload };
@@ -199,16 +199,4 @@ test("when Cognito refuses both, the tab still forgets the session and says it w
   assert.equal(await s.auth.signOut(), "notRevoked");
   assert.equal(s.cleared(), 1);
   assert.ok(!s.auth.signedIn());
-});
-
-
-test("a new-password challenge without its attributes (moto) gets empty ones; Cognito's is left as it is", () => {
-  assert.deepEqual(completeChallenge({ ChallengeName: "NEW_PASSWORD_REQUIRED", ChallengeParameters: { USERNAME: "u" } }), {
-    ChallengeName: "NEW_PASSWORD_REQUIRED",
-    ChallengeParameters: { USERNAME: "u", userAttributes: "{}", requiredAttributes: "[]" },
-  });
-  const real = { ChallengeName: "NEW_PASSWORD_REQUIRED", ChallengeParameters: { userAttributes: '{"email":"a@b.c"}', requiredAttributes: '["userAttributes.name"]' } };
-  assert.deepEqual(completeChallenge(structuredClone(real)), real);
-  assert.deepEqual(completeChallenge({ ChallengeName: "SOFTWARE_TOKEN_MFA" }), { ChallengeName: "SOFTWARE_TOKEN_MFA" });
-  assert.equal(completeChallenge(undefined), undefined);
 });

@@ -280,19 +280,3 @@ export function otpauthUri(secret: string, account: string, issuer: string): str
   const q = new URLSearchParams({ secret, issuer });
   return `otpauth://totp/${encodeURIComponent(`${issuer}:${account}`)}?${q.toString()}`;
 }
-
-/**
- * Cognito's new-password challenge always carries userAttributes and
- * requiredAttributes (JSON text), which the library parses; moto 5.2's SRP
- * answer (local mode) omits them, and the library would fail with a JSON
- * error. Empty ones are filled in; a real Cognito answer is left as it is.
- */
-export function completeChallenge<T>(data: T): T {
-  const d = data as { ChallengeName?: string; ChallengeParameters?: Record<string, string> } | undefined;
-  if (d?.ChallengeName === "NEW_PASSWORD_REQUIRED") {
-    const p = (d.ChallengeParameters ??= {});
-    p.userAttributes ??= "{}";
-    p.requiredAttributes ??= "[]";
-  }
-  return data;
-}

@@ -1,7 +1,7 @@
 // Binds the sign-in state machine (auth.ts) to amazon-cognito-identity-js:
 // SRP through the admin client, tokens in the given storage (sessionStorage).
 import { AuthenticationDetails, CognitoUser, CognitoUserPool } from "amazon-cognito-identity-js";
-import { completeChallenge, type CognitoCall, type PoolPort, type UserPort } from "./auth";
+import { type CognitoCall, type PoolPort, type UserPort } from "./auth";
 import type { RuntimeConfig } from "./config";
 
 export function cognitoEndpoint(c: RuntimeConfig): string {
@@ -15,11 +15,6 @@ export function cognitoPool(c: RuntimeConfig, storage: Storage): PoolPort {
     endpoint: c.cognitoEndpoint || undefined,
     Storage: storage,
   });
-  // Every CognitoUser of the pool sends through pool.client: answers pass through completeChallenge.
-  const client = (pool as any).client;
-  const request = client.request.bind(client);
-  client.request = (op: string, params: unknown, cb: (err: unknown, data: unknown) => void) =>
-    request(op, params, (err: unknown, data: unknown) => cb(err, err ? data : completeChallenge(data)));
   return {
     user: (email) => port(new CognitoUser({ Username: email, Pool: pool, Storage: storage })),
     current: () => {

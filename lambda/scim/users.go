@@ -140,12 +140,8 @@ func decodeUser(body []byte) (userInput, error) {
 	if in.userName == "" {
 		return in, badRequest(TypeInvalidValue, "userName is required: the user's email address")
 	}
-	if v, ok := field(m, "externalId"); ok && string(v) != "null" {
-		s, err := stringValue("externalId", v)
-		if err != nil {
-			return in, err
-		}
-		in.externalID = &s
+	if in.externalID, err = optionalString(m, "externalId", "externalId"); err != nil {
+		return in, err
 	}
 	if v, ok := field(m, "name"); ok && string(v) != "null" {
 		var name map[string]json.RawMessage
