@@ -1,7 +1,8 @@
 package local
 
 import (
-	"context"
+	"cmp"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -22,9 +23,9 @@ type ConsoleOptions struct {
 	APIURL string
 	// Environment is the environment's name (dev, stg, prd), as the stack's config.json gives it.
 	Environment string
-	// Dir holds a built console (console.Files); empty: ServeConsole builds
-	// one from ModuleDir (the repository root) into a temporary folder.
-	Dir, ModuleDir string
+	// Dir holds a built console (console.Files); empty: the one the template
+	// deploys, as synth built it into the cloud assembly beside the template.
+	Dir string
 }
 
 // ConsoleConfig is the console's /config.json for this deployment: what was
@@ -64,21 +65,13 @@ func (e *Env) ConsoleOrigin() string { return "http://" + e.consoleListener.Addr
 // the gateway at o.APIURL, with the security headers the stack's
 // CloudFront response headers policy sets, connect-src naming the local
 // API and the emulator. It returns the console's URL; Close stops it.
-func (e *Env) ServeConsole(ctx context.Context, o ConsoleOptions) (string, error) {
+func (e *Env) ServeConsole(o ConsoleOptions) (string, error) {
 	if e.console != nil {
 		return "", fmt.Errorf("the console is already served at %s", e.ConsoleOrigin())
 	}
-	dir := o.Dir
+	dir := cmp.Or(o.Dir, e.consoleAsset)
 	if dir == "" {
-		tmp, err := os.MkdirTemp("", "useradmin-console-")
-		if err != nil {
-			return "", err
-		}
-		e.consoleBuild = tmp
-		if err := console.Build(ctx, o.ModuleDir, tmp); err != nil {
-			return "", err
-		}
-		dir = tmp
+		return "", errors.New("the template deploys no console (Config.Console.Disabled?) and no console folder was given")
 	}
 	h, err := NewConsoleHandler(dir, e.ConsoleConfig(o.APIURL, o.Environment))
 	if err != nil {

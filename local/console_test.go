@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -109,5 +110,33 @@ func TestConsoleHandlerNeedsABuild(t *testing.T) {
 	_, err := NewConsoleHandler(t.TempDir(), console.RuntimeConfig{APIURL: "http://127.0.0.1:1/", CognitoEndpoint: "http://127.0.0.1:2"})
 	if err == nil {
 		t.Fatal("no error for an empty folder")
+	}
+}
+
+// TestConsoleAsset: the console local mode serves is the one the template's
+// BucketDeployment uploads, as synth staged it beside the template (the
+// asset holding index.html, not config.json's); none without a deployment.
+func TestConsoleAsset(t *testing.T) {
+	dir := t.TempDir()
+	for name, file := range map[string]string{"asset.aaa": "config.json", "asset.bbb": "index.html", "asset.ccc": "index.html"} {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name, file), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tpl := &Template{Resources: map[string]Resource{
+		"Files": {Type: "Custom::CDKBucketDeployment", Properties: map[string]any{"SourceObjectKeys": []any{"aaa.zip", "bbb.zip"}}},
+	}}
+	if got, want := tpl.ConsoleAsset(dir), filepath.Join(dir, "asset.bbb"); got != want {
+		t.Errorf("ConsoleAsset = %q, want %q", got, want)
+	}
+	if got := (&Template{Resources: map[string]Resource{}}).ConsoleAsset(dir); got != "" {
+		t.Errorf("without a BucketDeployment: %q, want none", got)
+	}
+	e := &Env{}
+	if _, err := e.ServeConsole(ConsoleOptions{APIURL: "http://127.0.0.1:1"}); err == nil || !strings.Contains(err.Error(), "deploys no console") {
+		t.Errorf("serving without a console: %v", err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
+	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -45,10 +45,11 @@ type Env struct {
 	// consoleListener is where the console is (or will be) served: its
 	// address is the console's origin, known before the API's CORS is read.
 	consoleListener net.Listener
-	// console serves it once ServeConsole is called; consoleBuild is the
-	// temporary folder it built the console into.
-	console      *http.Server
-	consoleBuild string
+	// console serves it once ServeConsole is called.
+	console *http.Server
+	// consoleAsset is the synthesized console (the template's
+	// BucketDeployment asset, as built at synth), "" when it deploys none.
+	consoleAsset string
 }
 
 // Options of Start.
@@ -88,7 +89,7 @@ func StartWith(ctx context.Context, templatePath string, log io.Writer, o Option
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	env = &Env{Emulator: emu, cancel: cancel, consoleListener: ln}
+	env = &Env{Emulator: emu, cancel: cancel, consoleListener: ln, consoleAsset: t.ConsoleAsset(filepath.Dir(templatePath))}
 	defer func() {
 		if err != nil {
 			env.Close()
@@ -148,9 +149,6 @@ func (e *Env) Close() {
 		_ = e.console.Close() // closes the listener too
 	} else if e.consoleListener != nil {
 		_ = e.consoleListener.Close()
-	}
-	if e.consoleBuild != "" {
-		_ = os.RemoveAll(e.consoleBuild)
 	}
 	e.Emulator.Stop()
 }

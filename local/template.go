@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -192,4 +193,25 @@ func (r refs) join(args []any) (any, error) {
 		out[i] = s
 	}
 	return strings.Join(out, sep), nil
+}
+
+// ConsoleAsset is the folder, in the cloud assembly at assemblyDir, of the
+// console a BucketDeployment of the template uploads (the asset holding
+// index.html, as synth built it), or "" when the template deploys none.
+// CDK stages each asset as asset.<hash> and names its object <hash>.zip.
+func (t *Template) ConsoleAsset(assemblyDir string) string {
+	for _, id := range t.OfType("Custom::CDKBucketDeployment") {
+		keys, _ := t.Resources[id].Properties["SourceObjectKeys"].([]any)
+		for _, k := range keys {
+			key, ok := k.(string)
+			if !ok {
+				continue
+			}
+			dir := filepath.Join(assemblyDir, "asset."+strings.TrimSuffix(key, ".zip"))
+			if _, err := os.Stat(filepath.Join(dir, "index.html")); err == nil {
+				return dir
+			}
+		}
+	}
+	return ""
 }

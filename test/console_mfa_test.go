@@ -54,11 +54,7 @@ func ownEnv(t *testing.T, template, environment string) (*local.Env, string, str
 	neverThrottled(own.Gateway)
 	gw := httptest.NewServer(own.Gateway)
 	t.Cleanup(gw.Close)
-	root, err := infra.ModuleDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	consoleAt, err := own.ServeConsole(ctx, local.ConsoleOptions{APIURL: gw.URL, Environment: environment, ModuleDir: root})
+	consoleAt, err := own.ServeConsole(local.ConsoleOptions{APIURL: gw.URL, Environment: environment})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/useradmin/cognito-user-admin/infra"
 	"github.com/useradmin/cognito-user-admin/local"
 )
 
@@ -93,14 +92,7 @@ func consoleURL(t *testing.T) string {
 	t.Helper()
 	needEnv(t)
 	consoleOnce.Do(func() {
-		root, err := infra.ModuleDir()
-		if err != nil {
-			consoleErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		consoleAt, consoleErr = env.ServeConsole(ctx, local.ConsoleOptions{APIURL: gateway.URL, Environment: "dev", ModuleDir: root})
+		consoleAt, consoleErr = env.ServeConsole(local.ConsoleOptions{APIURL: gateway.URL, Environment: "dev"})
 	})
 	if consoleErr != nil {
 		t.Fatalf("serving the console: %v", consoleErr)

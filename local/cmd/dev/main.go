@@ -108,12 +108,9 @@ func serve() error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	apiURL := "http://" + ln.Addr().String()
-	moduleDir, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	// CONSOLE_DIR: a console built already (console/build.mjs); else it is built now.
-	consoleURL, err := env.ServeConsole(ctx, local.ConsoleOptions{APIURL: apiURL, Environment: envName, Dir: os.Getenv("CONSOLE_DIR"), ModuleDir: moduleDir})
+	// CONSOLE_DIR: a console built already (console/build.mjs); else the one
+	// make synth built into cdk.out, which the template deploys.
+	consoleURL, err := env.ServeConsole(local.ConsoleOptions{APIURL: apiURL, Environment: envName, Dir: os.Getenv("CONSOLE_DIR")})
 	if err != nil {
 		return err
 	}
