@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // previewed is POST /imports/preview's answer.
@@ -44,17 +46,20 @@ func preview(t *testing.T, tok, csv string) (response, previewed) {
 // each valid row's create body is what POST /users then accepts.
 func TestImportPreviewMatchesTheDryRun(t *testing.T) {
 	needEnv(t)
-	const tenant = "preview.tenant.admin@example.com"
+	// A domain of this run's own: the valid rows are created at the end, and
+	// a second run against the same pool must find them absent.
+	domain := runDomain()
+	tenant := "preview.tenant.admin@" + domain
 	seedIn(t, tenant, "tenant-a-admins", "tenant-a")
 	writeDevFile(t)
-	csv := "email,groups,sendInvitation\n" +
-		"preview.a@example.com,,false\n" + // 2
-		"Preview.B@Example.com,tenant-a,false\n" + // 3
-		"preview.c@example.com,admins,false\n" + // 4: a role holder's invitation must be sent; not the tenant admin's group
-		"preview.d@example.com,tenant-b,\n" + // 5: not managed
+	csv := strings.NewReplacer("{d}", domain, "{D}", strings.ToUpper(domain)).Replace("email,groups,sendInvitation\n" +
+		"preview.a@{d},,false\n" + // 2
+		"Preview.B@{D},tenant-a,false\n" + // 3
+		"preview.c@{d},admins,false\n" + // 4: a role holder's invitation must be sent; not the tenant admin's group
+		"preview.d@{d},tenant-b,\n" + // 5: not managed
 		"preview.e@example,,\n" + // 6: no dot in the domain
-		" PREVIEW.A@example.com ,,\n" + // 7: duplicate of line 2
-		"preview.f@example.com,helpdesk,false\n" // 8
+		" PREVIEW.A@{d} ,,\n" + // 7: duplicate of line 2
+		"preview.f@{d},helpdesk,false\n") // 8
 	input := filepath.Join(t.TempDir(), "users.csv")
 	if err := os.WriteFile(input, []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
@@ -102,7 +107,7 @@ func TestImportPreviewMatchesTheDryRun(t *testing.T) {
 			if a, d := invalidLines(asked.stdout), invalidLines(plan.stdout); !slices.Equal(a, d) || len(a) != len(tc.codes) {
 				t.Errorf("preview-import says\n%s\nthe dry run\n%s", strings.Join(a, "\n"), strings.Join(d, "\n"))
 			}
-			for _, email := range []string{"preview.a@example.com", "preview.b@example.com"} {
+			for _, email := range []string{"preview.a@" + domain, "preview.b@" + domain} {
 				if poolUser(t, email) != nil {
 					t.Fatalf("a preview created %s", email)
 				}
@@ -124,7 +129,7 @@ func TestImportPreviewMatchesTheDryRun(t *testing.T) {
 			t.Errorf("line %d: POST /users %s: %d %s", row.Line, row.Create, r.status, r.raw)
 		}
 	}
-	for _, email := range []string{"preview.a@example.com", "preview.b@example.com"} {
+	for _, email := range []string{"preview.a@" + domain, "preview.b@" + domain} {
 		if gs := poolGroups(t, email); !slices.Contains(gs, "tenant-a") {
 			t.Errorf("%s was created in %v, not in the tenant admin's tenant-a", email, gs)
 		}
@@ -168,7 +173,7 @@ func TestImportPreviewLimitsThroughTheGateway(t *testing.T) {
 		t.Errorf("over 1 MiB: %d %s", r.status, r.raw)
 	}
 
-	const helpdesk = "preview.helpdesk@example.com"
+	helpdesk := "preview.helpdesk@" + runDomain()
 	seedIn(t, helpdesk, "helpdesk")
 	if r, _ := preview(t, token(t, helpdesk), "email\na@example.com\n"); r.status != http.StatusForbidden || r.errorCode() != "NotPermitted" {
 		t.Errorf("helpdesk: %d %s", r.status, r.raw)
@@ -178,4 +183,9 @@ func TestImportPreviewLimitsThroughTheGateway(t *testing.T) {
 	if r.status != http.StatusBadRequest || r.errorCode() != "InvalidRequest" {
 		t.Errorf("an unknown field: %d %s", r.status, r.raw)
 	}
+}
+
+// runDomain is an email domain no earlier run against the same pool used.
+func runDomain() string {
+	return strconv.FormatInt(time.Now().UnixNano(), 36) + ".example.com"
 }

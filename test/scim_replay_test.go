@@ -113,13 +113,35 @@ func TestSCIMReplayOkta(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scimreplay.Run(t, scimClient("Bearer "+tok), emulatorPool{}, scimreplay.Vars{"group": scimGroup}, scimreplay.Okta())
+	steps := scimreplay.Okta()
+	forgetUsers(t, scimreplay.UserNames(steps)...)
+	scimreplay.Run(t, scimClient("Bearer "+tok), emulatorPool{}, scimreplay.Vars{"group": scimGroup}, steps)
 }
 
 // Entra ID, with the bearer token (its "Secret Token").
 func TestSCIMReplayEntra(t *testing.T) {
 	needSCIM(t)
-	scimreplay.Run(t, scimClient("Bearer "+env.SCIM.Token), emulatorPool{}, scimreplay.Vars{"group": scimGroup}, scimreplay.Entra())
+	steps := scimreplay.Entra()
+	forgetUsers(t, scimreplay.UserNames(steps)...)
+	scimreplay.Run(t, scimClient("Bearer "+env.SCIM.Token), emulatorPool{}, scimreplay.Vars{"group": scimGroup}, steps)
+}
+
+// forgetUsers deletes these users from the shared pool, if there, before
+// the test and after it: the guides' sample addresses are fixed, and each
+// replay starts from a pool without them, as a first connection does.
+func forgetUsers(t *testing.T, emails ...string) {
+	t.Helper()
+	forget := func() {
+		for _, email := range emails {
+			_, err := env.Cognito.AdminDeleteUser(context.Background(), &cip.AdminDeleteUserInput{UserPoolId: &env.Pool.ID, Username: aws.String(email)})
+			var missing *types.UserNotFoundException
+			if err != nil && !errors.As(err, &missing) {
+				t.Fatalf("removing %s left by an earlier run: %v", email, err)
+			}
+		}
+	}
+	forget()
+	t.Cleanup(forget)
 }
 
 // The IdP and the admins have separate doors: an administrator's ID token
@@ -136,7 +158,8 @@ func TestSCIMDoors(t *testing.T) {
 	if r := call(t, http.MethodGet, "/users", env.SCIM.Token, "", ""); r.status != http.StatusUnauthorized && r.status != http.StatusForbidden {
 		t.Fatalf("the SCIM token at the admin API: %d %s", r.status, r.raw)
 	}
-	status, h, body := scimCall(t, "Bearer "+env.SCIM.Token, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"scim.door@example.com","active":true}`)
+	door := uniqueEmail("scim.door")
+	status, h, body := scimCall(t, "Bearer "+env.SCIM.Token, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+door+`","active":true}`)
 	if status != http.StatusCreated {
 		t.Fatalf("create over SCIM: %d %s", status, body)
 	}
@@ -154,7 +177,7 @@ func TestSCIMDoors(t *testing.T) {
 		t.Errorf("meta.location %q, Location %q, want %q", created.Meta.Location, h.Get("Location"), want)
 	}
 	r := asAdmin(t, http.MethodGet, "/audit?actor=scim%3Abearer&action=create", "", "")
-	if r.status != http.StatusOK || !strings.Contains(r.raw, `"target":"scim.door@example.com"`) || !strings.Contains(r.raw, `"idp":"`+env.Settings.SCIM.IdPName+`"`) {
+	if r.status != http.StatusOK || !strings.Contains(r.raw, `"target":"`+door+`"`) || !strings.Contains(r.raw, `"idp":"`+env.Settings.SCIM.IdPName+`"`) {
 		t.Fatalf("the IdP's create in the audit trail: %d %s", r.status, r.raw)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -212,4 +213,21 @@ func inGroup(email string, in bool) func(testing.TB, Pool, Vars) {
 			t.Fatalf("%s in %s: %v, want %v (groups %v)", email, v["group"], !in, in, u.Groups)
 		}
 	})
+}
+
+var userNameField = regexp.MustCompile(`"userName"\s*:\s*"([^"]+)"`)
+
+// UserNames are the userNames the steps' bodies send, lower-cased as the
+// pool keeps emails: the users a replay may create, so a run can start
+// without the ones an earlier run left.
+func UserNames(steps []Step) []string {
+	var names []string
+	for _, s := range steps {
+		for _, m := range userNameField.FindAllStringSubmatch(s.Body, -1) {
+			if n := strings.ToLower(m[1]); !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
 }
